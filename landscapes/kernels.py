@@ -1,0 +1,65 @@
+"""Compiled point evaluations shared by the optimizers and the array API.
+
+``value_grad`` is what every optimizer step calls: f and its gradient from one block of
+shared subexpressions. At a kink where the derivative is 0/0 but f is finite (Ackley's
+cone tip, |x| at 0) it returns the subgradient 0 rather than NaN, so a run that lands
+exactly on a kink is not mistaken for a diverged one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import prange
+
+from landscapes._generated import hessian_raw, value_grad_raw, value_raw
+from landscapes._jit import jit
+
+
+@jit(inline="always")
+def value_grad(sid, x, y):
+    f, gx, gy = value_grad_raw(sid, x, y)
+    if f == f:
+        if gx != gx:
+            gx = 0.0
+        if gy != gy:
+            gy = 0.0
+    return f, gx, gy
+
+
+@jit
+def value(sid, x, y):
+    return value_raw(sid, x, y)[0]
+
+
+@jit
+def hessian(sid, x, y):
+    return hessian_raw(sid, x, y)
+
+
+@jit(parallel=True)
+def map_value(sid, xs, ys, out):
+    for i in prange(xs.size):
+        out[i] = value_raw(sid, xs[i], ys[i])[0]
+
+
+@jit(parallel=True)
+def map_gradient(sid, xs, ys, gx, gy):
+    for i in prange(xs.size):
+        _, a, b = value_grad(sid, xs[i], ys[i])
+        gx[i] = a
+        gy[i] = b
+
+
+@jit(parallel=True)
+def map_hessian(sid, xs, ys, hxx, hxy, hyy):
+    for i in prange(xs.size):
+        a, b, c = hessian_raw(sid, xs[i], ys[i])
+        hxx[i] = a
+        hxy[i] = b
+        hyy[i] = c
+
+
+def flat_pair(x, y) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
+    """Broadcast x and y to one shape and return contiguous float64 1-D copies."""
+    bx, by = np.broadcast_arrays(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
+    return np.ascontiguousarray(bx).ravel(), np.ascontiguousarray(by).ravel(), bx.shape

@@ -1,0 +1,285 @@
+"""PyTorch-faithful optimizers on 2-D surfaces: single trajectories and batched sweeps.
+
+>>> import landscapes, optimizers
+>>> s = landscapes.get("hills_and_canyon")
+>>> tr = optimizers.trajectory("adam", s, s.start, 125, lr=0.25)
+>>> tr.path.shape, tr.diverged_step
+((126, 2), None)
+>>> sw = optimizers.sweep("momentum", s, [s.start] * 3, 500, lr=[0.01, 0.02, 0.04])
+
+Hyperparameters keep ``torch.optim``'s names and defaults (betas as ``beta1``/``beta2``).
+Options every optimizer takes: ``schedule`` (constant, step, exponential, cosine,
+cosine_restarts) with ``step_size``, ``gamma``, ``T_max``, ``eta_min``, ``T_0``, ``T_mult``;
+``warmup_steps``/``warmup_start`` (linear warm-up, multiplied in); ``noise`` (σ of Gaussian
+gradient noise) with ``seed``; ``clip_norm``; ``effective_lr`` (lr/‖θ‖).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+import landscapes
+from optimizers import kernels as _k
+from optimizers.registry import COMMON, N_COMMON, N_SLOTS, N_STATE, OPTIMIZERS, SCHEDULES, Hyper, OptimizerSpec
+
+__all__ = ["Sweep", "Trajectory", "defaults", "names", "spec", "sweep", "trajectory", "COMMON_OPTIONS"]
+
+_SPECS = {s.name: s for s in OPTIMIZERS}
+_COMMON = {h.name: h for h in COMMON if h.name != "schedule_code"}
+COMMON_OPTIONS: dict[str, Hyper] = dict(_COMMON)
+MAX_STEPS = 1_000_000
+
+
+def names() -> list[str]:
+    """Names of all optimizers, in menu order."""
+    return list(_SPECS)
+
+
+def spec(name: str) -> OptimizerSpec:
+    """The registry entry of ``name``; ``KeyError`` listing the valid names otherwise."""
+    try:
+        return _SPECS[name]
+    except KeyError:
+        raise KeyError(f"unknown optimizer {name!r}; valid names: {', '.join(_SPECS)}") from None
+
+
+def defaults(name: str) -> dict[str, float | bool]:
+    """The optimizer's own hyperparameters and their defaults (torch's where torch has it)."""
+    return spec(name).defaults()
+
+
+@dataclass
+class Trajectory:
+    """One run, one row per point: row k is the k-th iterate (row 0 the start).
+
+    ``grad[k]`` is the gradient the optimizer saw at ``path[k]`` (noise and clipping
+    included), ``update[k] = path[k+1] - path[k]`` (NaN on the last row), ``lr[k]`` the
+    learning rate of that step and ``state[name][k]`` the optimizer's state after k steps.
+    After a divergence at ``diverged_step`` every later row is NaN.
+    """
+
+    optimizer: str
+    surface: str
+    hyperparameters: dict[str, Any]
+    path: np.ndarray
+    loss: np.ndarray
+    grad: np.ndarray
+    update: np.ndarray
+    lr: np.ndarray
+    state: dict[str, np.ndarray]
+    diverged_step: int | None
+    steps_to_tol: int
+    basin: int
+
+    @property
+    def steps(self) -> int:
+        return self.path.shape[0] - 1
+
+    @property
+    def final(self) -> np.ndarray:
+        """The last finite point (the divergence point's predecessor for a diverged run)."""
+        k = self.steps if self.diverged_step is None else max(self.diverged_step - 1, 0)
+        return self.path[k]
+
+
+@dataclass
+class Sweep:
+    """Summaries of N runs (and their full paths when asked for)."""
+
+    final: np.ndarray
+    loss: np.ndarray
+    diverged: np.ndarray
+    diverged_step: np.ndarray
+    steps_to_tol: np.ndarray
+    basin: np.ndarray
+    paths: np.ndarray | None = None
+    losses: np.ndarray | None = None
+    hyperparameters: dict[str, Any] = field(default_factory=dict)
+
+
+def _resolve_surface(surface: landscapes.Surface | str) -> landscapes.Surface:
+    return landscapes.get(surface) if isinstance(surface, str) else surface
+
+
+def _check_values(h: Hyper, values: np.ndarray, raw: Any) -> None:
+    if values.size == 1:
+        h.check(values.reshape(-1)[0])
+        return
+    lo = values > h.low if h.low_open else values >= h.low
+    hi = values < h.high if h.high_open else values <= h.high
+    ok = lo & hi & ~np.isnan(values)
+    if h.kind == "int":
+        ok &= np.where(np.isfinite(values), values == np.round(values), False)
+    if h.kind == "bool":
+        ok = (values == 0.0) | (values == 1.0)
+    if not ok.all():
+        h.check(values[~ok][0])  # raises with the range
+
+
+def _pack(s: OptimizerSpec, n: int, steps: int, given: dict[str, Any]) -> tuple[np.ndarray, dict]:
+    """Validate hyperparameters and lay them out as an (n, N_SLOTS) float matrix."""
+    own = {h.name: (N_COMMON + i, h) for i, h in enumerate(s.hypers)}
+    slots = {h.name: (i, h) for i, h in enumerate(COMMON) if h.name != "schedule_code"}
+    slots.update(own)
+    hp = np.zeros((n, N_SLOTS))
+    for i, h in enumerate(COMMON):
+        hp[:, i] = h.default
+    for name, (i, h) in own.items():
+        hp[:, i] = h.default
+    used: dict[str, Any] = {}
+    for name, raw in given.items():
+        if name == "schedule":
+            if raw not in SCHEDULES:
+                raise ValueError(f"schedule={raw!r} is not one of {', '.join(SCHEDULES)}")
+            hp[:, 0] = SCHEDULES.index(raw)
+            used[name] = raw
+            continue
+        if name not in slots:
+            valid = ", ".join([*own, "schedule", *_COMMON])
+            raise TypeError(f"{s.name} got an unexpected hyperparameter {name!r}; valid: {valid}")
+        i, h = slots[name]
+        try:
+            values = np.asarray(raw, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(f"{name}={raw!r} is not a number") from None
+        if values.ndim > 1 or (values.ndim == 1 and values.size not in (1, n)):
+            raise ValueError(f"{name} must be a scalar or have one value per run ({n}); got shape {values.shape}")
+        _check_values(h, values, raw)
+        hp[:, i] = values.reshape(-1) if values.ndim == 1 else values
+        used[name] = raw
+    if s.name == "nesterov" and np.any(hp[:, N_COMMON + 1] <= 0):
+        raise ValueError("nesterov needs momentum > 0")
+    t_max = hp[:, 3]
+    hp[:, 3] = np.where(t_max == 0, max(steps, 1), t_max)
+    return hp, used
+
+
+def _check_steps(steps: Any) -> int:
+    if isinstance(steps, bool) or not float(steps).is_integer() or not 0 <= steps <= MAX_STEPS:
+        raise ValueError(f"steps={steps!r} must be an integer in [0, {MAX_STEPS}]")
+    return int(steps)
+
+
+def _check_starts(starts: Any) -> np.ndarray:
+    a = np.array(starts, dtype=np.float64)
+    if a.ndim == 1:
+        a = a.reshape(1, -1)
+    if a.ndim != 2 or a.shape[1] != 2:
+        raise ValueError(f"start points must be (x, y) pairs; got shape {np.shape(starts)}")
+    if not np.all(np.isfinite(a)):
+        raise ValueError("start points must be finite")
+    return np.ascontiguousarray(a)
+
+
+def _minima(surface: landscapes.Surface) -> tuple[np.ndarray, np.ndarray]:
+    m = np.array(surface.minima, dtype=np.float64).reshape(-1, 2)
+    return m, np.array(surface.minima_values, dtype=np.float64)
+
+
+def _execute(name, surface, starts, steps, level, tol, radius, hyper):
+    s = spec(name)
+    surf = _resolve_surface(surface)
+    steps = _check_steps(steps)
+    starts = _check_starts(starts)
+    n = starts.shape[0]
+    hp, used = _pack(s, n, steps, hyper)
+    mins, mins_f = _minima(surf)
+    final = np.empty((n, 2))
+    loss = np.empty(n)
+    div = np.empty(n, dtype=np.int64)
+    stt = np.empty(n, dtype=np.int64)
+    basin = np.empty(n, dtype=np.int64)
+    rows = steps + 1
+    full = (n, rows) if level >= 1 else (0, 1)
+    rec_path = np.full((*full, 2), np.nan)
+    rec_loss = np.full(full, np.nan)
+    full2 = (n, rows) if level >= 2 else (0, 1)
+    rec_grad = np.full((*full2, 2), np.nan)
+    rec_update = np.full((*full2, 2), np.nan)
+    rec_state = np.full((*full2, N_STATE, 2), np.nan)
+    rec_lr = np.full(full2, np.nan)
+    _k.run(
+        s.code, surf.sid, hp, starts, steps, mins, mins_f, float(tol), float(radius), level,
+        final, loss, div, stt, basin, rec_path, rec_loss, rec_grad, rec_update, rec_state, rec_lr,
+    )  # fmt: skip
+    return s, surf, used, final, loss, div, stt, basin, rec_path, rec_loss, rec_grad, rec_update, rec_state, rec_lr
+
+
+def trajectory(
+    name: str,
+    surface: landscapes.Surface | str,
+    start: Any = None,
+    steps: int = 125,
+    *,
+    tol: float = 1e-3,
+    radius: float = 0.05,
+    **hyperparameters: Any,
+) -> Trajectory:
+    """Run one optimizer from ``start`` (default: the surface's) for ``steps`` steps.
+
+    Never raises for a run that diverges: it is marked with ``diverged_step``. Raises
+    ``TypeError`` for an unknown hyperparameter and ``ValueError`` for an invalid value.
+    """
+    surf = _resolve_surface(surface)
+    start = surf.start if start is None else start
+    out = _execute(name, surf, [start], steps, 2, tol, radius, hyperparameters)
+    s, _, used, _, _, div, stt, basin, path, loss, grad, update, state, lr = out
+    return Trajectory(
+        optimizer=name,
+        surface=surf.name,
+        hyperparameters={**s.defaults(), **used},
+        path=path[0],
+        loss=loss[0],
+        grad=grad[0],
+        update=update[0],
+        lr=lr[0],
+        state={k: state[0, :, i, :] for i, k in enumerate(s.state)},
+        diverged_step=None if div[0] < 0 else int(div[0]),
+        steps_to_tol=int(stt[0]),
+        basin=int(basin[0]),
+    )
+
+
+def sweep(
+    name: str,
+    surface: landscapes.Surface | str,
+    starts: Any,
+    steps: int = 125,
+    *,
+    paths: bool = False,
+    tol: float = 1e-3,
+    radius: float = 0.05,
+    **hyperparameters: Any,
+) -> Sweep:
+    """Run N independent copies of one optimizer, in parallel.
+
+    ``starts`` is (N, 2), or one (x, y) pair shared by all runs when a hyperparameter is
+    an array. Each hyperparameter is a scalar or has N values, so one call sweeps
+    lr × momentum or a grid of starts; ``seed`` per run gives noise ensembles. With
+    ``paths=True`` the result also holds every run's path (N, steps+1, 2) and losses.
+
+    ``steps_to_tol`` is the first step whose loss is within ``tol`` of the value of the
+    known minimum nearest to the point (-1 if never); ``basin`` the index in
+    ``surface.minima`` of the minimum the run ends within ``radius`` of (-1 if none).
+    """
+    starts_a = np.array(starts, dtype=np.float64)
+    if starts_a.ndim == 1:
+        lengths = [np.size(v) for v in hyperparameters.values() if np.ndim(v) == 1]
+        starts_a = np.tile(starts_a.reshape(1, -1), (max(lengths, default=1), 1))
+    level = 1 if paths else 0
+    out = _execute(name, surface, starts_a, steps, level, tol, radius, hyperparameters)
+    s, _, used, final, loss, div, stt, basin, path, losses = out[:10]
+    return Sweep(
+        final=final,
+        loss=loss,
+        diverged=div >= 0,
+        diverged_step=div,
+        steps_to_tol=stt,
+        basin=basin,
+        paths=path if paths else None,
+        losses=losses if paths else None,
+        hyperparameters={**s.defaults(), **used},
+    )
