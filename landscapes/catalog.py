@@ -62,8 +62,7 @@ SURFACES: tuple[SurfaceDef, ...] = (
     ),
     SurfaceDef(
         "wobbly",
-        "(x**2 + y**2)/3 + Abs(x)*sqrt(Abs(x) + 1/10) + 3*sin(x + y) + 3"
-        " + 8*exp(-2*((x + 1)**2 + (y + 2)**2))",
+        "(x**2 + y**2)/3 + Abs(x)*sqrt(Abs(x) + 1/10) + 3*sin(x + y) + 3 + 8*exp(-2*((x + 1)**2 + (y + 2)**2))",
         "Sine ripples and a kink on a bowl, with a bump beside the start: local minima everywhere.",
         article=True,
     ),
@@ -82,8 +81,7 @@ SURFACES: tuple[SurfaceDef, ...] = (
     SurfaceDef(
         "giant_plateau",
         "4*(1 - exp(-(x**2 + y**2)))",
-        "A flat plateau with a narrow well: the gradient is ~1e-6 at the start, "
-        "so only adaptive methods move.",
+        "A flat plateau with a narrow well: the gradient is ~1e-6 at the start, so only adaptive methods move.",
         article=True,
     ),
     SurfaceDef(

@@ -50,7 +50,6 @@ class _NumbaPrinter(PythonCodePrinter):
         return "0.5"
 
 
-
 def emit_block(exprs: Sequence[sp.Expr], names: Sequence[str], indent: str) -> list[str]:
     """Source lines assigning ``names`` from ``exprs`` with shared subexpressions."""
     printer = _NumbaPrinter({"fully_qualified_modules": True, "standard": "python3"})

@@ -25,7 +25,7 @@ import landscapes
 from optimizers import kernels as _k
 from optimizers.registry import COMMON, N_COMMON, N_SLOTS, N_STATE, OPTIMIZERS, SCHEDULES, Hyper, OptimizerSpec
 
-__all__ = ["Sweep", "Trajectory", "defaults", "names", "spec", "sweep", "trajectory", "COMMON_OPTIONS"]
+__all__ = ["COMMON_OPTIONS", "Sweep", "Trajectory", "defaults", "names", "spec", "sweep", "trajectory"]
 
 _SPECS = {s.name: s for s in OPTIMIZERS}
 _COMMON = {h.name: h for h in COMMON if h.name != "schedule_code"}
@@ -127,7 +127,7 @@ def _pack(s: OptimizerSpec, n: int, steps: int, given: dict[str, Any]) -> tuple[
     hp = np.zeros((n, N_SLOTS))
     for i, h in enumerate(COMMON):
         hp[:, i] = h.default
-    for name, (i, h) in own.items():
+    for i, h in own.values():
         hp[:, i] = h.default
     used: dict[str, Any] = {}
     for name, raw in given.items():
