@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 INF = math.inf
 
 
@@ -50,7 +52,8 @@ class Hyper:
             hi = ")" if self.high_open else "]"
             what = {"int": "an integer in ", "bool": "a bool", "float": ""}[self.kind]
             rng = "" if self.kind == "bool" else f"{lo}{self.low:g}, {self.high:g}{hi}"
-            raise ValueError(f"{self.name}={value!r} is out of range: must be {what}{rng}")
+            shown = repr(v) if isinstance(value, (int, float, np.generic)) else repr(value)
+            raise ValueError(f"{self.name}={shown} is out of range: must be {what}{rng}")
 
 
 def _lr(default: float, help: str = "learning rate") -> Hyper:

@@ -1,0 +1,218 @@
+"""Optimizer API: arguments, divergence, sweeps vs trajectories, noise, clipping, state."""
+
+import numpy as np
+import pytest
+
+import landscapes
+import optimizers
+from optimizers import kernels
+
+
+def test_registry_is_complete_and_self_consistent():
+    expected = {
+        "sgd", "momentum", "nesterov", "smoothed_nesterov", "adagrad", "rmsprop", "adadelta", "adam", "adamw",
+        "adamax", "nadam", "radam", "lion", "adabelief", "newton", "saddle_free_newton",
+    }  # fmt: skip
+    assert set(optimizers.names()) == expected
+    codes = [optimizers.spec(n).code for n in optimizers.names()]
+    assert codes == list(range(len(codes)))
+    for n in optimizers.names():
+        s = optimizers.spec(n)
+        assert s.hypers[0].name == "lr" and s.latex and s.description and s.reference
+        assert len(s.hypers) <= 6 and len(s.state) <= 4
+        assert s.momentum_state in (None, *s.state) and s.scale_state in (None, *s.state)
+        for h in s.hypers:
+            h.check(h.default)  # every default is valid
+            assert h.ui[0] <= h.ui[1]
+        tr = optimizers.trajectory(n, "wobbly", None, 5)
+        assert set(tr.state) == set(s.state)
+        assert all(v.shape == (6, 2) for v in tr.state.values())
+
+
+def test_unknown_optimizer_and_hyperparameter():
+    with pytest.raises(KeyError, match="adam"):
+        optimizers.trajectory("adamm", "wobbly")
+    with pytest.raises(TypeError, match=r"'betas'.*beta1.*beta2"):
+        optimizers.trajectory("adam", "wobbly", betas=(0.9, 0.99))
+    with pytest.raises(TypeError, match=r"'mom'; valid: lr, weight_decay, schedule"):
+        optimizers.sweep("sgd", "wobbly", [(0, 0)], 10, mom=0.9)
+
+
+@pytest.mark.parametrize(
+    "name,kw,match",
+    [
+        ("sgd", {"lr": -0.1}, r"lr=-0.1 is out of range: must be \[0, inf\]"),
+        ("adam", {"beta1": 1.0}, r"beta1=1.0 .*\[0, 1\)"),
+        ("adam", {"beta2": 1.5}, r"beta2"),
+        ("rmsprop", {"eps": float("nan")}, r"eps"),
+        ("adam", {"amsgrad": 0.5}, r"bool"),
+        ("sgd", {"schedule": "linear"}, r"constant, step"),
+        ("sgd", {"T_0": 2.5, "schedule": "cosine_restarts"}, r"integer"),
+        ("nesterov", {"momentum": 0.0}, r"momentum"),
+        ("sgd", {"noise": -1}, r"noise"),
+        ("sgd", {"lr": "fast"}, r"not a number"),
+    ],
+)
+def test_out_of_range_values_raise_valueerror_with_range(name, kw, match):
+    with pytest.raises(ValueError, match=match):
+        optimizers.trajectory(name, "wobbly", None, 10, **kw)
+
+
+def test_bad_steps_and_starts():
+    with pytest.raises(ValueError, match="steps"):
+        optimizers.trajectory("sgd", "wobbly", None, -1)
+    with pytest.raises(ValueError, match="steps"):
+        optimizers.trajectory("sgd", "wobbly", None, 2.5)
+    with pytest.raises(ValueError, match="finite"):
+        optimizers.trajectory("sgd", "wobbly", (np.nan, 0.0), 10)
+    with pytest.raises(ValueError, match="pairs"):
+        optimizers.sweep("sgd", "wobbly", np.zeros((4, 3)), 10)
+    with pytest.raises(ValueError, match="one value per run"):
+        optimizers.sweep("sgd", "wobbly", np.zeros((4, 2)), 10, lr=[0.1, 0.2])
+
+
+def test_divergence_is_marked_not_raised():
+    tr = optimizers.trajectory("sgd", "rosenbrock", None, 200, lr=0.05)
+    assert tr.diverged_step is not None and 0 < tr.diverged_step < 10
+    k = tr.diverged_step
+    assert np.all(np.isfinite(tr.path[:k]))
+    assert not np.hypot(*tr.path[k]) < 1e6  # the escaping point itself is kept
+    assert np.all(np.isnan(tr.path[k + 1 :])) and np.all(np.isnan(tr.loss[k + 1 :]))
+    assert np.all(np.isfinite(tr.final))
+    # unbounded below: the monkey saddle runs off to -inf
+    tr = optimizers.trajectory("sgd", "monkey_saddle", (-0.5, 0.1), 3000, lr=0.1)
+    assert tr.diverged_step is not None
+    # absurd learning rates on every optimizer never raise
+    for n in optimizers.names():
+        tr = optimizers.trajectory(n, "wobbly", None, 50, lr=1e12)
+        assert tr.path.shape == (51, 2)
+
+
+def test_sweep_marks_diverged_runs_and_keeps_others():
+    lrs = np.array([0.0005, 0.001, 0.05, 0.5])
+    sw = optimizers.sweep("sgd", "rosenbrock", (-1.2, 1.0), 300, lr=lrs)
+    assert list(sw.diverged) == [False, False, True, True]
+    assert np.all(np.isnan(sw.final[2:])) and np.all(np.isfinite(sw.final[:2]))
+    assert np.all(sw.diverged_step[:2] == -1) and np.all(sw.diverged_step[2:] > 0)
+
+
+@pytest.mark.parametrize("name", optimizers.names())
+def test_sweep_agrees_with_single_trajectories(name):
+    rng = np.random.default_rng(3)
+    n = 19  # not a multiple of the chunk size
+    s = landscapes.get("hills_and_canyon")
+    starts = rng.uniform(-2.5, 2.5, size=(n, 2))
+    lr = optimizers.defaults(name)["lr"] * rng.uniform(1, 20, n)
+    extra = {"noise": 0.3, "seed": np.arange(n)}
+    sw = optimizers.sweep(name, s, starts, 60, paths=True, lr=lr, **extra)
+    for i in (0, 7, 8, 18):
+        tr = optimizers.trajectory(name, s, starts[i], 60, lr=lr[i], noise=0.3, seed=i)
+        np.testing.assert_array_equal(sw.paths[i], tr.path)
+        np.testing.assert_array_equal(sw.losses[i], tr.loss)
+        assert sw.basin[i] == tr.basin and sw.steps_to_tol[i] == tr.steps_to_tol
+        if tr.diverged_step is None:
+            np.testing.assert_array_equal(sw.final[i], tr.path[-1])
+            assert sw.loss[i] == tr.loss[-1]
+
+
+def test_lr_by_momentum_grid_in_one_call():
+    lr, mom = np.meshgrid(np.geomspace(1e-3, 1e-1, 8), np.linspace(0, 0.99, 8))
+    sw = optimizers.sweep("momentum", "wobbly", (-2.8, -2.5), 200, lr=lr.ravel(), momentum=mom.ravel())
+    assert sw.final.shape == (64, 2)
+    tr = optimizers.trajectory("momentum", "wobbly", (-2.8, -2.5), 200, lr=lr.ravel()[37], momentum=mom.ravel()[37])
+    assert sw.loss[37] == tr.loss[-1]
+
+
+def test_noise_is_reproducible_and_gaussian():
+    a = optimizers.trajectory("sgd", "simple_quad", None, 100, lr=0.1, noise=0.5, seed=4)
+    b = optimizers.trajectory("sgd", "simple_quad", None, 100, lr=0.1, noise=0.5, seed=4)
+    c = optimizers.trajectory("sgd", "simple_quad", None, 100, lr=0.1, noise=0.5, seed=5)
+    np.testing.assert_array_equal(a.path, b.path)
+    assert not np.allclose(a.path, c.path)
+    # On the flat plane of giant_plateau's corner the recorded gradient is pure noise.
+    sw_noise = np.array([kernels.gaussian_pair(7.0, t, 0) for t in range(1, 40001)])
+    assert abs(sw_noise.mean()) < 0.02
+    assert abs(sw_noise.std() - 1.0) < 0.02
+    assert abs(np.corrcoef(sw_noise[:, 0], sw_noise[:, 1])[0, 1]) < 0.02
+    exact = landscapes.get("simple_quad").gradient(a.path[:-1, 0], a.path[:-1, 1])
+    resid = a.grad[:-1] - np.column_stack(exact)
+    assert 0.4 < resid.std() < 0.6
+
+
+def test_noise_ensemble_spreads_paths():
+    sw = optimizers.sweep("sgd", "ripple", (-2.0, -2.0), 300, paths=True, lr=0.05, noise=1.0, seed=np.arange(32))
+    assert sw.paths.shape == (32, 301, 2)
+    assert np.std(sw.final[:, 0]) > 0.01
+    assert len({tuple(p) for p in sw.final.round(12)}) == 32
+
+
+def test_gradient_clipping_bounds_the_gradient():
+    tr = optimizers.trajectory("sgd", "rosenbrock", None, 100, lr=1e-3, clip_norm=2.0)
+    norms = np.hypot(*tr.grad.T)
+    assert norms.max() <= 2.0 + 1e-9
+    free = optimizers.trajectory("sgd", "rosenbrock", None, 100, lr=1e-3)
+    assert np.hypot(*free.grad.T).max() > 100
+
+
+def test_effective_lr_divides_by_the_norm():
+    tr = optimizers.trajectory("sgd", "wobbly", None, 20, lr=0.1, effective_lr=True)
+    np.testing.assert_allclose(tr.lr[:-1], 0.1 / np.hypot(*tr.path[:-1].T), rtol=1e-14)
+
+
+def test_warmup_and_cosine_multiply():
+    tr = optimizers.trajectory("sgd", "simple_quad", None, 100, lr=0.1, schedule="cosine", warmup_steps=10)
+    k = np.arange(100)
+    cosine = 0.1 * (1 + np.cos(np.pi * k / 100)) / 2
+    warm = 1 / 3 + (2 / 3) * np.minimum(k, 10) / 10
+    np.testing.assert_allclose(tr.lr[:-1], cosine * warm, rtol=1e-12)
+
+
+def test_newton_is_drawn_into_the_saddle_and_saddle_free_newton_escapes():
+    nt = optimizers.trajectory("newton", "saddle", (-2.8, 0.05), 5)
+    assert np.hypot(*nt.path[-1]) < 1e-12  # exact on a quadratic: straight to the saddle
+    sfn = optimizers.trajectory("saddle_free_newton", "saddle", (-2.8, 0.05), 20, lr=0.5)
+    assert abs(sfn.path[-1, 0]) < 1e-3 and abs(sfn.path[-1, 1]) > 1.0
+    assert sfn.loss[-1] < nt.loss[-1] - 1
+
+
+def test_saddle_free_newton_equals_newton_where_convex():
+    a = optimizers.trajectory("newton", "elongated_bowl", None, 3, damping=0.0)
+    b = optimizers.trajectory("saddle_free_newton", "elongated_bowl", None, 3, damping=0.0)
+    np.testing.assert_allclose(a.path, b.path, atol=1e-14)
+
+
+def test_steps_to_tol_and_basin():
+    s = landscapes.get("simple_quad")
+    tr = optimizers.trajectory("sgd", s, (1.0, 0.0), 200, lr=0.1)
+    first = int(np.argmax(tr.loss <= 1e-3))
+    assert tr.steps_to_tol == first and tr.loss[first - 1] > 1e-3
+    assert tr.basin == 0
+    sw = optimizers.sweep("sgd", s, [(1.0, 0.0), (1.0, 0.0)], 5, lr=[0.1, 1e-6])
+    assert list(sw.steps_to_tol) == [-1, -1] and list(sw.basin) == [-1, -1]
+    h = landscapes.get("himmelblau")
+    sw = optimizers.sweep("adam", h, np.array(h.minima) * 0.9, 2000, lr=0.05)
+    assert list(sw.basin) == [0, 1, 2, 3]
+
+
+def test_state_is_recorded_per_step():
+    tr = optimizers.trajectory("adam", "wobbly", None, 30, lr=0.1)
+    m, v = tr.state["exp_avg"], tr.state["exp_avg_sq"]
+    assert np.all(m[0] == 0) and np.all(v[0] == 0)
+    np.testing.assert_allclose(m[1], 0.1 * tr.grad[0], rtol=1e-14)
+    scale = tr.state["step_scale"]
+    # The update is -step_scale * m, coordinate by coordinate.
+    np.testing.assert_allclose(tr.update[:-1], -scale[1:] * m[1:], rtol=1e-10, atol=1e-15)
+    assert np.all(np.isnan(tr.update[-1]))
+    mom = optimizers.trajectory("momentum", "wobbly", None, 10, lr=0.01)
+    np.testing.assert_allclose(mom.update[:-1], -0.01 * mom.state["momentum_buffer"][1:], rtol=1e-10, atol=1e-15)
+
+
+def test_changing_hyperparameters_never_recompiles():
+    optimizers.trajectory("adam", "wobbly", None, 10)
+    optimizers.sweep("adam", "wobbly", np.zeros((3, 2)), 10, paths=True)
+    before = len(kernels.run.signatures)
+    for n in optimizers.names():
+        for surface in ("wobbly", "rosenbrock", "saddle"):
+            optimizers.trajectory(n, surface, (0.3, 0.2), 7, lr=0.02, schedule="cosine", noise=0.1, seed=3)
+            optimizers.sweep(n, surface, np.zeros((5, 2)), 7, lr=np.linspace(0.01, 0.1, 5))
+    assert len(kernels.run.signatures) == before == 1
