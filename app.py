@@ -1,0 +1,324 @@
+"""The playground: watch optimizers race across a loss landscape and see why they behave as they do.
+
+Run with ``streamlit run app.py``. The page only wires widgets to the engine: every
+number comes from ``optimizers`` / ``landscapes``, every figure from ``viz.figures``.
+The whole view lives in the URL, so a link reproduces it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import streamlit as st
+
+import landscapes
+import optimizers
+from viz import figures
+from viz.playground import compute, inspector_table, summary_table
+from viz.presets import PRESETS
+from viz.state import MAX_RUNS, MAX_STEPS, Run, View, from_query, to_query
+
+st.set_page_config(page_title="Optimizer landscapes", page_icon="⛰️", layout="wide")
+
+
+@st.cache_resource(show_spinner=False)
+def warm_up() -> bool:
+    """Load (or, on a fresh machine, compile) the kernels once per server."""
+    optimizers.trajectory("adam", "wobbly", None, 3)
+    landscapes.get("wobbly").value(np.zeros(2), np.zeros(2))
+    return True
+
+
+with st.spinner("Compiling the optimizer kernels (first start only, ~30 s)…"):
+    warm_up()
+
+SCHEDULE_LABELS = {
+    "constant": "constant",
+    "step": "step decay (StepLR)",
+    "exponential": "exponential (ExponentialLR)",
+    "cosine": "cosine annealing",
+    "cosine_restarts": "cosine with warm restarts",
+}
+
+
+# --- view <-> widget state --------------------------------------------------------------
+
+
+def _hp_key(run_key: str, name: str) -> str:
+    return f"hp::{run_key}::{name}"
+
+
+def apply_view(view: View) -> None:
+    """Write a view into the widgets' session state (before the widgets are drawn)."""
+    ss = st.session_state
+    ss["surface"] = view.surface
+    ss["start_x"], ss["start_y"] = float(view.start[0]), float(view.start[1])
+    ss["steps"] = int(view.steps)
+    ss["runs"] = [r.key for r in view.runs]
+    ss["extra_keys"] = sorted({r.key for r in view.runs if "#" in r.key})
+    for r in view.runs:
+        spec = optimizers.spec(r.optimizer)
+        for h in spec.hypers:
+            v = r.hyper.get(h.name, h.default)
+            ss[_hp_key(r.key, h.name)] = bool(v) if h.kind == "bool" else float(v)
+    c = view.common
+    ss["schedule"] = c.get("schedule", "constant")
+    for k in ("step_size", "gamma", "T_max", "eta_min", "T_0", "T_mult", "warmup_steps", "noise", "seed"):
+        default = optimizers.COMMON_OPTIONS[k].default
+        ss[f"c::{k}"] = float(c.get(k, default)) if k not in ("seed",) else int(c.get(k, 0))
+    ss["use_wd"] = view.weight_decay is not None
+    ss["wd"] = float(view.weight_decay or 0.0)
+    ss["inspect"] = int(view.step) if view.step is not None else int(view.steps)
+    ss["applied_steps"] = int(view.steps)
+
+
+def load_preset(name: str) -> None:
+    view = PRESETS[name].view()
+    apply_view(view)
+    st.session_state["caption"] = PRESETS[name].caption
+    st.session_state["notices"] = []
+
+
+def on_map_click() -> None:
+    event = st.session_state.get("map")
+    pts = (event or {}).get("selection", {}).get("points", []) if isinstance(event, dict) else []
+    if not pts and event is not None and hasattr(event, "selection"):
+        pts = event.selection.get("points", [])
+    for p in pts:
+        if p.get("curve_number", p.get("curveNumber")) == 0:  # the invisible click grid
+            st.session_state["start_x"] = round(float(p["x"]), 3)
+            st.session_state["start_y"] = round(float(p["y"]), 3)
+            break
+
+
+def add_copy() -> None:
+    name = st.session_state.get("copy_of")
+    if not name:
+        return
+    taken = set(st.session_state["runs"]) | set(st.session_state.get("extra_keys", []))
+    k = 2
+    while f"{name}#{k}" in taken:
+        k += 1
+    key = f"{name}#{k}"
+    src = name if name in st.session_state["runs"] else None
+    for h in optimizers.spec(name).hypers:
+        v = st.session_state.get(_hp_key(src, h.name), h.default) if src else h.default
+        st.session_state[_hp_key(key, h.name)] = v
+    st.session_state["extra_keys"] = sorted({*st.session_state.get("extra_keys", []), key})
+    st.session_state["runs"] = [*st.session_state["runs"], key]
+
+
+if "initialized" not in st.session_state:
+    view0, notices = from_query(st.query_params.to_dict() | {"run": st.query_params.get_all("run")}
+                                if "run" in st.query_params else st.query_params.to_dict())  # fmt: skip
+    apply_view(view0)
+    st.session_state["notices"] = notices
+    st.session_state["caption"] = ""
+    st.session_state["initialized"] = True
+
+
+# --- sidebar: controls ------------------------------------------------------------------
+
+
+def log_options(h, current: float) -> list[float]:
+    lo, hi = h.ui
+    lo = max(lo, 1e-12)
+    grid = [float(f"{v:.3g}") for v in np.geomspace(lo, hi, int(round(math.log10(hi / lo) * 6)) + 1)]
+    return sorted({*grid, float(h.default), float(current)} - {0.0} if current > 0 else {*grid, float(h.default)})
+
+
+def hyper_widget(run_key: str, h) -> None:
+    key = _hp_key(run_key, h.name)
+    ss = st.session_state
+    ss.setdefault(key, bool(h.default) if h.kind == "bool" else float(h.default))
+    label = f"{h.name}"
+    if h.kind == "bool":
+        st.checkbox(label, key=key, help=h.help)
+    elif h.log:
+        opts = log_options(h, float(ss[key]))
+        if ss[key] not in opts:
+            ss[key] = min(opts, key=lambda o: abs(math.log(o) - math.log(max(ss[key], 1e-300))))
+        st.select_slider(label, options=opts, key=key, help=h.help + " (log scale)", format_func=lambda v: f"{v:g}")
+    else:
+        lo, hi = h.ui
+        cur = float(ss[key])
+        lo, hi = min(lo, cur), max(hi, cur)
+        st.slider(label, float(lo), float(hi), key=key, step=(hi - lo) / 200 or 0.01, format="%.4g", help=h.help)
+
+
+with st.sidebar:
+    st.header("Landscape")
+    st.selectbox(
+        "Surface",
+        landscapes.names(),
+        key="surface",
+        format_func=lambda n: n.replace("_", " ") + (" (article)" if landscapes.get(n).article else ""),
+    )
+    surf = landscapes.get(st.session_state["surface"])
+    st.latex(f"f(x, y) = {surf.latex}")
+    st.caption(surf.description)
+    c1, c2 = st.columns(2)
+    c1.number_input("start x", key="start_x", step=0.1, format="%.3f")
+    c2.number_input("start y", key="start_y", step=0.1, format="%.3f")
+    st.caption("…or click on the map to set the start.")
+    st.number_input("steps", min_value=1, max_value=MAX_STEPS, key="steps", step=25)
+
+    st.header("Optimizers")
+    options = optimizers.names() + st.session_state.get("extra_keys", [])
+    st.session_state["runs"] = [k for k in st.session_state["runs"] if k in options]
+    st.multiselect(
+        "Compare",
+        options,
+        key="runs",
+        max_selections=MAX_RUNS,
+        format_func=lambda k: optimizers.spec(k.split("#")[0]).label + (f" #{k.split('#')[1]}" if "#" in k else ""),
+    )
+    with st.popover("Add a copy with other settings"):
+        st.selectbox("optimizer", optimizers.names(), key="copy_of", format_func=lambda n: optimizers.spec(n).label)
+        st.button("Add copy", on_click=add_copy)
+    for key in st.session_state["runs"]:
+        spec = optimizers.spec(key.split("#")[0])
+        color = figures.run_color(key)
+        title = spec.label + (f" #{key.split('#')[1]}" if "#" in key else "")
+        with st.expander(f":material/circle: {title}", expanded=False):
+            st.markdown(f"<span style='color:{color}'>■</span> {spec.description}", unsafe_allow_html=True)
+            for h in spec.hypers:
+                if h.name == "weight_decay" and st.session_state.get("use_wd"):
+                    continue
+                hyper_widget(key, h)
+
+    st.header("Training options")
+    st.selectbox("Learning-rate schedule", list(SCHEDULE_LABELS), key="schedule", format_func=SCHEDULE_LABELS.get)
+    sched = st.session_state["schedule"]
+    if sched == "step":
+        st.number_input("step_size", 1.0, 10000.0, key="c::step_size", step=1.0)
+        st.number_input("gamma", 0.001, 1.0, key="c::gamma", step=0.05)
+    elif sched == "exponential":
+        st.number_input("gamma", 0.5, 1.0, key="c::gamma", step=0.001, format="%.4f")
+    elif sched == "cosine":
+        st.number_input("T_max (0 = run length)", 0.0, 100000.0, key="c::T_max", step=10.0)
+        st.number_input("eta_min", 0.0, 10.0, key="c::eta_min", format="%.4g")
+    elif sched == "cosine_restarts":
+        st.number_input("T_0", 1.0, 100000.0, key="c::T_0", step=5.0)
+        st.number_input("T_mult", 1.0, 8.0, key="c::T_mult", step=1.0)
+        st.number_input("eta_min", 0.0, 10.0, key="c::eta_min", format="%.4g")
+    st.number_input("linear warm-up steps", 0.0, 10000.0, key="c::warmup_steps", step=5.0)
+    st.slider("gradient noise σ", 0.0, 5.0, key="c::noise", step=0.05, help="Gaussian noise added to every gradient")
+    st.number_input("noise seed", 0, 1_000_000, key="seed_widget" if False else "c::seed", step=1)
+    st.checkbox("same weight decay for all", key="use_wd")
+    if st.session_state["use_wd"]:
+        st.slider("weight decay", 0.0, 0.5, key="wd", step=0.005)
+
+    st.header("The article's experiments")
+    for name, p in PRESETS.items():
+        st.button(p.title, key=f"preset::{name}", on_click=load_preset, args=(name,), use_container_width=True)
+
+
+# --- build the view from the widgets ----------------------------------------------------
+
+ss = st.session_state
+runs = []
+for key in ss["runs"]:
+    spec = optimizers.spec(key.split("#")[0])
+    hyper = {}
+    for h in spec.hypers:
+        v = ss.get(_hp_key(key, h.name), h.default)
+        if v != h.default:
+            hyper[h.name] = bool(v) if h.kind == "bool" else float(v)
+    runs.append(Run(key, hyper))
+common = {"schedule": ss["schedule"]}
+used = {"step": ("step_size", "gamma"), "exponential": ("gamma",), "cosine": ("T_max", "eta_min"),
+        "cosine_restarts": ("T_0", "T_mult", "eta_min")}.get(ss["schedule"], ())  # fmt: skip
+for k in (*used, "warmup_steps", "noise", "seed"):
+    v = ss[f"c::{k}"]
+    if optimizers.COMMON_OPTIONS[k].kind == "int":
+        v = int(v)
+    if v != optimizers.COMMON_OPTIONS[k].default or k in used:
+        common[k] = v
+steps = int(ss["steps"])
+if ss.get("applied_steps") != steps:  # a new run length: inspect its end
+    ss["inspect"] = steps
+    ss["applied_steps"] = steps
+view = View(
+    surface=ss["surface"],
+    start=(float(ss["start_x"]), float(ss["start_y"])),
+    steps=steps,
+    runs=runs,
+    common=common,
+    weight_decay=float(ss["wd"]) if ss["use_wd"] else None,
+    step=None,
+)
+inspect_step = int(min(ss.get("inspect", steps), steps))
+view.step = inspect_step if inspect_step != steps else None
+query = to_query(view)
+if {k: (v if isinstance(v, list) else [v]) for k, v in query.items()} != {
+    k: st.query_params.get_all(k) for k in st.query_params
+}:
+    st.query_params.from_dict(query)
+
+# --- main area --------------------------------------------------------------------------
+
+st.title("Optimizer landscapes")
+for n in ss.get("notices", []):
+    st.warning(f"Link parameter refused: {n}", icon="⚠️")
+if ss.get("caption"):
+    st.info(ss["caption"], icon="💡")
+
+result = compute(view)
+for e in result.errors:
+    st.error(e)
+if not result.lines:
+    st.info("Pick at least one optimizer in the sidebar.")
+    st.stop()
+
+bounds = surf.bounds
+tab_map, tab_3d = st.tabs(["Contour map", "3-D surface"])
+with tab_map:
+    left, right = st.columns([3, 2], gap="medium")
+    with left:
+        speed = st.select_slider(
+            "animation speed", options=["slow", "normal", "fast"], value="normal", key="speed",
+            label_visibility="collapsed",
+        )  # fmt: skip
+        frame_ms = {"slow": 250, "normal": 110, "fast": 40}[speed]
+        arrows = figures.inspector_arrows(result.lines, inspect_step, bounds) if ss.get("show_arrows", True) else []
+        fig = figures.trajectory_figure(
+            surf, result.lines, view.start, shown_step=inspect_step, bounds=bounds, frame_ms=frame_ms, arrows=arrows
+        )
+        st.plotly_chart(
+            fig, key="map", on_select=on_map_click, selection_mode="points", use_container_width=True,
+            config={"displayModeBar": False},
+        )  # fmt: skip
+    with right:
+        log = st.toggle("log-scale loss", key="logloss", value=True)
+        st.plotly_chart(figures.series_figure(result.lines, "loss", log=log), use_container_width=True)
+        st.plotly_chart(figures.series_figure(result.lines, "step", log=True), use_container_width=True)
+        st.plotly_chart(figures.series_figure(result.lines, "grad", log=True), use_container_width=True)
+with tab_3d:
+    st.plotly_chart(figures.surface3d_figure(surf, result.lines, bounds), use_container_width=True)
+
+st.subheader("Results")
+st.dataframe(summary_table(result), hide_index=True, use_container_width=True)
+diverged = [ln.label for ln in result.lines if ln.traj.diverged_step is not None]
+if diverged:
+    st.warning(f"Diverged (|θ| ≥ 10⁶ or not finite): {', '.join(diverged)} — marked × on the map.", icon="💥")
+
+st.subheader("Inspect a step")
+st.slider("step", 0, steps, key="inspect")
+st.checkbox("draw arrows on the map (−g black; Δθ and momentum in the run's colour)", key="show_arrows", value=True)
+st.dataframe(inspector_table(result, inspect_step), hide_index=True, use_container_width=True)
+st.caption(
+    "Effective step per coordinate = the factor the optimizer multiplies its numerator by "
+    "(lr/(√v̂+ε) for Adam, lr/(√E[g²]+ε) for RMSProp): when it jumps in one coordinate, RMSProp draws a hedgehog."
+)
+
+st.subheader("Update rules")
+for line in result.lines:
+    spec = optimizers.spec(line.traj.optimizer)
+    hp = line.traj.hyperparameters
+    values = ", ".join(f"{h.name} = {hp[h.name]}" if isinstance(hp[h.name], bool) else f"{h.name} = {hp[h.name]:g}"
+                       for h in spec.hypers)  # fmt: skip
+    st.markdown(f"**{line.label}** — {spec.description}  \n<small>{values} · {spec.reference}</small>",
+                unsafe_allow_html=True)  # fmt: skip
+    st.latex(spec.latex)

@@ -1,0 +1,357 @@
+"""Plotly figures for the playground, built as plain dicts (fast, no Streamlit).
+
+The landscape is drawn once as a PNG in ``layout.images`` — colour bands between contour
+levels with the level lines drawn in — because plotly.js drops contour/heatmap traces
+while animating with ``redraw=False`` (plotly.js #4491). Every frame lists every trace
+(static ones as stubs): a trace missing from a frame breaks clicks after the first play.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+import landscapes
+import optimizers
+
+PALETTE = (
+    "#1f77b4", "#e8710a", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf",
+    "#bcbd22", "#393b79", "#ad494a", "#637939", "#7b4173", "#3182bd", "#e6550d", "#31a354",
+)  # fmt: skip
+ARTICLE_LEVELS = np.array([k / 4 for k in range(-8, 24)] + [6.25, 6.5, 6.75, 7] + list(range(8, 20)), dtype=float)
+# Viridis anchors, lightened towards white so coloured trails stay readable on top.
+_VIRIDIS = np.array(
+    [[68, 1, 84], [72, 40, 120], [62, 74, 137], [49, 104, 142], [38, 130, 142],
+     [31, 158, 137], [53, 183, 121], [109, 205, 89], [180, 222, 44], [253, 231, 37]],
+    dtype=float,
+)  # fmt: skip
+MAX_FRAMES = 120
+MAX_TRAIL = 400
+
+
+def run_color(key: str) -> str:
+    """The colour of a run: fixed per optimizer, shaded for copies ("nesterov#2")."""
+    name, _, copy = key.partition("#")
+    base = PALETTE[optimizers.spec(name).code % len(PALETTE)]
+    if not copy or copy == "1":
+        return base
+    k = int(copy) if copy.isdigit() else 2
+    rgb = np.array([int(base[i : i + 2], 16) for i in (1, 3, 5)], dtype=float)
+    mix = (0.45 * (k - 1)) % 0.9
+    rgb = rgb * (1 - mix) + (0 if k % 2 else 255) * mix
+    return "#" + "".join(f"{int(round(c)):02x}" for c in rgb)
+
+
+@dataclass
+class Line:
+    """One run to draw: its label, colour and trajectory."""
+
+    key: str
+    label: str
+    color: str
+    traj: optimizers.Trajectory
+
+
+def contour_levels(surface: landscapes.Surface, z: np.ndarray) -> np.ndarray:
+    """The article's levels for its surfaces; elsewhere ~28 levels at quantiles of z."""
+    finite = z[np.isfinite(z)]
+    if surface.article or finite.size == 0:
+        return ARTICLE_LEVELS
+    q = np.unique(np.quantile(finite, np.linspace(0.0, 1.0, 30)[1:-1]))
+    return q
+
+
+def landscape_png(surface: landscapes.Surface, bounds=None, n: int = 360) -> tuple[str, np.ndarray]:
+    """The surface as a data-URI PNG (bands + level lines; NaN/inf transparent), and its levels."""
+    xs, ys, z = surface.grid(n, bounds)
+    levels = contour_levels(surface, z)
+    band = np.digitize(np.where(np.isfinite(z), z, np.nan), levels)
+    t = band / max(len(levels), 1)
+    idx = np.clip(t * (len(_VIRIDIS) - 1), 0, len(_VIRIDIS) - 1)
+    lo = np.floor(idx).astype(int)
+    hi = np.minimum(lo + 1, len(_VIRIDIS) - 1)
+    frac = (idx - lo)[..., None]
+    rgb = _VIRIDIS[lo] * (1 - frac) + _VIRIDIS[hi] * frac
+    rgb = rgb * 0.55 + 255 * 0.45
+    edge = np.zeros(band.shape, dtype=bool)
+    edge[:-1, :] |= band[:-1, :] != band[1:, :]
+    edge[:, :-1] |= band[:, :-1] != band[:, 1:]
+    rgb[edge] *= 0.62
+    alpha = np.where(np.isfinite(z), 255, 0)[..., None]
+    img = np.concatenate([rgb, alpha], axis=-1).astype(np.uint8)[::-1]  # row 0 = top = ymax
+    buf = io.BytesIO()
+    Image.fromarray(img, "RGBA").save(buf, format="PNG", optimize=False, compress_level=3)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode(), levels
+
+
+def frame_steps(steps: int, max_frames: int = MAX_FRAMES) -> np.ndarray:
+    """Steps shown as frames: evenly spread, always including 0 and the last step."""
+    return np.unique(np.round(np.linspace(0, steps, min(steps + 1, max_frames))).astype(int))
+
+
+def _trail_index(steps: int) -> np.ndarray:
+    return np.unique(np.round(np.linspace(0, steps, min(steps + 1, MAX_TRAIL))).astype(int))
+
+
+def _last_finite(traj: optimizers.Trajectory, k: int) -> int:
+    if traj.diverged_step is not None and k >= traj.diverged_step:
+        return max(traj.diverged_step - 1, 0)
+    return k
+
+
+def _tolist(a: np.ndarray) -> list:
+    return [None if not math.isfinite(v) else float(v) for v in a]
+
+
+def _run_traces(line: Line, k: int, trail_idx: np.ndarray) -> tuple[dict, dict]:
+    """Trail up to step k and the head marker at step k (diverged: an × at the last finite point)."""
+    tr = line.traj
+    kk = _last_finite(tr, k)
+    idx = trail_idx[trail_idx <= kk]
+    if idx.size == 0 or idx[-1] != kk:
+        idx = np.append(idx, kk)
+    path = tr.path[idx]
+    trail = {"x": _tolist(path[:, 0]), "y": _tolist(path[:, 1])}
+    diverged = tr.diverged_step is not None and k >= tr.diverged_step
+    hx, hy = tr.path[kk]
+    head = {
+        "x": [float(hx)],
+        "y": [float(hy)],
+        "marker": {
+            "symbol": "x" if diverged else "circle",
+            "size": 14 if diverged else 11,
+            "color": line.color,
+            "line": {"color": "white" if not diverged else line.color, "width": 1.5},
+        },
+        "text": [f"{line.label}: diverged at step {tr.diverged_step}" if diverged else f"{line.label}: step {k}"],
+    }
+    return trail, head
+
+
+def trajectory_figure(
+    surface: landscapes.Surface,
+    lines: list[Line],
+    start: tuple[float, float],
+    shown_step: int | None = None,
+    bounds=None,
+    frame_ms: int = 120,
+    arrows: list[dict] | None = None,
+    click_grid: int = 60,
+    height: int = 620,
+) -> dict:
+    """The animated contour map: trails, heads, minima, start, a step slider and play/pause.
+
+    ``shown_step`` is the step drawn before playing (the inspector's step). The invisible
+    ``click_grid``×``click_grid`` scatter makes a click anywhere on the map select the
+    nearest grid point (Streamlit reports clicks on points only).
+    """
+    (x0, x1), (y0, y1) = bounds or surface.bounds
+    png, _ = landscape_png(surface, ((x0, x1), (y0, y1)))
+    steps = lines[0].traj.steps if lines else 0
+    fsteps = frame_steps(steps)
+    trail_idx = _trail_index(steps)
+    k0 = steps if shown_step is None else int(np.clip(shown_step, 0, steps))
+
+    gx, gy = np.meshgrid(np.linspace(x0, x1, click_grid), np.linspace(y0, y1, click_grid))
+    traces: list[dict] = [
+        {
+            "type": "scatter", "mode": "markers", "x": gx.ravel().round(4).tolist(), "y": gy.ravel().round(4).tolist(),
+            "marker": {"size": 6, "opacity": 0.0}, "hoverinfo": "none", "showlegend": False, "name": "click",
+        },
+        {
+            "type": "scatter", "mode": "markers", "name": "known minima",
+            "x": [m[0] for m in surface.minima], "y": [m[1] for m in surface.minima],
+            "marker": {"symbol": "star", "size": 13, "color": "gold", "line": {"color": "black", "width": 1}},
+            "text": [("global" if i < surface.n_global else "local") + f" minimum, f = {v:.4g}"
+                     for i, v in enumerate(surface.minima_values)],
+            "hoverinfo": "text",
+        },
+        {
+            "type": "scatter", "mode": "markers", "name": "start", "x": [start[0]], "y": [start[1]],
+            "marker": {"symbol": "diamond", "size": 11, "color": "white", "line": {"color": "black", "width": 1.5}},
+            "hoverinfo": "name",
+        },
+    ]  # fmt: skip
+    n_static = len(traces)
+    for line in lines:
+        trail, head = _run_traces(line, k0, trail_idx)
+        traces.append(
+            {"type": "scatter", "mode": "lines", "name": line.label, "legendgroup": line.key,
+             "line": {"color": line.color, "width": 2.5}, "hoverinfo": "skip", **trail}
+        )  # fmt: skip
+        traces.append(
+            {"type": "scatter", "mode": "markers", "name": line.label, "legendgroup": line.key,
+             "showlegend": False, "hoverinfo": "text", **head}
+        )  # fmt: skip
+
+    frames = []
+    for k in fsteps:
+        data: list[dict] = [{"type": "scatter"} for _ in range(n_static)]
+        for line in lines:
+            trail, head = _run_traces(line, int(k), trail_idx)
+            data += [{"type": "scatter", **trail}, {"type": "scatter", **head}]
+        frames.append({"name": str(int(k)), "data": data, "traces": list(range(len(traces)))})
+
+    anim = {"mode": "immediate", "transition": {"duration": 0}}
+    slider = {
+        "active": int(np.searchsorted(fsteps, k0)),
+        "currentvalue": {"prefix": "step ", "font": {"size": 13}},
+        "pad": {"t": 45, "b": 5},
+        "len": 0.86, "x": 0.14,
+        "steps": [
+            {"label": str(int(k)), "method": "animate",
+             "args": [[str(int(k))], {**anim, "frame": {"duration": 0, "redraw": False}}]}
+            for k in fsteps
+        ],
+    }  # fmt: skip
+    buttons = {
+        "type": "buttons", "direction": "left", "x": 0.0, "y": -0.04, "xanchor": "left", "yanchor": "top",
+        "pad": {"t": 40, "r": 8}, "showactive": False,
+        "buttons": [
+            {"label": "▶ Play", "method": "animate",
+             "args": [None, {**anim, "fromcurrent": True, "frame": {"duration": frame_ms, "redraw": False}}]},
+            {"label": "❚❚ Pause", "method": "animate",
+             "args": [[None], {**anim, "frame": {"duration": 0, "redraw": False}}]},
+        ],
+    }  # fmt: skip
+    layout = {
+        "images": [{
+            "source": png, "xref": "x", "yref": "y", "x": x0, "y": y1, "sizex": x1 - x0, "sizey": y1 - y0,
+            "sizing": "stretch", "layer": "below",
+        }],
+        "xaxis": {"range": [x0, x1], "title": {"text": "x = w₀"}, "showgrid": False, "zeroline": False,
+                  "constrain": "domain"},
+        "yaxis": {"range": [y0, y1], "title": {"text": "y = w₁"}, "showgrid": False, "zeroline": False,
+                  "scaleanchor": "x", "scaleratio": 1, "constrain": "domain"},
+        "height": height, "margin": {"l": 50, "r": 10, "t": 30, "b": 10},
+        "legend": {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
+        "hovermode": "closest", "hoverdistance": -1, "clickmode": "event+select", "dragmode": False,
+        "plot_bgcolor": "white", "uirevision": surface.name,
+        "updatemenus": [buttons], "sliders": [slider] if len(fsteps) > 1 else [],
+        "annotations": arrows or [],
+    }  # fmt: skip
+    return {"data": traces, "layout": layout, "frames": frames}
+
+
+def inspector_arrows(lines: list[Line], k: int, bounds) -> list[dict]:
+    """Arrows at step k for each run: gradient (−g direction), update and momentum.
+
+    Lengths are scaled to the view so that every arrow is visible; the table beside the
+    map gives the true values.
+    """
+    (x0, x1), (y0, y1) = bounds
+    span = max(x1 - x0, y1 - y0)
+    out = []
+    for line in lines:
+        tr = line.traj
+        if tr.diverged_step is not None and k >= tr.diverged_step:
+            continue
+        kk = min(k, tr.steps - 1) if tr.steps > 0 else 0
+        px, py = tr.path[kk]
+        spec = optimizers.spec(tr.optimizer)
+        vecs = [("−g", -tr.grad[kk], "solid")]
+        if tr.steps > 0:
+            vecs.append(("Δθ", tr.update[kk], "dot"))
+        if spec.momentum_state and tr.steps > 0:
+            m = tr.state[spec.momentum_state][kk + 1]
+            vecs.append(("m", -m if spec.momentum_state != "velocity" else -m, "dash"))
+        for name, v, _dash in vecs:
+            n = float(np.hypot(*v))
+            if not math.isfinite(n) or n == 0:
+                continue
+            length = span * (0.06 + 0.06 * min(1.0, math.log10(1 + n)))  # visible, grows slowly with |v|
+            tx, ty = px + v[0] / n * length, py + v[1] / n * length
+            out.append({
+                "x": float(tx), "y": float(ty), "ax": float(px), "ay": float(py),
+                "xref": "x", "yref": "y", "axref": "x", "ayref": "y", "showarrow": True,
+                "arrowhead": 2, "arrowsize": 1.2, "arrowwidth": 2.2 if name != "−g" else 1.6,
+                "arrowcolor": line.color if name != "−g" else "black", "opacity": 0.9,
+                "text": name, "font": {"size": 11, "color": line.color}, "standoff": 0,
+            })  # fmt: skip
+    return out
+
+
+def series_figure(lines: list[Line], what: str, log: bool = False, height: int = 260) -> dict:
+    """Loss, step size |Δθ| or gradient norm |g| against the step, one line per run."""
+    data = []
+    for line in lines:
+        tr = line.traj
+        if what == "loss":
+            y = tr.loss
+        elif what == "step":
+            y = np.hypot(tr.update[:, 0], tr.update[:, 1])
+        else:
+            y = np.hypot(tr.grad[:, 0], tr.grad[:, 1])
+        idx = _trail_index(tr.steps) if tr.steps > 2 * MAX_TRAIL else np.arange(tr.steps + 1)
+        yy = y[idx]
+        if log:
+            yy = np.where(yy > 0, yy, np.nan)
+        data.append(
+            {"type": "scatter", "mode": "lines", "x": idx.tolist(), "y": _tolist(yy), "name": line.label,
+             "line": {"color": line.color, "width": 2}, "showlegend": False}
+        )  # fmt: skip
+    title = {"loss": "loss f(θ)", "step": "step size |Δθ|", "grad": "gradient norm |g|"}[what]
+    return {
+        "data": data,
+        "layout": {
+            "height": height, "margin": {"l": 50, "r": 10, "t": 30, "b": 35},
+            "title": {"text": title, "font": {"size": 14}}, "xaxis": {"title": {"text": "step"}},
+            "yaxis": {"type": "log" if log else "linear"}, "hovermode": "x unified",
+        },
+    }  # fmt: skip
+
+
+def surface3d_figure(surface: landscapes.Surface, lines: list[Line], bounds=None, n: int = 120) -> dict:
+    """The surface in 3-D with each trajectory lifted onto it (static: plotly resets the camera per frame)."""
+    xs, ys, z = surface.grid(n, bounds)
+    finite = z[np.isfinite(z)]
+    zmax = float(np.quantile(finite, 0.98)) if finite.size else 1.0
+    zc = np.where(np.isfinite(z), np.minimum(z, zmax), np.nan)
+    data: list[dict] = [
+        {"type": "surface", "x": xs.tolist(), "y": ys.tolist(), "z": [_tolist(r) for r in zc],
+         "colorscale": "Viridis", "opacity": 0.85, "showscale": False, "name": surface.name}
+    ]  # fmt: skip
+    for line in lines:
+        tr = line.traj
+        idx = _trail_index(tr.steps)
+        p, f = tr.path[idx], np.minimum(tr.loss[idx], zmax)
+        data.append(
+            {"type": "scatter3d", "mode": "lines+markers", "x": _tolist(p[:, 0]), "y": _tolist(p[:, 1]),
+             "z": _tolist(f), "name": line.label, "line": {"color": line.color, "width": 6},
+             "marker": {"size": 2, "color": line.color}}
+        )  # fmt: skip
+    return {
+        "data": data,
+        "layout": {
+            "height": 620, "margin": {"l": 0, "r": 0, "t": 30, "b": 0},
+            "scene": {"xaxis": {"title": {"text": "x"}}, "yaxis": {"title": {"text": "y"}},
+                      "zaxis": {"title": {"text": "f"}}, "aspectmode": "manual",
+                      "aspectratio": {"x": 1, "y": 1, "z": 0.6}},
+            "uirevision": surface.name,
+        },
+    }  # fmt: skip
+
+
+def classify_point(surface: landscapes.Surface, x: float, y: float, gtol: float = 1e-3) -> str:
+    """What a point is by its gradient and Hessian: minimum, saddle, maximum, flat, or not stationary."""
+    if not (math.isfinite(x) and math.isfinite(y)):
+        return "—"
+    gx, gy = surface.gradient(x, y)
+    if math.hypot(gx, gy) > gtol:
+        return "not stationary"
+    hxx, hxy, hyy = surface.hessian(x, y)
+    mid, rad = (hxx + hyy) / 2, math.hypot((hxx - hyy) / 2, hxy)
+    lo, hi = mid - rad, mid + rad
+    eps = 1e-8 * max(1.0, abs(hi))
+    if lo > eps:
+        return "minimum"
+    if hi < -eps:
+        return "maximum"
+    if lo < -eps < eps < hi:
+        return "saddle"
+    return "flat (degenerate)"

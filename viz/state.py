@@ -1,0 +1,273 @@
+"""The playground's whole view as plain data, and its round trip through a URL.
+
+A ``View`` is what a shared link must reproduce: surface, start, steps, the runs
+(optimizer + hyperparameters, duplicates allowed, e.g. Nesterov at three momenta),
+the common options (schedule, noise, seed, weight decay) and the inspected step.
+``from_query`` never raises: a bad or unknown parameter falls back to its default and
+adds a human-readable notice.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import landscapes
+import optimizers
+from optimizers.registry import SCHEDULES
+
+MAX_STEPS = 10_000
+MAX_RUNS = 12
+COMMON_KEYS = ("schedule", "step_size", "gamma", "T_max", "eta_min", "T_0", "T_mult", "warmup_steps", "noise", "seed")
+
+
+@dataclass
+class Run:
+    """One optimizer line: ``key`` is unique in the view ("adam", "nesterov#2")."""
+
+    key: str
+    hyper: dict[str, float | bool] = field(default_factory=dict)
+
+    @property
+    def optimizer(self) -> str:
+        return self.key.split("#")[0]
+
+    def label(self) -> str:
+        spec = optimizers.spec(self.optimizer)
+        if "#" not in self.key:
+            return spec.label
+        changed = [f"{k}={_short(v)}" for k, v in self.hyper.items() if v != spec.defaults().get(k) and k != "lr"]
+        return f"{spec.label} ({', '.join(changed[:2]) or self.key.split('#')[1]})"
+
+
+@dataclass
+class View:
+    surface: str = "hills_and_canyon"
+    start: tuple[float, float] = (-2.8, -2.5)
+    steps: int = 125
+    runs: list[Run] = field(default_factory=list)
+    common: dict[str, Any] = field(default_factory=lambda: {"schedule": "constant", "noise": 0.0, "seed": 0})
+    weight_decay: float | None = None
+    step: int | None = None  # inspected step; None = last
+
+    def run_kwargs(self, run: Run) -> dict[str, Any]:
+        """Keyword arguments for ``optimizers.trajectory`` for one run."""
+        kw = {**run.hyper, **{k: v for k, v in self.common.items() if v is not None}}
+        spec = optimizers.spec(run.optimizer)
+        if self.weight_decay is not None and any(h.name == "weight_decay" for h in spec.hypers):
+            kw["weight_decay"] = self.weight_decay
+        return kw
+
+    def to_json(self) -> str:
+        d = asdict(self)
+        d["runs"] = [{"key": r.key, "hyper": r.hyper} for r in self.runs]
+        return json.dumps(d, indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> tuple[View, list[str]]:
+        """Parse a configuration file; same validation (and notices) as a URL."""
+        try:
+            d = json.loads(text)
+        except json.JSONDecodeError as e:
+            return default_view(), [f"configuration is not valid JSON ({e.msg} at line {e.lineno}); using defaults"]
+        if not isinstance(d, dict):
+            return default_view(), ["configuration must be a JSON object; using defaults"]
+        return from_query(to_query_from_dict(d))
+
+
+def default_view() -> View:
+    v = View()
+    v.runs = [Run(n, {"lr": lr}) for n, lr in (("nesterov", 0.01), ("rmsprop", 0.25), ("adam", 0.25))]
+    v.runs[1].hyper.update({"alpha": 0.9, "eps": 1e-6})
+    return v
+
+
+def _short(v: Any) -> str:
+    if isinstance(v, bool):
+        return "on" if v else "off"
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+# --- URL query parameters ----------------------------------------------------------------
+# surface=wobbly&start=-2.8,-2.5&steps=125&run=adam:lr=0.25,beta1=0.9&run=nesterov%232:lr=0.01
+# &schedule=cosine&T_max=100&noise=0.1&seed=3&wd=0.01&step=40
+
+
+def to_query(view: View) -> dict[str, str | list[str]]:
+    q: dict[str, str | list[str]] = {
+        "surface": view.surface,
+        "start": f"{view.start[0]:g},{view.start[1]:g}",
+        "steps": str(view.steps),
+    }
+    runs = []
+    for r in view.runs:
+        hp = ",".join(f"{k}={_short(v) if not isinstance(v, bool) else int(v)}" for k, v in r.hyper.items())
+        runs.append(f"{r.key}:{hp}" if hp else r.key)
+    q["run"] = runs
+    for k, v in view.common.items():
+        if v is not None and k in COMMON_KEYS:
+            q[k] = _short(v) if not isinstance(v, str) else v
+    if view.weight_decay is not None:
+        q["wd"] = _short(view.weight_decay)
+    if view.step is not None:
+        q["step"] = str(view.step)
+    return q
+
+
+def to_query_from_dict(d: dict[str, Any]) -> dict[str, Any]:
+    """A JSON configuration as query parameters (so both go through one validator)."""
+    q: dict[str, Any] = {}
+    if "surface" in d:
+        q["surface"] = str(d["surface"])
+    if isinstance(d.get("start"), (list, tuple)):
+        q["start"] = ",".join(repr(float(c)) if isinstance(c, (int, float)) else str(c) for c in d["start"])
+    for k in ("steps", "step"):
+        if d.get(k) is not None:
+            q[k] = str(d[k])
+    if d.get("weight_decay") is not None:
+        q["wd"] = repr(d["weight_decay"])
+    runs = []
+    for r in d.get("runs", []) or []:
+        if isinstance(r, dict) and "key" in r:
+            hp = ",".join(
+                f"{k}={int(v) if isinstance(v, bool) else repr(v)}" for k, v in (r.get("hyper") or {}).items()
+            )
+            runs.append(f"{r['key']}:{hp}" if hp else str(r["key"]))
+    q["run"] = runs
+    for k, v in (d.get("common") or {}).items():
+        if v is not None:
+            q[k] = v if isinstance(v, str) else repr(v)
+    return q
+
+
+def _number(text: Any) -> float:
+    v = float(str(text).strip())
+    if not math.isfinite(v):
+        raise ValueError
+    return v
+
+
+def from_query(q: dict[str, Any]) -> tuple[View, list[str]]:
+    """Build a view from query parameters; every bad value becomes a notice and a default."""
+    notices: list[str] = []
+    view = default_view()
+
+    def get_one(k):
+        v = q.get(k)
+        return v[-1] if isinstance(v, list) and v else v
+
+    known = {"surface", "start", "steps", "run", "wd", "step", *COMMON_KEYS}
+    for k in q:
+        if k not in known:
+            notices.append(f"unknown parameter '{k}' ignored")
+
+    surf = get_one("surface")
+    if surf is not None:
+        if surf in landscapes.names():
+            view.surface = surf
+        else:
+            notices.append(f"unknown surface '{surf}'; showing {view.surface}")
+    s = landscapes.get(view.surface)
+    view.start = s.start
+    start = get_one("start")
+    if start is not None:
+        try:
+            x, y = (_number(c) for c in str(start).split(","))
+            if abs(x) > 1e6 or abs(y) > 1e6:
+                raise ValueError
+            view.start = (x, y)
+        except ValueError:
+            notices.append(f"start '{start}' is not two finite numbers 'x,y'; using {s.start}")
+    steps = get_one("steps")
+    if steps is not None:
+        try:
+            n = int(_number(steps))
+            if not 1 <= n <= MAX_STEPS or n != _number(steps):
+                raise ValueError
+            view.steps = n
+        except ValueError:
+            notices.append(f"steps '{steps}' must be a whole number from 1 to {MAX_STEPS}; using {view.steps}")
+
+    raw_runs = q.get("run")
+    if raw_runs is not None:
+        raw_runs = raw_runs if isinstance(raw_runs, list) else [raw_runs]
+        runs: list[Run] = []
+        for item in raw_runs[:MAX_RUNS]:
+            run = _parse_run(str(item), notices, {r.key for r in runs})
+            if run is not None:
+                runs.append(run)
+        if len(raw_runs) > MAX_RUNS:
+            notices.append(f"only the first {MAX_RUNS} runs are shown")
+        if runs or not raw_runs:
+            view.runs = runs
+
+    common: dict[str, Any] = {"schedule": "constant", "noise": 0.0, "seed": 0}
+    sched = get_one("schedule")
+    if sched is not None:
+        if sched in SCHEDULES:
+            common["schedule"] = sched
+        else:
+            notices.append(f"schedule '{sched}' is not one of {', '.join(SCHEDULES)}; using constant")
+    for k in COMMON_KEYS[1:]:
+        raw = get_one(k)
+        if raw is None:
+            continue
+        h = optimizers.COMMON_OPTIONS[k]
+        try:
+            v = _number(raw)
+            h.check(v)
+            common[k] = int(v) if h.kind == "int" else v
+        except ValueError:
+            notices.append(f"{k} '{raw}' is invalid; using the default")
+    view.common = common
+    wd = get_one("wd")
+    if wd is not None:
+        try:
+            v = _number(wd)
+            if v < 0:
+                raise ValueError
+            view.weight_decay = v
+        except ValueError:
+            notices.append(f"weight decay '{wd}' must be a number ≥ 0; ignored")
+    step = get_one("step")
+    if step is not None:
+        try:
+            v = int(_number(step))
+            if not 0 <= v <= view.steps:
+                raise ValueError
+            view.step = v
+        except ValueError:
+            notices.append(f"step '{step}' must be between 0 and {view.steps}; showing the last step")
+    return view, notices
+
+
+def _parse_run(item: str, notices: list[str], taken: set[str]) -> Run | None:
+    key, _, rest = item.partition(":")
+    key = key.strip()
+    name = key.split("#")[0]
+    if name not in optimizers.names():
+        notices.append(f"unknown optimizer '{name}' skipped")
+        return None
+    if key in taken:
+        notices.append(f"duplicate run '{key}' skipped")
+        return None
+    spec = optimizers.spec(name)
+    hypers = {h.name: h for h in spec.hypers}
+    run = Run(key, {})
+    for part in filter(None, rest.split(",")):
+        k, _, raw = part.partition("=")
+        k = k.strip()
+        if k not in hypers:
+            notices.append(f"{name} has no hyperparameter '{k}'; ignored")
+            continue
+        h = hypers[k]
+        try:
+            v = _number(raw)
+            h.check(v)
+        except ValueError:
+            notices.append(f"{name}.{k}='{raw}' is invalid; using the default {h.default:g}")
+            continue
+        run.hyper[k] = bool(v) if h.kind == "bool" else v
+    return run
