@@ -69,7 +69,7 @@ def apply_view(view: View) -> None:
         ss[f"c::{k}"] = float(c.get(k, default)) if k not in ("seed",) else int(c.get(k, 0))
     ss["use_wd"] = view.weight_decay is not None
     ss["wd"] = float(view.weight_decay or 0.0)
-    ss["inspect"] = int(view.step) if view.step is not None else int(view.steps)
+    ss["inspect"] = int(view.step) if view.step is not None else max(int(view.steps) - 1, 0)
     ss["applied_steps"] = int(view.steps)
 
 
@@ -124,7 +124,7 @@ if "initialized" not in st.session_state:
 def log_options(h, current: float) -> list[float]:
     lo, hi = h.ui
     lo = max(lo, 1e-12)
-    grid = [float(f"{v:.3g}") for v in np.geomspace(lo, hi, int(round(math.log10(hi / lo) * 6)) + 1)]
+    grid = [float(f"{v:.3g}") for v in np.geomspace(lo, hi, round(math.log10(hi / lo) * 6) + 1)]
     return sorted({*grid, float(h.default), float(current)} - {0.0} if current > 0 else {*grid, float(h.default)})
 
 
@@ -237,8 +237,9 @@ for k in (*used, "warmup_steps", "noise", "seed"):
     if v != optimizers.COMMON_OPTIONS[k].default or k in used:
         common[k] = v
 steps = int(ss["steps"])
-if ss.get("applied_steps") != steps:  # a new run length: inspect its end
-    ss["inspect"] = steps
+last_step = max(steps - 1, 0)  # the inspector shows the step from θ_k to θ_k+1
+if ss.get("applied_steps") != steps:  # a new run length: inspect its last step
+    ss["inspect"] = last_step
     ss["applied_steps"] = steps
 view = View(
     surface=ss["surface"],
@@ -249,8 +250,8 @@ view = View(
     weight_decay=float(ss["wd"]) if ss["use_wd"] else None,
     step=None,
 )
-inspect_step = int(min(ss.get("inspect", steps), steps))
-view.step = inspect_step if inspect_step != steps else None
+inspect_step = int(min(ss.get("inspect", last_step), last_step))
+view.step = inspect_step if inspect_step != last_step else None
 query = to_query(view)
 if {k: (v if isinstance(v, list) else [v]) for k, v in query.items()} != {
     k: st.query_params.get_all(k) for k in st.query_params
@@ -277,10 +278,7 @@ tab_map, tab_3d = st.tabs(["Contour map", "3-D surface"])
 with tab_map:
     left, right = st.columns([3, 2], gap="medium")
     with left:
-        speed = st.select_slider(
-            "animation speed", options=["slow", "normal", "fast"], value="normal", key="speed",
-            label_visibility="collapsed",
-        )  # fmt: skip
+        speed = st.radio("animation speed", ["slow", "normal", "fast"], index=1, key="speed", horizontal=True)
         frame_ms = {"slow": 250, "normal": 110, "fast": 40}[speed]
         arrows = figures.inspector_arrows(result.lines, inspect_step, bounds) if ss.get("show_arrows", True) else []
         fig = figures.trajectory_figure(
@@ -305,7 +303,8 @@ if diverged:
     st.warning(f"Diverged (|θ| ≥ 10⁶ or not finite): {', '.join(diverged)} — marked × on the map.", icon="💥")
 
 st.subheader("Inspect a step")
-st.slider("step", 0, steps, key="inspect")
+if steps > 1:
+    st.slider("step k (from θₖ to θₖ₊₁)", 0, last_step, key="inspect")
 st.checkbox("draw arrows on the map (−g black; Δθ and momentum in the run's colour)", key="show_arrows", value=True)
 st.dataframe(inspector_table(result, inspect_step), hide_index=True, use_container_width=True)
 st.caption(

@@ -13,11 +13,11 @@ CLASSIC = ["rosenbrock", "beale", "himmelblau", "rastrigin", "ackley", "saddle",
 
 def test_registry_has_the_article_and_classic_surfaces():
     assert NAMES[:7] == ARTICLE
-    assert set(CLASSIC + ["elongated_bowl"]) <= set(NAMES)
+    assert {*CLASSIC, "elongated_bowl"} <= set(NAMES)
 
 
 def test_unknown_surface_lists_valid_names():
-    with pytest.raises(KeyError, match="wobbly.*rosenbrock"):
+    with pytest.raises(KeyError, match=r"wobbly.*rosenbrock"):
         landscapes.get("wobly")
 
 

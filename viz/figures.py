@@ -44,7 +44,7 @@ def run_color(key: str) -> str:
     rgb = np.array([int(base[i : i + 2], 16) for i in (1, 3, 5)], dtype=float)
     mix = (0.45 * (k - 1)) % 0.9
     rgb = rgb * (1 - mix) + (0 if k % 2 else 255) * mix
-    return "#" + "".join(f"{int(round(c)):02x}" for c in rgb)
+    return "#" + "".join(f"{round(c):02x}" for c in rgb)
 
 
 @dataclass
@@ -68,7 +68,7 @@ def contour_levels(surface: landscapes.Surface, z: np.ndarray) -> np.ndarray:
 
 def landscape_png(surface: landscapes.Surface, bounds=None, n: int = 360) -> tuple[str, np.ndarray]:
     """The surface as a data-URI PNG (bands + level lines; NaN/inf transparent), and its levels."""
-    xs, ys, z = surface.grid(n, bounds)
+    _, _, z = surface.grid(n, bounds)
     levels = contour_levels(surface, z)
     band = np.digitize(np.where(np.isfinite(z), z, np.nan), levels)
     t = band / max(len(levels), 1)
@@ -200,9 +200,9 @@ def trajectory_figure(
     anim = {"mode": "immediate", "transition": {"duration": 0}}
     slider = {
         "active": int(np.searchsorted(fsteps, k0)),
-        "currentvalue": {"prefix": "step ", "font": {"size": 13}},
-        "pad": {"t": 45, "b": 5},
-        "len": 0.86, "x": 0.14,
+        "currentvalue": {"prefix": "step ", "font": {"size": 13}, "xanchor": "right"},
+        "pad": {"t": 50, "b": 5},
+        "len": 0.8, "x": 0.2, "y": 0, "yanchor": "top",
         "steps": [
             {"label": str(int(k)), "method": "animate",
              "args": [[str(int(k))], {**anim, "frame": {"duration": 0, "redraw": False}}]}
@@ -210,8 +210,8 @@ def trajectory_figure(
         ],
     }  # fmt: skip
     buttons = {
-        "type": "buttons", "direction": "left", "x": 0.0, "y": -0.04, "xanchor": "left", "yanchor": "top",
-        "pad": {"t": 40, "r": 8}, "showactive": False,
+        "type": "buttons", "direction": "left", "x": 0.0, "y": 0, "xanchor": "left", "yanchor": "top",
+        "pad": {"t": 62, "r": 8}, "showactive": False,
         "buttons": [
             {"label": "▶ Play", "method": "animate",
              "args": [None, {**anim, "fromcurrent": True, "frame": {"duration": frame_ms, "redraw": False}}]},
@@ -228,7 +228,7 @@ def trajectory_figure(
                   "constrain": "domain"},
         "yaxis": {"range": [y0, y1], "title": {"text": "y = w₁"}, "showgrid": False, "zeroline": False,
                   "scaleanchor": "x", "scaleratio": 1, "constrain": "domain"},
-        "height": height, "margin": {"l": 50, "r": 10, "t": 30, "b": 10},
+        "height": height, "margin": {"l": 50, "r": 10, "t": 30, "b": 30},
         "legend": {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
         "hovermode": "closest", "hoverdistance": -1, "clickmode": "event+select", "dragmode": False,
         "plot_bgcolor": "white", "uirevision": surface.name,
@@ -254,13 +254,13 @@ def inspector_arrows(lines: list[Line], k: int, bounds) -> list[dict]:
         kk = min(k, tr.steps - 1) if tr.steps > 0 else 0
         px, py = tr.path[kk]
         spec = optimizers.spec(tr.optimizer)
-        vecs = [("−g", -tr.grad[kk], "solid")]
+        vecs = [("−g", -tr.grad[kk])]
         if tr.steps > 0:
-            vecs.append(("Δθ", tr.update[kk], "dot"))
+            vecs.append(("Δθ", tr.update[kk]))
         if spec.momentum_state and tr.steps > 0:
             m = tr.state[spec.momentum_state][kk + 1]
-            vecs.append(("m", -m if spec.momentum_state != "velocity" else -m, "dash"))
-        for name, v, _dash in vecs:
+            vecs.append(("m", -m))  # every momentum-like state points against the step
+        for name, v in vecs:
             n = float(np.hypot(*v))
             if not math.isfinite(n) or n == 0:
                 continue
