@@ -212,7 +212,7 @@ with st.sidebar:
 
     st.header("The article's experiments")
     for name, p in PRESETS.items():
-        st.button(p.title, key=f"preset::{name}", on_click=load_preset, args=(name,), use_container_width=True)
+        st.button(p.title, key=f"preset::{name}", on_click=load_preset, args=(name,), width="stretch")
 
 
 # --- build the view from the widgets ----------------------------------------------------
@@ -285,19 +285,19 @@ with tab_map:
             surf, result.lines, view.start, shown_step=inspect_step, bounds=bounds, frame_ms=frame_ms, arrows=arrows
         )
         st.plotly_chart(
-            fig, key="map", on_select=on_map_click, selection_mode="points", use_container_width=True,
+            fig, key="map", on_select=on_map_click, selection_mode="points", width="stretch",
             config={"displayModeBar": False},
         )  # fmt: skip
     with right:
         log = st.toggle("log-scale loss", key="logloss", value=True)
-        st.plotly_chart(figures.series_figure(result.lines, "loss", log=log), use_container_width=True)
-        st.plotly_chart(figures.series_figure(result.lines, "step", log=True), use_container_width=True)
-        st.plotly_chart(figures.series_figure(result.lines, "grad", log=True), use_container_width=True)
+        st.plotly_chart(figures.series_figure(result.lines, "loss", log=log), width="stretch")
+        st.plotly_chart(figures.series_figure(result.lines, "step", log=True), width="stretch")
+        st.plotly_chart(figures.series_figure(result.lines, "grad", log=True), width="stretch")
 with tab_3d:
-    st.plotly_chart(figures.surface3d_figure(surf, result.lines, bounds), use_container_width=True)
+    st.plotly_chart(figures.surface3d_figure(surf, result.lines, bounds), width="stretch")
 
 st.subheader("Results")
-st.dataframe(summary_table(result), hide_index=True, use_container_width=True)
+st.dataframe(summary_table(result), hide_index=True, width="stretch")
 diverged = [ln.label for ln in result.lines if ln.traj.diverged_step is not None]
 if diverged:
     st.warning(f"Diverged (|θ| ≥ 10⁶ or not finite): {', '.join(diverged)} — marked × on the map.", icon="💥")
@@ -306,7 +306,7 @@ st.subheader("Inspect a step")
 if steps > 1:
     st.slider("step k (from θₖ to θₖ₊₁)", 0, last_step, key="inspect")
 st.checkbox("draw arrows on the map (−g black; Δθ and momentum in the run's colour)", key="show_arrows", value=True)
-st.dataframe(inspector_table(result, inspect_step), hide_index=True, use_container_width=True)
+st.dataframe(inspector_table(result, inspect_step), hide_index=True, width="stretch")
 st.caption(
     "Effective step per coordinate = the factor the optimizer multiplies its numerator by "
     "(lr/(√v̂+ε) for Adam, lr/(√E[g²]+ε) for RMSProp): when it jumps in one coordinate, RMSProp draws a hedgehog."

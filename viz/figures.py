@@ -337,8 +337,12 @@ def surface3d_figure(surface: landscapes.Surface, lines: list[Line], bounds=None
     }  # fmt: skip
 
 
-def classify_point(surface: landscapes.Surface, x: float, y: float, gtol: float = 1e-3) -> str:
-    """What a point is by its gradient and Hessian: minimum, saddle, maximum, flat, or not stationary."""
+def classify_point(surface: landscapes.Surface, x: float, y: float, gtol: float = 1e-3, ctol: float = 1e-4) -> str:
+    """What a point is by its gradient and Hessian: minimum, saddle, maximum, flat, or not stationary.
+
+    Stationary means |g| ≤ ``gtol``; a curvature (Hessian eigenvalue) of magnitude below
+    ``ctol`` counts as flat, so a plateau is not called a saddle.
+    """
     if not (math.isfinite(x) and math.isfinite(y)):
         return "—"
     gx, gy = surface.gradient(x, y)
@@ -347,7 +351,7 @@ def classify_point(surface: landscapes.Surface, x: float, y: float, gtol: float 
     hxx, hxy, hyy = surface.hessian(x, y)
     mid, rad = (hxx + hyy) / 2, math.hypot((hxx - hyy) / 2, hxy)
     lo, hi = mid - rad, mid + rad
-    eps = 1e-8 * max(1.0, abs(hi))
+    eps = ctol
     if lo > eps:
         return "minimum"
     if hi < -eps:

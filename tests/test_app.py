@@ -1,0 +1,147 @@
+"""The playground page driven headlessly with Streamlit's AppTest (no browser, no JavaScript)."""
+
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import landscapes
+import optimizers
+
+TIMEOUT = 180  # a cold Numba compile takes longer than AppTest's default 3 s
+
+
+def _app(query: dict | None = None) -> AppTest:
+    at = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def _map(at: AppTest) -> dict:
+    return json.loads(at.get("plotly_chart")[0].proto.spec)
+
+
+def _ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def test_default_view_renders():
+    at = _app()
+    _ok(at)
+    fig = _map(at)
+    assert fig["layout"]["images"] and len(fig["frames"]) > 10
+    assert len(at.get("plotly_chart")) == 5  # map, loss, step size, gradient norm, 3-D
+    assert len(at.dataframe) == 2  # results and inspector
+    assert at.query_params["surface"] == "hills_and_canyon"
+
+
+@pytest.mark.parametrize("name", landscapes.names())
+def test_every_surface_renders(name):
+    at = _app()
+    at.selectbox(key="surface").set_value(name).run()
+    _ok(at)
+    fig = _map(at)
+    assert len(fig["data"][1]["x"]) == len(landscapes.get(name).minima)
+    assert at.query_params["surface"] == name
+
+
+def test_every_optimizer_renders_with_its_controls():
+    names = optimizers.names()
+    for batch in (names[:8], names[8:]):
+        at = _app()
+        at.multiselect(key="runs").set_value(batch).run()
+        _ok(at)
+        fig = _map(at)
+        assert len(fig["data"]) == 3 + 2 * len(batch)
+        for n in batch:  # every hyperparameter got a widget bound to its key
+            for h in optimizers.spec(n).hypers:
+                assert f"hp::{n}::{h.name}" in at.session_state
+
+
+def test_changing_a_hyperparameter_changes_the_trajectory_and_the_url():
+    at = _app()
+    before = _map(at)["frames"][-1]["data"][8]["x"]  # Adam's head at the last frame
+    at.select_slider(key="hp::adam::lr").set_value(0.01).run()
+    _ok(at)
+    after = _map(at)["frames"][-1]["data"][8]["x"]
+    assert before != after
+    assert any(r.startswith("adam:") and "lr=0.01" in r for r in at.query_params["run"])
+
+
+def test_url_state_round_trips():
+    query = {
+        "surface": "wobbly",
+        "start": "1.5,-2",
+        "steps": "300",
+        "run": ["adam:lr=0.1,amsgrad=1", "nesterov#2:lr=0.02,momentum=0.95"],
+        "schedule": "cosine",
+        "T_max": "200",
+        "noise": "0.2",
+        "seed": "5",
+        "step": "40",
+    }
+    at = _app(query)
+    _ok(at)
+    assert not at.warning
+    ss = at.session_state
+    assert ss["surface"] == "wobbly" and ss["start_x"] == 1.5 and ss["start_y"] == -2.0 and ss["steps"] == 300
+    assert ss["runs"] == ["adam", "nesterov#2"]
+    assert ss["hp::adam::amsgrad"] is True and ss["hp::nesterov#2::momentum"] == 0.95
+    assert ss["schedule"] == "cosine" and ss["c::T_max"] == 200 and ss["inspect"] == 40
+    assert at.query_params["run"] == query["run"]
+    for k in ("surface", "start", "steps", "schedule", "seed", "step"):
+        assert at.query_params[k] == query[k], k
+    # opening the app again with the URL it wrote gives the same trajectories
+    again = _app(dict(at.query_params))
+    assert _map(again)["frames"][-1]["data"] == _map(at)["frames"][-1]["data"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"surface": "everest"},
+        {"start": "a,b"},
+        {"steps": "100000000"},
+        {"run": ["adam:lr=-3", "sgdd"]},
+        {"schedule": "nope", "noise": "-2"},
+        {"step": "-4"},
+        {"run": ["adam:lr=__import__('os').system('x')"]},
+    ],
+)
+def test_bad_query_parameters_show_a_notice_not_an_exception(query):
+    at = _app(query)
+    _ok(at)
+    assert at.warning and all("Link parameter refused" in w.value for w in at.warning)
+    assert at.get("plotly_chart")
+
+
+def test_presets_load_the_articles_experiments():
+    at = _app()
+    at.button(key="preset::nesterov_gamma").click().run()
+    _ok(at)
+    assert at.session_state["runs"] == ["nesterov#1", "nesterov#2", "nesterov#3"]
+    assert [at.session_state[f"hp::nesterov#{i}::momentum"] for i in (1, 2, 3)] == [0.25, 0.9, 0.975]
+    assert any("0.975" in i.value for i in at.info)
+    at.button(key="preset::article_giant_plateau").click().run()
+    _ok(at)
+    assert at.session_state["surface"] == "giant_plateau"
+    assert len(_map(at)["data"]) == 3 + 2 * 5
+
+
+def test_diverging_optimizer_is_marked_and_others_keep_animating():
+    at = _app({"surface": "rosenbrock", "start": "-1.2,1", "run": ["sgd:lr=0.05", "adam:lr=0.01"]})
+    _ok(at)
+    assert any("Diverged" in w.value and "SGD" in w.value for w in at.warning)
+    last = _map(at)["frames"][-1]["data"]
+    assert last[4]["marker"]["symbol"] == "x" and last[6]["marker"]["symbol"] == "circle"
+
+
+def test_copy_of_an_optimizer_with_other_settings():
+    at = _app()
+    at.selectbox(key="copy_of").set_value("adam").run()
+    btn = next(b for b in at.button if b.label == "Add copy")
+    btn.click().run()
+    _ok(at)
+    assert "adam#2" in at.session_state["runs"]
+    assert len(_map(at)["data"]) == 3 + 2 * 4

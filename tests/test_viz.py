@@ -1,0 +1,181 @@
+"""Playground internals without a server: URL state, presets, figures, tables."""
+
+import json
+
+import numpy as np
+import pytest
+
+import landscapes
+import optimizers
+from viz import figures
+from viz.playground import compute, inspector_table, summary_table
+from viz.presets import PRESETS
+from viz.state import Run, View, default_view, from_query, to_query
+
+
+def _roundtrip(view: View) -> View:
+    q = to_query(view)
+    # what a browser sends back: every value a string, "run" repeated
+    q = {k: (v if isinstance(v, list) else str(v)) for k, v in q.items()}
+    back, notices = from_query(q)
+    assert notices == []
+    return back
+
+
+def test_url_round_trip_reproduces_the_view():
+    v = View(
+        surface="wobbly",
+        start=(-1.25, 2.5),
+        steps=300,
+        runs=[
+            Run("adam", {"lr": 0.25, "amsgrad": True}),
+            Run("nesterov#2", {"lr": 0.01, "momentum": 0.975}),
+            Run("rmsprop", {"lr": 0.1, "centered": True}),
+        ],
+        common={"schedule": "cosine_restarts", "T_0": 40, "T_mult": 2, "eta_min": 0.001, "noise": 0.3, "seed": 7},
+        weight_decay=0.01,
+        step=42,
+    )
+    back = _roundtrip(v)
+    assert back == v
+    a, b = compute(v), compute(back)
+    for la, lb in zip(a.lines, b.lines):
+        np.testing.assert_array_equal(la.traj.path, lb.traj.path)
+
+
+def test_json_round_trip():
+    v = PRESETS["nesterov_gamma"].view()
+    back, notices = View.from_json(v.to_json())
+    assert notices == [] and back == v
+
+
+@pytest.mark.parametrize(
+    "query,expect",
+    [
+        ({"surface": "everest"}, "unknown surface"),
+        ({"start": "1,abc"}, "start"),
+        ({"start": "nan,0"}, "start"),
+        ({"steps": "-5"}, "steps"),
+        ({"steps": "1e9"}, "steps"),
+        ({"run": ["adam:lr=-1"]}, "adam.lr"),
+        ({"run": ["adam:beta1=1.5"]}, "adam.beta1"),
+        ({"run": ["adam:betas=0.9"]}, "no hyperparameter 'betas'"),
+        ({"run": ["sgdd:lr=0.1"]}, "unknown optimizer 'sgdd'"),
+        ({"run": ["adam", "adam"]}, "duplicate"),
+        ({"schedule": "linear"}, "schedule"),
+        ({"noise": "-1"}, "noise"),
+        ({"wd": "x"}, "weight decay"),
+        ({"step": "9999"}, "step"),
+        ({"foo": "bar"}, "unknown parameter 'foo'"),
+        ({"run": ["adam:lr=__import__('os')"]}, "adam.lr"),
+    ],
+)
+def test_bad_query_parameters_fall_back_with_a_notice(query, expect):
+    view, notices = from_query(query)
+    assert any(expect in n for n in notices), notices
+    compute(view)  # the fallback view still runs
+
+
+def test_bad_json_is_refused_with_a_reason():
+    view, notices = View.from_json("{not json")
+    assert "not valid JSON" in notices[0] and view == default_view()
+    view, notices = View.from_json("[1, 2]")
+    assert "JSON object" in notices[0]
+
+
+def test_presets_are_valid_views_with_the_articles_settings():
+    assert {"article_wobbly", "article_basins_and_walls", "article_giant_plateau", "article_hills_and_canyon",
+            "article_bad_init", "nesterov_gamma"} <= set(PRESETS)  # fmt: skip
+    for p in PRESETS.values():
+        v = p.view()
+        assert v.start == (-2.8, -2.5) and p.caption
+        res = compute(v)
+        assert not res.errors and len(res.lines) == len(v.runs)
+        _roundtrip(v)
+    hc = compute(PRESETS["article_hills_and_canyon"].view())
+    basins = {ln.key: ln.traj.basin for ln in hc.lines}
+    assert basins["adam"] == 0 and all(b != 0 for k, b in basins.items() if k != "adam")
+
+
+def _figure(view):
+    res = compute(view)
+    s = landscapes.get(view.surface)
+    return res, figures.trajectory_figure(s, res.lines, view.start)
+
+
+def test_every_frame_lists_every_trace_and_the_landscape_is_an_image():
+    view = default_view()
+    view.steps = 1000
+    res, fig = _figure(view)
+    n = len(fig["data"])
+    assert n == 3 + 2 * len(res.lines)
+    assert fig["layout"]["images"][0]["source"].startswith("data:image/png;base64,")
+    assert not any(t["type"] in ("contour", "heatmap") for t in fig["data"])
+    names = [f["name"] for f in fig["frames"]]
+    assert names[0] == "0" and names[-1] == "1000" and len(names) <= figures.MAX_FRAMES
+    for f in fig["frames"]:
+        assert f["traces"] == list(range(n)) and len(f["data"]) == n
+    last = fig["frames"][-1]["data"]
+    for i, line in enumerate(res.lines):
+        head = last[3 + 2 * i + 1]
+        assert head["x"][0] == pytest.approx(line.traj.path[-1, 0])
+    json.dumps(fig)  # serialisable as is
+
+
+def test_diverged_run_is_drawn_as_a_cross_at_its_last_finite_point():
+    view = View(surface="rosenbrock", start=(-1.2, 1.0), steps=50, runs=[Run("sgd", {"lr": 0.05}), Run("adam")])
+    res, fig = _figure(view)
+    sgd = res.lines[0].traj
+    assert sgd.diverged_step is not None
+    head = fig["frames"][-1]["data"][4]
+    assert head["marker"]["symbol"] == "x" and "diverged" in head["text"][0]
+    assert head["x"][0] == pytest.approx(sgd.path[sgd.diverged_step - 1, 0])
+    assert fig["frames"][-1]["data"][6]["marker"]["symbol"] == "circle"  # adam keeps animating
+    table = summary_table(res)
+    assert table.loc[0, "diverged at"] == sgd.diverged_step and table.loc[0, "end point is"] == "diverged"
+
+
+def test_landscape_png_marks_non_finite_values_transparent():
+    import base64
+    import io
+
+    from PIL import Image
+
+    s = landscapes.get("monkey_saddle")
+    uri, _ = figures.landscape_png(s, ((-1e200, 1e200), (-1e200, 1e200)), n=40)
+    img = np.array(Image.open(io.BytesIO(base64.b64decode(uri.split(",")[1]))))
+    assert img.shape == (40, 40, 4) and (img[..., 3] == 0).any()
+
+
+def test_classify_point_by_hessian():
+    assert figures.classify_point(landscapes.get("simple_quad"), 0.0, 0.0) == "minimum"
+    assert figures.classify_point(landscapes.get("saddle"), 0.0, 0.0) == "saddle"
+    assert figures.classify_point(landscapes.get("giant_plateau"), 2.9, 2.9) == "flat (degenerate)"
+    assert figures.classify_point(landscapes.get("simple_quad"), 1.0, 0.0) == "not stationary"
+    assert figures.classify_point(landscapes.get("monkey_saddle"), 0.0, 0.0) == "flat (degenerate)"
+
+
+def test_tables_and_inspector():
+    res = compute(PRESETS["article_hills_and_canyon"].view())
+    t = summary_table(res)
+    assert list(t["optimizer"]) == [ln.label for ln in res.lines]
+    ins = inspector_table(res, 10)
+    adam = ins[ins["optimizer"] == "Adam"].iloc[0]
+    tr = next(ln.traj for ln in res.lines if ln.key == "adam")
+    assert adam["update Δθ"] == f"({tr.update[10][0]:.3g}, {tr.update[10][1]:.3g})"
+    assert adam["effective step per coordinate"] != "—"
+    arrows = figures.inspector_arrows(res.lines, 10, res.surface.bounds)
+    assert len(arrows) >= 2 * len(res.lines)
+
+
+def test_run_colours_are_stable_and_distinct():
+    cols = [figures.run_color(n) for n in optimizers.names()]
+    assert len(set(cols)) == len(cols)
+    assert figures.run_color("adam") == figures.run_color("adam")
+    assert figures.run_color("nesterov#2") != figures.run_color("nesterov")
+
+
+def test_long_runs_are_subsampled_keeping_the_last_step():
+    fs = figures.frame_steps(10_000)
+    assert fs[0] == 0 and fs[-1] == 10_000 and len(fs) <= figures.MAX_FRAMES
+    assert list(figures.frame_steps(5)) == [0, 1, 2, 3, 4, 5]
