@@ -1,0 +1,145 @@
+"""End to end in a real browser: Debian's Chromium driven by Playwright against `streamlit run app.py`.
+
+Skipped only outside CI when Chromium or Playwright is missing; ``scripts/test.sh`` installs both.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "artifacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+]  # fmt: skip
+
+pytestmark = pytest.mark.browser
+
+
+def _require():
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip("playwright not installed (scripts/test.sh installs it)")
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("Debian's chromium is missing: scripts/test.sh installs it")
+        pytest.skip("chromium not installed (scripts/test.sh installs it)")
+
+
+@pytest.fixture(scope="module")
+def server():
+    _require()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = open(ROOT / "artifacts" / "streamlit.log", "w") if ARTIFACTS.mkdir(exist_ok=True) is None else None
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--browser.gatherUsageStats", "false", "--server.port", str(port), "--server.address", "127.0.0.1"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start")
+    yield url
+    proc.terminate()
+    proc.wait(10)
+    log.close()
+
+
+def _idle(page, timeout=240_000):
+    """Wait for a rerun to finish: no stale element and no running-status widget."""
+    time.sleep(1.0)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-stale=\"true\"]')"
+        " && !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+        timeout=timeout,
+    )
+    time.sleep(0.5)
+
+
+MAP_JS = "() => { const p = document.querySelector('[data-testid=\"stPlotlyChart\"] .js-plotly-plot'); return p; }"
+
+
+def _map_state(page):
+    return page.evaluate(
+        """() => {
+        const p = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
+        const fr = p._transitionData ? p._transitionData._frames : [];
+        return {traces: p.data.length, frames: fr.length, last: fr.length ? fr[fr.length - 1].name : null,
+                start: [p.data[2].x[0], p.data[2].y[0]], image: (p.layout.images || []).length};
+    }"""
+    )
+
+
+def test_page_loads_changes_and_clicks(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1500, "height": 1400})
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(server + "/?surface=wobbly&run=adam:lr=0.25&run=nesterov:lr=0.01&steps=125")
+        page.wait_for_selector('[data-testid="stPlotlyChart"] .js-plotly-plot', timeout=240_000)
+        _idle(page)
+        assert not page.query_selector('[data-testid="stException"]')
+        before = _map_state(page)
+        assert before["traces"] == 3 + 2 * 2 and before["image"] == 1 and before["last"] == "125"
+
+        # change a control: the run length
+        steps = page.get_by_label("steps", exact=True)
+        steps.fill("300")
+        steps.press("Enter")
+        _idle(page)
+        after = _map_state(page)
+        assert after["last"] == "300"
+        assert "steps=300" in page.url
+
+        # click on the map: the nearest click-grid point becomes the start
+        box = page.evaluate(
+            """() => {
+            const p = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
+            const r = p.getBoundingClientRect(), L = p._fullLayout;
+            return {x: r.left + L.xaxis._offset + L.xaxis.l2p(1.0), y: r.top + L.yaxis._offset + L.yaxis.l2p(1.0)};
+        }"""
+        )
+        for i in range(6):
+            page.mouse.move(box["x"] - 30 + 5 * i, box["y"] - 30 + 5 * i)
+            time.sleep(0.05)
+        time.sleep(0.4)
+        page.mouse.down()
+        page.mouse.up()
+        _idle(page)
+        clicked = _map_state(page)
+        assert abs(clicked["start"][0] - 1.0) < 0.15 and abs(clicked["start"][1] - 1.0) < 0.15, clicked
+        assert "start=" in page.url and "start=-2.8" not in page.url
+
+        # play the animation for a moment: the landscape image must stay
+        page.get_by_text("▶ Play").click()
+        time.sleep(1.5)
+        assert _map_state(page)["image"] == 1
+        page.screenshot(path=str(ARTIFACTS / "playground.png"), full_page=True)
+        browser.close()
+    real = [e for e in errors if "undefined" not in e]  # Pause rejects a promise with undefined (harmless)
+    assert not real, real
