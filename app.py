@@ -285,16 +285,16 @@ with tab_map:
             surf, result.lines, view.start, shown_step=inspect_step, bounds=bounds, frame_ms=frame_ms, arrows=arrows
         )
         st.plotly_chart(
-            fig, key="map", on_select=on_map_click, selection_mode="points", width="stretch",
+            figures.PlotlyDict(fig), key="map", on_select=on_map_click, selection_mode="points", width="stretch",
             config={"displayModeBar": False},
         )  # fmt: skip
     with right:
         log = st.toggle("log-scale loss", key="logloss", value=True)
-        st.plotly_chart(figures.series_figure(result.lines, "loss", log=log), width="stretch")
-        st.plotly_chart(figures.series_figure(result.lines, "step", log=True), width="stretch")
-        st.plotly_chart(figures.series_figure(result.lines, "grad", log=True), width="stretch")
+        st.plotly_chart(figures.PlotlyDict(figures.series_figure(result.lines, "loss", log=log)), width="stretch")
+        st.plotly_chart(figures.PlotlyDict(figures.series_figure(result.lines, "step", log=True)), width="stretch")
+        st.plotly_chart(figures.PlotlyDict(figures.series_figure(result.lines, "grad", log=True)), width="stretch")
 with tab_3d:
-    st.plotly_chart(figures.surface3d_figure(surf, result.lines, bounds), width="stretch")
+    st.plotly_chart(figures.PlotlyDict(figures.surface3d_figure(surf, result.lines, bounds)), width="stretch")
 
 st.subheader("Results")
 st.dataframe(summary_table(result), hide_index=True, width="stretch")

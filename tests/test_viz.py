@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import plotly.io as pio
 import pytest
 
 import landscapes
@@ -119,7 +120,25 @@ def test_every_frame_lists_every_trace_and_the_landscape_is_an_image():
     for i, line in enumerate(res.lines):
         head = last[3 + 2 * i + 1]
         assert head["x"][0] == pytest.approx(line.traj.path[-1, 0])
-    json.dumps(fig)  # serialisable as is
+    json.loads(pio.to_json(fig, validate=False))  # serialisable as is
+
+
+def test_figures_pass_plotly_validation():
+    """PlotlyDict skips validation in the app, so every figure kind is validated here."""
+    import plotly.graph_objects as go
+
+    view = View(surface="wobbly", steps=30, runs=[Run("adam"), Run("rmsprop", {"lr": 0.1}), Run("sgd", {"lr": 9.0})])
+    res = compute(view)
+    s = res.surface
+    arrows = figures.inspector_arrows(res.lines, 5, s.bounds)
+    for fig in (
+        figures.trajectory_figure(s, res.lines, view.start, shown_step=5, arrows=arrows),
+        figures.series_figure(res.lines, "loss", log=True),
+        figures.series_figure(res.lines, "step"),
+        figures.surface3d_figure(s, res.lines),
+    ):
+        go.Figure(fig)  # raises on any invalid property
+        assert figures.PlotlyDict(fig).to_dict() is fig
 
 
 def test_diverged_run_is_drawn_as_a_cross_at_its_last_finite_point():

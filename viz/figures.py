@@ -9,11 +9,13 @@ while animating with ``redraw=False`` (plotly.js #4491). Every frame lists every
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import math
 from dataclasses import dataclass
 
 import numpy as np
+import plotly.graph_objects as go
 from PIL import Image
 
 import landscapes
@@ -30,8 +32,25 @@ _VIRIDIS = np.array(
      [31, 158, 137], [53, 183, 121], [109, 205, 89], [180, 222, 44], [253, 231, 37]],
     dtype=float,
 )  # fmt: skip
-MAX_FRAMES = 120
-MAX_TRAIL = 400
+MAX_FRAMES = 100
+MAX_TRAIL = 200  # trail points per run in the last frame (frames carry cumulative trails)
+DIGITS = 5  # coordinates rounded to 1e-5: far below a pixel, and short JSON
+
+
+class PlotlyDict(go.Figure):
+    """A finished figure dict that Streamlit can take without rebuilding it as plotly objects.
+
+    ``st.plotly_chart`` validates a plain dict by constructing ``go.Figure`` from it, which
+    costs ~1.5 s for an animation with thousands of frame traces; given a ``BaseFigure``
+    it only calls ``to_dict()``. The dicts built here are well-formed by construction
+    (tests load them into ``go.Figure`` with validation).
+    """
+
+    def __init__(self, fig: dict):  # no super().__init__: that is the slow part
+        self._fig_dict = fig
+
+    def to_dict(self) -> dict:
+        return self._fig_dict
 
 
 def run_color(key: str) -> str:
@@ -66,6 +85,7 @@ def contour_levels(surface: landscapes.Surface, z: np.ndarray) -> np.ndarray:
     return q
 
 
+@functools.lru_cache(maxsize=64)
 def landscape_png(surface: landscapes.Surface, bounds=None, n: int = 360) -> tuple[str, np.ndarray]:
     """The surface as a data-URI PNG (bands + level lines; NaN/inf transparent), and its levels."""
     _, _, z = surface.grid(n, bounds)
@@ -104,8 +124,10 @@ def _last_finite(traj: optimizers.Trajectory, k: int) -> int:
     return k
 
 
-def _tolist(a: np.ndarray) -> list:
-    return [None if not math.isfinite(v) else float(v) for v in a]
+def _arr(a: np.ndarray) -> np.ndarray:
+    """Rounded float array (NaN and inf become NaN, serialised as null)."""
+    a = np.asarray(a, dtype=float)
+    return np.round(np.where(np.isfinite(a), a, np.nan), DIGITS)
 
 
 def _run_traces(line: Line, k: int, trail_idx: np.ndarray) -> tuple[dict, dict]:
@@ -116,7 +138,7 @@ def _run_traces(line: Line, k: int, trail_idx: np.ndarray) -> tuple[dict, dict]:
     if idx.size == 0 or idx[-1] != kk:
         idx = np.append(idx, kk)
     path = tr.path[idx]
-    trail = {"x": _tolist(path[:, 0]), "y": _tolist(path[:, 1])}
+    trail = {"x": _arr(path[:, 0]), "y": _arr(path[:, 1])}
     diverged = tr.diverged_step is not None and k >= tr.diverged_step
     hx, hy = tr.path[kk]
     head = {
@@ -151,7 +173,7 @@ def trajectory_figure(
     nearest grid point (Streamlit reports clicks on points only).
     """
     (x0, x1), (y0, y1) = bounds or surface.bounds
-    png, _ = landscape_png(surface, ((x0, x1), (y0, y1)))
+    png, _ = landscape_png(surface, ((float(x0), float(x1)), (float(y0), float(y1))))
     steps = lines[0].traj.steps if lines else 0
     fsteps = frame_steps(steps)
     trail_idx = _trail_index(steps)
@@ -292,7 +314,7 @@ def series_figure(lines: list[Line], what: str, log: bool = False, height: int =
         if log:
             yy = np.where(yy > 0, yy, np.nan)
         data.append(
-            {"type": "scatter", "mode": "lines", "x": idx.tolist(), "y": _tolist(yy), "name": line.label,
+            {"type": "scatter", "mode": "lines", "x": idx.tolist(), "y": _arr(yy), "name": line.label,
              "line": {"color": line.color, "width": 2}, "showlegend": False}
         )  # fmt: skip
     title = {"loss": "loss f(θ)", "step": "step size |Δθ|", "grad": "gradient norm |g|"}[what]
@@ -313,7 +335,7 @@ def surface3d_figure(surface: landscapes.Surface, lines: list[Line], bounds=None
     zmax = float(np.quantile(finite, 0.98)) if finite.size else 1.0
     zc = np.where(np.isfinite(z), np.minimum(z, zmax), np.nan)
     data: list[dict] = [
-        {"type": "surface", "x": xs.tolist(), "y": ys.tolist(), "z": [_tolist(r) for r in zc],
+        {"type": "surface", "x": xs.tolist(), "y": ys.tolist(), "z": _arr(zc),
          "colorscale": "Viridis", "opacity": 0.85, "showscale": False, "name": surface.name}
     ]  # fmt: skip
     for line in lines:
@@ -321,8 +343,8 @@ def surface3d_figure(surface: landscapes.Surface, lines: list[Line], bounds=None
         idx = _trail_index(tr.steps)
         p, f = tr.path[idx], np.minimum(tr.loss[idx], zmax)
         data.append(
-            {"type": "scatter3d", "mode": "lines+markers", "x": _tolist(p[:, 0]), "y": _tolist(p[:, 1]),
-             "z": _tolist(f), "name": line.label, "line": {"color": line.color, "width": 6},
+            {"type": "scatter3d", "mode": "lines+markers", "x": _arr(p[:, 0]), "y": _arr(p[:, 1]),
+             "z": _arr(f), "name": line.label, "line": {"color": line.color, "width": 6},
              "marker": {"size": 2, "color": line.color}}
         )  # fmt: skip
     return {

@@ -1,0 +1,71 @@
+"""What one slider move costs in the playground: 8 optimizers × 1,000 steps, warm.
+
+    .venv/bin/python bench/bench_playground.py
+
+Prints the best of 7 for each stage and the total against the 150 ms goal, next to the
+naive path (letting ``st.plotly_chart`` validate the figure dict with plotly.py objects).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import plotly.io as pio
+import plotly.tools
+
+from viz import figures
+from viz.playground import compute, inspector_table, summary_table
+from viz.state import Run, View
+
+NAMES = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam", "radam")
+
+
+def best(fn, reps=7):
+    out, times = None, []
+    for _ in range(reps):
+        t = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t)
+    return min(times) * 1e3, out
+
+
+def main() -> None:
+    view = View(surface="wobbly", steps=1000, runs=[Run(n, {"lr": 0.05}) for n in NAMES])
+    res = compute(view)
+    figures.trajectory_figure(res.surface, res.lines, view.start)  # warm caches (landscape image)
+    rows = []
+    ms, res = best(lambda: compute(view))
+    rows.append(("compute 8 trajectories × 1,000 steps", ms))
+    arrows = figures.inspector_arrows(res.lines, 500, res.surface.bounds)
+    ms, fig = best(lambda: figures.trajectory_figure(res.surface, res.lines, view.start, shown_step=500, arrows=arrows))
+    rows.append(("animated map (100 frames) + inspector arrows", ms))
+    ms, _ = best(lambda: [figures.series_figure(res.lines, w, log=True) for w in ("loss", "step", "grad")])
+    rows.append(("loss, step size, gradient norm charts", ms))
+    ms, _ = best(lambda: figures.surface3d_figure(res.surface, res.lines))
+    rows.append(("3-D surface", ms))
+    ms, _ = best(lambda: (summary_table(res), inspector_table(res, 500)))
+    rows.append(("results and inspector tables", ms))
+    ms, spec = best(
+        lambda: pio.to_json(
+            plotly.tools.return_figure_from_figure_or_data(figures.PlotlyDict(fig), True), validate=False
+        )
+    )
+    rows.append((f"st.plotly_chart's conversion of the map ({len(spec) / 1e6:.1f} MB JSON)", ms))
+    total = sum(ms for _, ms in rows)
+    naive, _ = best(lambda: plotly.tools.return_figure_from_figure_or_data(fig, True), reps=2)
+    print("| stage | ms (best of 7) |\n|---|---|")
+    for what, ms in rows:
+        print(f"| {what} | {ms:.1f} |")
+    print(f"| **total per slider move** | **{total:.1f}** (goal 150; ratio {total / 150:.2f}) |")
+    print(
+        f"| naive: st.plotly_chart validating the map dict as plotly objects | {naive:.0f} "
+        f"({naive / total:.0f}× the total) |"
+    )
+
+
+if __name__ == "__main__":
+    main()
