@@ -379,71 +379,115 @@ def init_state(opt, hp, r, st, sc, l):
 
 
 @jit
-def step(opt, sid, hp, r, st, sc, l, px, py, t):
-    """One step of run r (lane l) from (px, py) at step number t ≥ 1.
+def gradients(opt, sid, hp, lo, n, alive, st, sc, px, py, t, fs, gxs, gys, lrs):
+    """Phase 1 of a step for every live lane: f, the noisy clipped gradient and the lr.
 
-    Returns f and the (noisy, clipped) gradient at the current point, the new point and
-    the learning rate used.
+    Kept apart from the update so that the lanes' independent, latency-bound
+    transcendental chains overlap in the CPU.
     """
-    f, gx, gy = value_grad(sid, px, py)
-    gx, gy = _perturb(hp, r, gx, gy, t, 0)
-    lr = hp[r, O]
-    if hp[r, SCHED] != 0.0 or hp[r, WARM] > 0.0:
-        lr = lr * schedule_factor(hp, r, t - 1.0)
-    if hp[r, EFF] != 0.0:
-        lr = lr / max(math.sqrt(px * px + py * py), 1e-12)
-    # β1^t and β2^t as running products (pow per step would dominate a sweep).
-    if opt >= 7 and opt <= 13:
-        sc[l, SC_B1T] *= hp[r, O + 1]
-        sc[l, SC_B2T] *= hp[r, O + 2]
+    for l in range(n):
+        if not alive[l]:
+            continue
+        r = lo + l
+        x = px[l]
+        y = py[l]
+        f, gx, gy = value_grad(sid, x, y)
+        gx, gy = _perturb(hp, r, gx, gy, t, 0)
+        fs[l] = f
+        gxs[l] = gx
+        gys[l] = gy
+        lr = hp[r, O]
+        if hp[r, SCHED] != 0.0 or hp[r, WARM] > 0.0:
+            lr = lr * schedule_factor(hp, r, t - 1.0)
+        if hp[r, EFF] != 0.0:
+            lr = lr / max(math.sqrt(x * x + y * y), 1e-12)
+        lrs[l] = lr
+        if opt >= 7 and opt <= 13:  # β1^t and β2^t as running products (pow per step would dominate)
+            sc[l, SC_B1T] *= hp[r, O + 1]
+            sc[l, SC_B2T] *= hp[r, O + 2]
+
+
+@jit
+def updates(opt, sid, hp, lo, n, alive, st, sc, px, py, t, gxs, gys, lrs, nxs, nys):
+    """Phase 2: the optimizer's update for every live lane, dispatched once per step."""
     if opt == 0:
-        wd = hp[r, O + 1]
-        if wd != 0.0:
-            return f, gx, gy, px - lr * (gx + wd * px), py - lr * (gy + wd * py), lr
-        return f, gx, gy, px - lr * gx, py - lr * gy, lr
-    if opt == 1 or opt == 2:
+        for l in range(n):
+            if alive[l]:
+                wd = hp[lo + l, O + 1]
+                gx = gxs[l] + wd * px[l] if wd != 0.0 else gxs[l]
+                gy = gys[l] + wd * py[l] if wd != 0.0 else gys[l]
+                nxs[l] = px[l] - lrs[l] * gx
+                nys[l] = py[l] - lrs[l] * gy
+    elif opt == 1 or opt == 2:
         nes = opt == 2
-        nx = _momentum_1(hp, r, st, l, 0, px, gx, t, lr, nes)
-        ny = _momentum_1(hp, r, st, l, 1, py, gy, t, lr, nes)
+        for l in range(n):
+            if alive[l]:
+                nxs[l] = _momentum_1(hp, lo + l, st, l, 0, px[l], gxs[l], t, lrs[l], nes)
+                nys[l] = _momentum_1(hp, lo + l, st, l, 1, py[l], gys[l], t, lrs[l], nes)
     elif opt == 3:
-        nx, ny = _smoothed_nesterov(sid, hp, r, st, l, px, py, t, lr)
+        for l in range(n):
+            if alive[l]:
+                nxs[l], nys[l] = _smoothed_nesterov(sid, hp, lo + l, st, l, px[l], py[l], t, lrs[l])
     elif opt == 4:
-        nx = _adagrad_1(hp, r, st, l, 0, px, gx, t, lr)
-        ny = _adagrad_1(hp, r, st, l, 1, py, gy, t, lr)
+        for l in range(n):
+            if alive[l]:
+                nxs[l] = _adagrad_1(hp, lo + l, st, l, 0, px[l], gxs[l], t, lrs[l])
+                nys[l] = _adagrad_1(hp, lo + l, st, l, 1, py[l], gys[l], t, lrs[l])
     elif opt == 5:
-        nx = _rmsprop_1(hp, r, st, l, 0, px, gx, lr)
-        ny = _rmsprop_1(hp, r, st, l, 1, py, gy, lr)
+        for l in range(n):
+            if alive[l]:
+                nxs[l] = _rmsprop_1(hp, lo + l, st, l, 0, px[l], gxs[l], lrs[l])
+                nys[l] = _rmsprop_1(hp, lo + l, st, l, 1, py[l], gys[l], lrs[l])
     elif opt == 6:
-        nx = _adadelta_1(hp, r, st, l, 0, px, gx, lr)
-        ny = _adadelta_1(hp, r, st, l, 1, py, gy, lr)
+        for l in range(n):
+            if alive[l]:
+                nxs[l] = _adadelta_1(hp, lo + l, st, l, 0, px[l], gxs[l], lrs[l])
+                nys[l] = _adadelta_1(hp, lo + l, st, l, 1, py[l], gys[l], lrs[l])
     elif opt == 7 or opt == 8:
         dec = opt == 8
-        nx = _adam_1(hp, r, st, sc, l, 0, px, gx, lr, dec)
-        ny = _adam_1(hp, r, st, sc, l, 1, py, gy, lr, dec)
+        for l in range(n):
+            if alive[l]:
+                nxs[l] = _adam_1(hp, lo + l, st, sc, l, 0, px[l], gxs[l], lrs[l], dec)
+                nys[l] = _adam_1(hp, lo + l, st, sc, l, 1, py[l], gys[l], lrs[l], dec)
     elif opt == 9:
-        nx = _adamax_1(hp, r, st, sc, l, 0, px, gx, lr)
-        ny = _adamax_1(hp, r, st, sc, l, 1, py, gy, lr)
+        for l in range(n):
+            if alive[l]:
+                nxs[l] = _adamax_1(hp, lo + l, st, sc, l, 0, px[l], gxs[l], lrs[l])
+                nys[l] = _adamax_1(hp, lo + l, st, sc, l, 1, py[l], gys[l], lrs[l])
     elif opt == 10:
-        b1, md = hp[r, O + 1], hp[r, O + 5]
-        mu = b1 * (1.0 - 0.5 * 0.96 ** (t * md))
-        mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((t + 1.0) * md))
-        sc[l, SC_MU] *= mu
-        nx = _nadam_1(hp, r, st, sc, l, 0, px, gx, t, lr, mu, mu_next)
-        ny = _nadam_1(hp, r, st, sc, l, 1, py, gy, t, lr, mu, mu_next)
+        for l in range(n):
+            if alive[l]:
+                r = lo + l
+                b1, md = hp[r, O + 1], hp[r, O + 5]
+                mu = b1 * (1.0 - 0.5 * 0.96 ** (t * md))
+                mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((t + 1.0) * md))
+                sc[l, SC_MU] *= mu
+                nxs[l] = _nadam_1(hp, r, st, sc, l, 0, px[l], gxs[l], t, lrs[l], mu, mu_next)
+                nys[l] = _nadam_1(hp, r, st, sc, l, 1, py[l], gys[l], t, lrs[l], mu, mu_next)
     elif opt == 11:
-        nx = _radam_1(hp, r, st, sc, l, 0, px, gx, t, lr)
-        ny = _radam_1(hp, r, st, sc, l, 1, py, gy, t, lr)
+        for l in range(n):
+            if alive[l]:
+                nxs[l] = _radam_1(hp, lo + l, st, sc, l, 0, px[l], gxs[l], t, lrs[l])
+                nys[l] = _radam_1(hp, lo + l, st, sc, l, 1, py[l], gys[l], t, lrs[l])
     elif opt == 12:
-        nx = _lion_1(hp, r, st, l, 0, px, gx, lr)
-        ny = _lion_1(hp, r, st, l, 1, py, gy, lr)
+        for l in range(n):
+            if alive[l]:
+                nxs[l] = _lion_1(hp, lo + l, st, l, 0, px[l], gxs[l], lrs[l])
+                nys[l] = _lion_1(hp, lo + l, st, l, 1, py[l], gys[l], lrs[l])
     elif opt == 13:
-        nx = _adabelief_1(hp, r, st, sc, l, 0, px, gx, lr)
-        ny = _adabelief_1(hp, r, st, sc, l, 1, py, gy, lr)
+        for l in range(n):
+            if alive[l]:
+                nxs[l] = _adabelief_1(hp, lo + l, st, sc, l, 0, px[l], gxs[l], lrs[l])
+                nys[l] = _adabelief_1(hp, lo + l, st, sc, l, 1, py[l], gys[l], lrs[l])
     elif opt == 14 or opt == 15:
-        nx, ny = _newton(sid, hp, r, st, l, px, py, gx, gy, lr, opt == 15)
+        sf = opt == 15
+        for l in range(n):
+            if alive[l]:
+                nxs[l], nys[l] = _newton(sid, hp, lo + l, st, l, px[l], py[l], gxs[l], gys[l], lrs[l], sf)
     else:
-        nx, ny = math.nan, math.nan
-    return f, gx, gy, nx, ny, lr
+        for l in range(n):
+            nxs[l] = math.nan
+            nys[l] = math.nan
 
 
 @jit
@@ -500,20 +544,28 @@ def run(
             if not (math.isfinite(px[l]) and math.isfinite(py[l])):
                 alive[l] = False
                 diverged_step[r] = 0
+        fs = np.empty(LANES)
+        gxs = np.empty(LANES)
+        gys = np.empty(LANES)
+        lrs = np.empty(LANES)
+        nxs = np.empty(LANES)
+        nys = np.empty(LANES)
         for t in range(1, steps + 1):
+            gradients(opt, sid, hp, lo, n, alive, st, sc, px, py, t, fs, gxs, gys, lrs)
+            updates(opt, sid, hp, lo, n, alive, st, sc, px, py, t, gxs, gys, lrs, nxs, nys)
             for l in range(n):
                 if not alive[l]:
                     continue
                 r = lo + l
                 x0 = px[l]
                 y0 = py[l]
-                f, gx, gy, nx, ny, lr = step(opt, sid, hp, r, st, sc, l, x0, y0, t)
+                f = fs[l]
                 if level >= 1:
                     rec_loss[r, t - 1] = f
                 if level >= 2:
-                    rec_grad[r, t - 1, 0] = gx
-                    rec_grad[r, t - 1, 1] = gy
-                    rec_lr[r, t - 1] = lr
+                    rec_grad[r, t - 1, 0] = gxs[l]
+                    rec_grad[r, t - 1, 1] = gys[l]
+                    rec_lr[r, t - 1] = lrs[l]
                 if not math.isfinite(f):
                     alive[l] = False
                     diverged_step[r] = t - 1
@@ -522,6 +574,8 @@ def run(
                     k, _ = _nearest(minima, x0, y0)
                     if abs(f - minima_f[k]) <= tol:
                         steps_to_tol[r] = t - 1
+                nx = nxs[l]
+                ny = nys[l]
                 px[l] = nx
                 py[l] = ny
                 if level >= 1:
