@@ -378,7 +378,7 @@ def init_state(opt, hp, r, st, sc, l):
         st[l, 1, 1] = a
 
 
-@jit
+@jit(inline="always")  # called once, from run: no code growth
 def gradients(opt, sid, hp, lo, n, alive, st, sc, px, py, t, fs, gxs, gys, lrs):
     """Phase 1 of a step for every live lane: f, the noisy clipped gradient and the lr.
 
@@ -407,7 +407,7 @@ def gradients(opt, sid, hp, lo, n, alive, st, sc, px, py, t, fs, gxs, gys, lrs):
             sc[l, SC_B2T] *= hp[r, O + 2]
 
 
-@jit
+@jit(inline="always")
 def updates(opt, sid, hp, lo, n, alive, st, sc, px, py, t, gxs, gys, lrs, nxs, nys):
     """Phase 2: the optimizer's update for every live lane, dispatched once per step."""
     if opt == 0:
