@@ -274,11 +274,12 @@ if not result.lines:
     st.stop()
 
 bounds = surf.bounds
-tab_map, tab_3d = st.tabs(["Contour map", "3-D surface"])
-with tab_map:
-    left, right = st.columns([3, 2], gap="medium")
-    with left:
-        speed = st.radio("animation speed", ["slow", "normal", "fast"], index=1, key="speed", horizontal=True)
+left, right = st.columns([3, 2], gap="medium")
+with left:
+    c1, c2 = st.columns(2)
+    mode = c1.radio("view", ["contour map", "3-D surface"], horizontal=True, key="view_mode")
+    speed = c2.radio("animation speed", ["slow", "normal", "fast"], index=1, key="speed", horizontal=True)
+    if mode == "contour map":
         frame_ms = {"slow": 250, "normal": 110, "fast": 40}[speed]
         arrows = figures.inspector_arrows(result.lines, inspect_step, bounds) if ss.get("show_arrows", True) else []
         fig = figures.trajectory_figure(
@@ -288,13 +289,11 @@ with tab_map:
             figures.PlotlyDict(fig), key="map", on_select=on_map_click, selection_mode="points", width="stretch",
             config={"displayModeBar": False},
         )  # fmt: skip
-    with right:
-        log = st.toggle("log-scale loss", key="logloss", value=True)
-        st.plotly_chart(figures.PlotlyDict(figures.series_figure(result.lines, "loss", log=log)), width="stretch")
-        st.plotly_chart(figures.PlotlyDict(figures.series_figure(result.lines, "step", log=True)), width="stretch")
-        st.plotly_chart(figures.PlotlyDict(figures.series_figure(result.lines, "grad", log=True)), width="stretch")
-with tab_3d:
-    st.plotly_chart(figures.PlotlyDict(figures.surface3d_figure(surf, result.lines, bounds)), width="stretch")
+    else:
+        st.plotly_chart(figures.PlotlyDict(figures.surface3d_figure(surf, result.lines, bounds)), width="stretch")
+with right:
+    log = st.toggle("log-scale loss", key="logloss", value=True)
+    st.plotly_chart(figures.PlotlyDict(figures.series_figure(result.lines, log_loss=log)), width="stretch")
 
 st.subheader("Results")
 st.dataframe(summary_table(result), hide_index=True, width="stretch")

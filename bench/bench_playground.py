@@ -43,7 +43,7 @@ def main() -> None:
     arrows = figures.inspector_arrows(res.lines, 500, res.surface.bounds)
     ms, fig = best(lambda: figures.trajectory_figure(res.surface, res.lines, view.start, shown_step=500, arrows=arrows))
     rows.append(("animated map (100 frames) + inspector arrows", ms))
-    ms, _ = best(lambda: [figures.series_figure(res.lines, w, log=True) for w in ("loss", "step", "grad")])
+    ms, _ = best(lambda: figures.series_figure(res.lines))
     rows.append(("loss, step size, gradient norm charts", ms))
     ms, _ = best(lambda: figures.surface3d_figure(res.surface, res.lines))
     rows.append(("3-D surface", ms))

@@ -31,7 +31,10 @@ def test_default_view_renders():
     _ok(at)
     fig = _map(at)
     assert fig["layout"]["images"] and len(fig["frames"]) > 10
-    assert len(at.get("plotly_chart")) == 5  # map, loss, step size, gradient norm, 3-D
+    assert len(at.get("plotly_chart")) == 2  # map and the stacked loss / step size / gradient panels
+    at.radio(key="view_mode").set_value("3-D surface").run()
+    _ok(at)
+    assert json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]["type"] == "surface"
     assert len(at.dataframe) == 2  # results and inspector
     assert at.query_params["surface"] == "hills_and_canyon"
 

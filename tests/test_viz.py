@@ -133,8 +133,8 @@ def test_figures_pass_plotly_validation():
     arrows = figures.inspector_arrows(res.lines, 5, s.bounds)
     for fig in (
         figures.trajectory_figure(s, res.lines, view.start, shown_step=5, arrows=arrows),
-        figures.series_figure(res.lines, "loss", log=True),
-        figures.series_figure(res.lines, "step"),
+        figures.series_figure(res.lines, log_loss=True),
+        figures.series_figure(res.lines, log_loss=False),
         figures.surface3d_figure(s, res.lines),
     ):
         go.Figure(fig)  # raises on any invalid property
