@@ -156,7 +156,6 @@ with st.sidebar:
         format_func=lambda n: n.replace("_", " ") + (" (article)" if landscapes.get(n).article else ""),
     )
     surf = landscapes.get(st.session_state["surface"])
-    st.latex(f"f(x, y) = {surf.latex}")
     st.caption(surf.description)
     c1, c2 = st.columns(2)
     c1.number_input("start x", key="start_x", step=0.1, format="%.3f")
@@ -261,6 +260,7 @@ if {k: (v if isinstance(v, list) else [v]) for k, v in query.items()} != {
 # --- main area --------------------------------------------------------------------------
 
 st.title("Optimizer landscapes")
+st.latex(f"f(x, y) = {surf.latex}")
 for n in ss.get("notices", []):
     st.warning(f"Link parameter refused: {n}", icon="⚠️")
 if ss.get("caption"):
