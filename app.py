@@ -17,7 +17,7 @@ import optimizers
 from viz import figures
 from viz.playground import compute, inspector_table, summary_table
 from viz.presets import PRESETS
-from viz.state import MAX_RUNS, MAX_STEPS, Run, View, from_query, to_query
+from viz.state import COMMON_KEYS, MAX_RUNS, MAX_STEPS, Run, View, from_query, to_query
 
 st.set_page_config(page_title="Optimizer landscapes", page_icon="⛰️", layout="wide")
 
@@ -64,9 +64,9 @@ def apply_view(view: View) -> None:
             ss[_hp_key(r.key, h.name)] = bool(v) if h.kind == "bool" else float(v)
     c = view.common
     ss["schedule"] = c.get("schedule", "constant")
-    for k in ("step_size", "gamma", "T_max", "eta_min", "T_0", "T_mult", "warmup_steps", "noise", "seed"):
-        default = optimizers.COMMON_OPTIONS[k].default
-        ss[f"c::{k}"] = float(c.get(k, default)) if k not in ("seed",) else int(c.get(k, 0))
+    for k in COMMON_KEYS[1:]:
+        h = optimizers.COMMON_OPTIONS[k]
+        ss[f"c::{k}"] = int(c.get(k, h.default)) if k == "seed" else float(c.get(k, h.default))
     ss["use_wd"] = view.weight_decay is not None
     ss["wd"] = float(view.weight_decay or 0.0)
     ss["inspect"] = int(view.step) if view.step is not None else max(int(view.steps) - 1, 0)
@@ -110,8 +110,7 @@ def add_copy() -> None:
 
 
 if "initialized" not in st.session_state:
-    view0, notices = from_query(st.query_params.to_dict() | {"run": st.query_params.get_all("run")}
-                                if "run" in st.query_params else st.query_params.to_dict())  # fmt: skip
+    view0, notices = from_query({k: st.query_params.get_all(k) for k in st.query_params})
     apply_view(view0)
     st.session_state["notices"] = notices
     st.session_state["caption"] = ""
@@ -204,7 +203,7 @@ with st.sidebar:
         st.number_input("eta_min", 0.0, 10.0, key="c::eta_min", format="%.4g")
     st.number_input("linear warm-up steps", 0.0, 10000.0, key="c::warmup_steps", step=5.0)
     st.slider("gradient noise σ", 0.0, 5.0, key="c::noise", step=0.05, help="Gaussian noise added to every gradient")
-    st.number_input("noise seed", 0, 1_000_000, key="seed_widget" if False else "c::seed", step=1)
+    st.number_input("noise seed", 0, 1_000_000, key="c::seed", step=1)
     st.checkbox("same weight decay for all", key="use_wd")
     if st.session_state["use_wd"]:
         st.slider("weight decay", 0.0, 0.5, key="wd", step=0.005)

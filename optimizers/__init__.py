@@ -104,7 +104,7 @@ def _resolve_surface(surface: landscapes.Surface | str) -> landscapes.Surface:
     return landscapes.get(surface) if isinstance(surface, str) else surface
 
 
-def _check_values(h: Hyper, values: np.ndarray, raw: Any) -> None:
+def _check_values(h: Hyper, values: np.ndarray) -> None:
     if values.size == 1:
         h.check(values.reshape(-1)[0])
         return
@@ -147,7 +147,7 @@ def _pack(s: OptimizerSpec, n: int, steps: int, given: dict[str, Any]) -> tuple[
             raise ValueError(f"{name}={raw!r} is not a number") from None
         if values.ndim > 1 or (values.ndim == 1 and values.size not in (1, n)):
             raise ValueError(f"{name} must be a scalar or have one value per run ({n}); got shape {values.shape}")
-        _check_values(h, values, raw)
+        _check_values(h, values)
         hp[:, i] = values.reshape(-1) if values.ndim == 1 else values
         used[name] = raw
     if s.name == "nesterov" and np.any(hp[:, N_COMMON + 1] <= 0):

@@ -44,7 +44,8 @@ def server():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    log = open(ROOT / "artifacts" / "streamlit.log", "w") if ARTIFACTS.mkdir(exist_ok=True) is None else None
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = open(ARTIFACTS / "streamlit.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
          "--browser.gatherUsageStats", "false", "--server.port", str(port), "--server.address", "127.0.0.1"],
@@ -76,9 +77,6 @@ def _idle(page, timeout=240_000):
         timeout=timeout,
     )
     time.sleep(0.5)
-
-
-MAP_JS = "() => { const p = document.querySelector('[data-testid=\"stPlotlyChart\"] .js-plotly-plot'); return p; }"
 
 
 def _map_state(page):
