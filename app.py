@@ -7,13 +7,12 @@ The whole view lives in the URL, so a link reproduces it.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import streamlit as st
 
 import landscapes
 import optimizers
+from ui.widgets import hyper_widget, surface_label
 from viz import figures
 from viz.playground import compute, inspector_table, summary_table
 from viz.presets import PRESETS
@@ -120,39 +119,13 @@ if "initialized" not in st.session_state:
 # --- sidebar: controls ------------------------------------------------------------------
 
 
-def log_options(h, current: float) -> list[float]:
-    lo, hi = h.ui
-    lo = max(lo, 1e-12)
-    grid = [float(f"{v:.3g}") for v in np.geomspace(lo, hi, round(math.log10(hi / lo) * 6) + 1)]
-    return sorted({*grid, float(h.default), float(current)} - {0.0} if current > 0 else {*grid, float(h.default)})
-
-
-def hyper_widget(run_key: str, h) -> None:
-    key = _hp_key(run_key, h.name)
-    ss = st.session_state
-    ss.setdefault(key, bool(h.default) if h.kind == "bool" else float(h.default))
-    label = f"{h.name}"
-    if h.kind == "bool":
-        st.checkbox(label, key=key, help=h.help)
-    elif h.log:
-        opts = log_options(h, float(ss[key]))
-        if ss[key] not in opts:
-            ss[key] = min(opts, key=lambda o: abs(math.log(o) - math.log(max(ss[key], 1e-300))))
-        st.select_slider(label, options=opts, key=key, help=h.help + " (log scale)", format_func=lambda v: f"{v:g}")
-    else:
-        lo, hi = h.ui
-        cur = float(ss[key])
-        lo, hi = min(lo, cur), max(hi, cur)
-        st.slider(label, float(lo), float(hi), key=key, step=(hi - lo) / 200 or 0.01, format="%.4g", help=h.help)
-
-
 with st.sidebar:
     st.header("Landscape")
     st.selectbox(
         "Surface",
         landscapes.names(),
         key="surface",
-        format_func=lambda n: n.replace("_", " ") + (" (article)" if landscapes.get(n).article else ""),
+        format_func=surface_label,
     )
     surf = landscapes.get(st.session_state["surface"])
     st.caption(surf.description)
@@ -184,7 +157,7 @@ with st.sidebar:
             for h in spec.hypers:
                 if h.name == "weight_decay" and st.session_state.get("use_wd"):
                     continue
-                hyper_widget(key, h)
+                hyper_widget(_hp_key(key, h.name), h)
 
     st.header("Training options")
     st.selectbox("Learning-rate schedule", list(SCHEDULE_LABELS), key="schedule", format_func=SCHEDULE_LABELS.get)
@@ -263,7 +236,7 @@ st.latex(f"f(x, y) = {surf.latex}")
 for n in ss.get("notices", []):
     st.warning(f"Link parameter refused: {n}", icon="⚠️")
 if ss.get("caption"):
-    st.info(ss["caption"], icon="💡")
+    st.info(ss["caption"], icon=":material/lightbulb:")
 
 result = compute(view)
 for e in result.errors:

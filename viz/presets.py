@@ -17,6 +17,21 @@ ARTICLE_RUNS = (
     ("adagrad", {"lr": 1.0, "eps": 1e-6}),
     ("adam", {"lr": 0.25}),
 )
+# Settings the sweep pages start from: the article's where it has them, and learning rates
+# that move within a few hundred steps for the rest (torch's defaults, lr 1e-3, barely move
+# on these surfaces). Every control shows the value and the torch default is one click away.
+TEACHING_SETTINGS: dict[str, dict[str, float]] = {
+    "sgd": {"lr": 0.05},
+    "momentum": {"lr": 0.01, "momentum": 0.9},
+    **dict(ARTICLE_RUNS),
+    "adamw": {"lr": 0.25},
+    "adamax": {"lr": 0.25},
+    "nadam": {"lr": 0.25},
+    "radam": {"lr": 0.25},
+    "lion": {"lr": 0.025},
+    "adabelief": {"lr": 0.25},
+    "smoothed_nesterov": {"lr": 0.01, "momentum": 0.9},
+}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,73 @@
+"""Noise ensembles: many runs from one start that differ only in the gradient-noise seed."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+import optimizers
+from ui.widgets import csv_download, optimizer_controls, optimizer_label, progress_bar, surface_select
+from viz import sweep_figures as sf
+from viz import sweeps
+from viz.figures import PlotlyDict, run_color
+from viz.presets import TEACHING_SETTINGS
+
+st.set_page_config(page_title="Noise ensembles", page_icon="🌫️", layout="wide")
+
+with st.sidebar:
+    st.header("Landscape")
+    surf = surface_select("ne::surface")
+    c1, c2 = st.columns(2)
+    sx = c1.number_input("start x", value=float(surf.start[0]), key=f"ne::sx::{surf.name}", step=0.1)
+    sy = c2.number_input("start y", value=float(surf.start[1]), key=f"ne::sy::{surf.name}", step=0.1)
+    steps = st.number_input("steps", 1, 2000, value=200, step=25, key="ne::steps")
+    st.header("Noise")
+    noise = st.slider("gradient noise σ", 0.0, 5.0, 1.0, 0.05, key="ne::noise")
+    n = st.select_slider("runs", [10, 25, 50, 100, 200, 500, 1000, 2000], value=200, key="ne::n")
+    seed = st.number_input("first seed", 0, 1_000_000, value=0, key="ne::seed")
+    st.header("Optimizers")
+    chosen = st.multiselect("Compare", optimizers.names(), default=["sgd", "momentum", "adam"], max_selections=4,
+                            key="ne::opts", format_func=optimizer_label)  # fmt: skip
+    hypers = {}
+    for name in chosen:
+        with st.expander(optimizer_label(name)):
+            hypers[name] = optimizer_controls("ne", name, initial=TEACHING_SETTINGS.get(name))
+    log = st.checkbox("log-scale loss", value=True, key="ne::log")
+
+st.title("Noise ensembles")
+st.caption(
+    "Minibatch gradients are noisy. Each run adds Gaussian noise of σ to every gradient, with its own seed "
+    "(run k uses seed first+k, so any single run can be reproduced in the playground). Noise can shake a run "
+    "out of a shallow minimum — or keep it from settling."
+)
+if not chosen:
+    st.info("Pick at least one optimizer in the sidebar.")
+    st.stop()
+
+ens, errors = [], []
+for name in chosen:
+    try:
+        update, done = progress_bar(f"{optimizer_label(name)}: {n} noisy runs × {steps} steps…")
+        e = sweeps.ensemble(name, surf, (sx, sy), int(steps), int(n), float(noise), int(seed), hypers[name],
+                            progress=update)  # fmt: skip
+        done()
+        ens.append((e, optimizer_label(name), run_color(name)))
+    except (ValueError, TypeError) as err:
+        errors.append(f"{optimizer_label(name)}: {err}")
+for err in errors:
+    st.error(err)
+if not ens:
+    st.stop()
+
+left, right = st.columns(2, gap="medium")
+with left:
+    st.markdown("**The cloud of paths** (up to 60 per optimizer drawn; dots = end points)")
+    st.plotly_chart(PlotlyDict(sf.ensemble_map(surf, ens, (sx, sy))), key="ne::map", width="stretch",
+                    config={"displayModeBar": False})  # fmt: skip
+with right:
+    st.markdown("**Loss over steps**: median, 25–75 % and 5–95 % of the runs")
+    st.plotly_chart(PlotlyDict(sf.ensemble_bands(ens, log=log)), key="ne::bands", width="stretch")
+shares = ("end nearest a global minimum", "end within 0.05 of it", "diverged")
+st.dataframe(pd.DataFrame([e.summary() for e, _, _ in ens]), hide_index=True, width="stretch",
+             column_config={c: st.column_config.NumberColumn(format="percent") for c in shares})  # fmt: skip
+csv_download(pd.concat([e.frame() for e, _, _ in ens]), f"ensemble_{surf.name}_{noise:g}.csv")

@@ -1,0 +1,103 @@
+"""Widgets the pages share: hyperparameter controls from the registry, progress, CSV downloads.
+
+Widgets are generated from ``optimizers.registry`` so every page offers the same ranges,
+log scales and PyTorch defaults as the playground.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import landscapes
+import optimizers
+from optimizers.registry import Hyper
+
+
+def log_options(h: Hyper, current: float) -> list[float]:
+    """Options of a log-scale select-slider: 6 per decade over the hyperparameter's UI range, plus its default."""
+    lo, hi = h.ui
+    lo = max(lo, 1e-12)
+    grid = [float(f"{v:.3g}") for v in np.geomspace(lo, hi, round(math.log10(hi / lo) * 6) + 1)]
+    return sorted({*grid, float(h.default), float(current)} - {0.0} if current > 0 else {*grid, float(h.default)})
+
+
+def hyper_widget(key: str, h: Hyper, label: str | None = None, initial: float | None = None) -> Any:
+    """One control for ``h`` (checkbox, log select-slider or slider) stored under ``key``; returns its value.
+
+    ``initial`` is the first value shown (default: the hyperparameter's torch default).
+    """
+    ss = st.session_state
+    first = h.default if initial is None else initial
+    ss.setdefault(key, bool(first) if h.kind == "bool" else float(first))
+    label = label or h.name
+    if h.kind == "bool":
+        return st.checkbox(label, key=key, help=h.help)
+    if h.log:
+        opts = log_options(h, float(ss[key]))
+        if ss[key] not in opts:
+            ss[key] = min(opts, key=lambda o: abs(math.log(o) - math.log(max(ss[key], 1e-300))))
+        return st.select_slider(label, options=opts, key=key, help=h.help + " (log scale)", format_func=_g)
+    lo, hi = h.ui
+    cur = float(ss[key])
+    lo, hi = min(lo, cur), max(hi, cur)
+    return st.slider(label, float(lo), float(hi), key=key, step=(hi - lo) / 200 or 0.01, format="%.4g", help=h.help)
+
+
+def _g(v: float) -> str:
+    return f"{v:g}"
+
+
+def optimizer_controls(
+    prefix: str, name: str, skip: tuple[str, ...] = (), initial: dict[str, float] | None = None
+) -> dict[str, Any]:
+    """Controls for every hyperparameter of ``name`` (except ``skip``), starting at ``initial`` where given;
+    returns the values that differ from torch's defaults."""
+    out = {}
+    for h in optimizers.spec(name).hypers:
+        if h.name in skip:
+            continue
+        v = hyper_widget(f"{prefix}::{name}::{h.name}", h, initial=(initial or {}).get(h.name))
+        if v != (bool(h.default) if h.kind == "bool" else h.default):
+            out[h.name] = bool(v) if h.kind == "bool" else float(v)
+    return out
+
+
+def surface_select(key: str = "surface", default: str = "hills_and_canyon") -> landscapes.Surface:
+    """A surface menu (article surfaces marked) with its formula and description below."""
+    names = landscapes.names()
+    st.session_state.setdefault(key, default)
+    name = st.selectbox("Surface", names, key=key, format_func=surface_label)
+    s = landscapes.get(name)
+    st.caption(s.description)
+    return s
+
+
+def surface_label(name: str) -> str:
+    return name.replace("_", " ") + (" (article)" if landscapes.get(name).article else "")
+
+
+def optimizer_label(name: str) -> str:
+    return optimizers.spec(name).label
+
+
+def progress_bar(text: str) -> tuple[Callable[[float], None], Callable[[], None]]:
+    """A progress bar and its (update, done) callbacks. Each update is a point where Streamlit
+    can stop the run, so changing a control cancels a long computation."""
+    bar = st.progress(0.0, text=text)
+
+    def update(f: float) -> None:
+        bar.progress(min(max(float(f), 0.0), 1.0), text=text)
+
+    return update, bar.empty
+
+
+def csv_download(df: pd.DataFrame, filename: str, label: str = "Download the data (CSV)", key: str | None = None):
+    """A download button with the figure's data as CSV."""
+    st.download_button(label, df.to_csv(index=False).encode(), file_name=filename, mime="text/csv",
+                       key=key or f"csv::{filename}", icon=":material/download:")  # fmt: skip
