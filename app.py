@@ -13,7 +13,7 @@ import streamlit as st
 import landscapes
 import optimizers
 from ui.widgets import hyper_widget, surface_label
-from viz import figures
+from viz import export, figures
 from viz.playground import compute, inspector_table, summary_table
 from viz.presets import PRESETS
 from viz.state import COMMON_KEYS, MAX_RUNS, MAX_STEPS, Run, View, from_query, to_query
@@ -106,6 +106,17 @@ def add_copy() -> None:
         st.session_state[_hp_key(key, h.name)] = v
     st.session_state["extra_keys"] = sorted({*st.session_state.get("extra_keys", []), key})
     st.session_state["runs"] = [*st.session_state["runs"], key]
+
+
+def load_config() -> None:
+    """Apply an uploaded JSON configuration (the "configuration (JSON)" download) to the page."""
+    f = st.session_state.get("config_upload")
+    if f is None:
+        return
+    view, notices = View.from_json(f.getvalue().decode("utf-8", errors="replace"))
+    apply_view(view)
+    st.session_state["notices"] = notices
+    st.session_state["caption"] = f"Loaded {f.name}."
 
 
 if "initialized" not in st.session_state:
@@ -292,3 +303,47 @@ for line in result.lines:
     st.markdown(f"**{line.label}** — {spec.description}  \n<small>{values} · {spec.reference}</small>",
                 unsafe_allow_html=True)  # fmt: skip
     st.latex(spec.latex)
+
+# --- export -----------------------------------------------------------------------------
+
+st.subheader("Export and share")
+st.caption("The link in the address bar reproduces this view. Files below are made from the same trajectories.")
+base = f"{view.surface}_{steps}steps"
+c1, c2, c3, c4, c5 = st.columns(5)
+c1.download_button(
+    "Configuration (JSON)",
+    view.to_json(),
+    f"{base}.json",
+    "application/json",
+    icon=":material/tune:",
+    on_click="ignore",
+)
+c2.download_button("Trajectories (CSV)", lambda: export.csv_bytes(result), f"{base}.csv", "text/csv",
+                   icon=":material/table:", on_click="ignore")  # fmt: skip
+c3.download_button("Trajectories (Parquet)", lambda: export.parquet_bytes(result), f"{base}.parquet",
+                   "application/vnd.apache.parquet", icon=":material/table:", on_click="ignore")  # fmt: skip
+c4.download_button("Animation (HTML)", lambda: export.html_bytes(result, view), f"{base}.html", "text/html",
+                   icon=":material/animation:", help="self-contained: plotly.js embedded, plays offline",
+                   on_click="ignore")  # fmt: skip
+c5.download_button("This frame (PNG)", lambda: export.png_bytes(result, view, inspect_step), f"{base}_step.png",
+                   "image/png", icon=":material/image:", on_click="ignore")  # fmt: skip
+with st.expander("Animation as GIF or MP4", icon=":material/movie:"):
+    a1, a2, a3, a4 = st.columns(4)
+    fmt = a1.radio("format", ["gif", "mp4"], horizontal=True, key="exp_fmt")
+    fps = a2.slider("frames per second", 2, 30, 12, key="exp_fps")
+    n_frames = a3.slider("frames (last step always kept)", 10, 300, 120, 10, key="exp_frames")
+    size = a4.selectbox("size", ["480x360", "640x480", "800x600", "1280x960"], index=1, key="exp_size")
+    w, h = (int(v) for v in size.split("x"))
+    job = (repr(query), fmt, fps, n_frames, size)
+    if st.button(f"Render {fmt.upper()}", icon=":material/play_circle:", key="exp_render"):
+        bar = st.progress(0.0, text=f"Rendering {n_frames} frames…")
+        render = export.gif_bytes if fmt == "gif" else export.mp4_bytes
+        ss["exp_file"] = (job, render(result, view, w, h, fps, n_frames, lambda f: bar.progress(f)))
+        bar.empty()
+    done = ss.get("exp_file")
+    if done and done[0] == job:
+        mime = "image/gif" if fmt == "gif" else "video/mp4"
+        st.download_button(f"Download {fmt.upper()} ({len(done[1]) / 1e6:.1f} MB)", done[1], f"{base}.{fmt}", mime,
+                           icon=":material/download:", key="exp_download", on_click="ignore")  # fmt: skip
+st.file_uploader("Load a configuration (JSON) saved from here", type=["json"], key="config_upload",
+                 on_change=load_config)  # fmt: skip

@@ -100,4 +100,4 @@ def progress_bar(text: str) -> tuple[Callable[[float], None], Callable[[], None]
 def csv_download(df: pd.DataFrame, filename: str, label: str = "Download the data (CSV)", key: str | None = None):
     """A download button with the figure's data as CSV."""
     st.download_button(label, df.to_csv(index=False).encode(), file_name=filename, mime="text/csv",
-                       key=key or f"csv::{filename}", icon=":material/download:")  # fmt: skip
+                       key=key or f"csv::{filename}", icon=":material/download:", on_click="ignore")  # fmt: skip

@@ -86,8 +86,9 @@ def contour_levels(surface: landscapes.Surface, z: np.ndarray) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=64)
-def landscape_png(surface: landscapes.Surface, bounds=None, n: int = 360) -> tuple[str, np.ndarray]:
-    """The surface as a data-URI PNG (bands + level lines; NaN/inf transparent), and its levels."""
+def landscape_rgba(surface: landscapes.Surface, bounds=None, n: int = 360) -> tuple[np.ndarray, np.ndarray]:
+    """The surface as an (n, n, 4) uint8 image, row 0 at the top (bands + level lines; NaN/inf
+    transparent), and its contour levels. Shared by the map and the exported animations."""
     _, _, z = surface.grid(n, bounds)
     levels = contour_levels(surface, z)
     band = np.digitize(np.where(np.isfinite(z), z, np.nan), levels)
@@ -104,6 +105,14 @@ def landscape_png(surface: landscapes.Surface, bounds=None, n: int = 360) -> tup
     rgb[edge] *= 0.62
     alpha = np.where(np.isfinite(z), 255, 0)[..., None]
     img = np.concatenate([rgb, alpha], axis=-1).astype(np.uint8)[::-1]  # row 0 = top = ymax
+    img.flags.writeable = False
+    return img, levels
+
+
+@functools.lru_cache(maxsize=64)
+def landscape_png(surface: landscapes.Surface, bounds=None, n: int = 360) -> tuple[str, np.ndarray]:
+    """The surface as a data-URI PNG (see ``landscape_rgba``), and its levels."""
+    img, levels = landscape_rgba(surface, bounds, n)
     buf = io.BytesIO()
     Image.fromarray(img, "RGBA").save(buf, format="PNG", optimize=False, compress_level=3)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode(), levels
@@ -165,6 +174,7 @@ def trajectory_figure(
     arrows: list[dict] | None = None,
     click_grid: int = 40,
     height: int = 620,
+    max_frames: int = MAX_FRAMES,
 ) -> dict:
     """The animated contour map: trails, heads, minima, start, a step slider and play/pause.
 
@@ -175,7 +185,7 @@ def trajectory_figure(
     (x0, x1), (y0, y1) = bounds or surface.bounds
     png, _ = landscape_png(surface, ((float(x0), float(x1)), (float(y0), float(y1))))
     steps = lines[0].traj.steps if lines else 0
-    fsteps = frame_steps(steps)
+    fsteps = frame_steps(steps, max_frames)
     trail_idx = _trail_index(steps)
     k0 = steps if shown_step is None else int(np.clip(shown_step, 0, steps))
 

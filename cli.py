@@ -1,0 +1,224 @@
+"""Headless command line: list the built-in views, export a view, run a sweep.
+
+    python cli.py presets
+    python cli.py export --preset article_hills_and_canyon --format gif --out hills.gif
+    python cli.py export --config view.json --format mp4 --out run.mp4 --fps 20 --frames 200 --size 800x600
+    python cli.py sweep --surface wobbly --optimizer adam --grid 128 --steps 300 --set lr=0.1 --out basins.parquet
+    python cli.py sweep --surface wobbly --optimizer momentum --x lr=1e-4:1:64:log --y momentum=0:0.99:64 \\
+        --out heatmap.csv
+
+A configuration file is what the app's "configuration (JSON)" download holds. Bad arguments
+print a clear message and exit with status 2; an output file is written under a temporary
+name and renamed, so an existing file is never left half-written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """A user mistake: reported as one line on stderr with exit status 2."""
+
+
+def _progress(label: str):
+    last = [0.0]
+
+    def update(f: float) -> None:
+        now = time.monotonic()
+        if f >= 1.0 or now - last[0] > 0.2:
+            last[0] = now
+            print(f"\r{label}: {f:6.1%}", end="\n" if f >= 1.0 else "", file=sys.stderr, flush=True)
+
+    return update
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size must look like 640x480; got {text!r}") from None
+    return w, h
+
+
+def _number(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise UsageError(f"{text!r} is not a number") from None
+    if not math.isfinite(v):
+        raise UsageError(f"{text!r} is not a finite number")
+    return v
+
+
+def _assignment(text: str) -> tuple[str, str]:
+    name, eq, value = text.partition("=")
+    if not eq or not name or not value:
+        raise UsageError(f"expected name=value; got {text!r}")
+    return name.strip(), value.strip()
+
+
+def cmd_presets(args: argparse.Namespace) -> int:
+    from viz.presets import PRESETS
+
+    for name, p in PRESETS.items():
+        print(f"{name:30s} {p.title}")
+    return 0
+
+
+def _load_view(args: argparse.Namespace):
+    from viz.presets import PRESETS
+    from viz.state import View
+
+    if args.preset:
+        if args.preset not in PRESETS:
+            raise UsageError(f"unknown preset {args.preset!r}; valid: {', '.join(PRESETS)}")
+        return PRESETS[args.preset].view()
+    path = Path(args.config)
+    if not path.is_file():
+        raise UsageError(f"configuration file {str(path)!r} does not exist")
+    view, notices = View.from_json(path.read_text(encoding="utf-8", errors="replace"))
+    if notices:  # the app falls back to defaults with a notice; a script should not guess
+        raise UsageError(f"{path}: " + "; ".join(n.split("; using")[0] for n in notices))
+    return view
+
+
+def _check_out(out: str) -> Path:
+    p = Path(out)
+    if not p.parent.exists():
+        raise UsageError(f"output folder {str(p.parent)!r} does not exist")
+    if p.is_dir():
+        raise UsageError(f"{out!r} is a folder, not a file")
+    return p
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from viz import export
+
+    out = _check_out(args.out)
+    view = _load_view(args)
+    w, h = args.size
+    try:
+        if args.format in ("gif", "mp4", "png"):
+            export.check_options(w, h, args.fps, args.frames)
+        data = export.render(view, args.format, _progress(f"rendering {args.format}"), w, h, args.fps, args.frames)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    export.write_atomic(out, data)
+    print(f"wrote {out} ({len(data):,} bytes)", file=sys.stderr)
+    return 0
+
+
+def _axis(text: str):
+    from viz.sweeps import Axis
+
+    name, spec = _assignment(text)
+    parts = spec.split(":")
+    if len(parts) not in (3, 4) or (len(parts) == 4 and parts[3] != "log"):
+        raise UsageError(f"an axis looks like name=low:high:count[:log]; got {text!r}")
+    try:
+        n = int(parts[2])
+    except ValueError:
+        raise UsageError(f"the count in {text!r} must be an integer") from None
+    return Axis(name, _number(parts[0]), _number(parts[1]), n, len(parts) == 4)
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    import landscapes
+    import optimizers
+    from viz import export, sweeps
+
+    out = _check_out(args.out)
+    if out.suffix not in (".parquet", ".csv"):
+        raise UsageError(f"the output must end in .parquet or .csv; got {out.name!r}")
+    try:
+        surface = landscapes.get(args.surface)
+    except KeyError as e:
+        raise UsageError(str(e.args[0])) from None
+    if args.optimizer not in optimizers.names():
+        raise UsageError(f"unknown optimizer {args.optimizer!r}; valid: {', '.join(optimizers.names())}")
+    hyper: dict = {}
+    for a in args.set or []:
+        name, value = _assignment(a)
+        hyper[name] = value if name == "schedule" else _number(value)
+    if (args.x is None) != (args.y is None):
+        raise UsageError("a heatmap needs both --x and --y")
+    if args.x is not None and args.grid is not None:
+        raise UsageError("choose --grid (basins of attraction) or --x/--y (hyperparameter heatmap), not both")
+    progress = _progress("sweeping")
+    try:
+        if args.x is not None:
+            start = surface.start if args.start is None else tuple(args.start)
+            r = sweeps.heatmap(args.optimizer, surface, start, args.steps, _axis(args.x), _axis(args.y),
+                               hyper, progress=progress, cache=None)  # fmt: skip
+            df = r.frame()
+        else:
+            r = sweeps.basins(args.optimizer, surface, args.grid or 64, args.steps, hyper, progress=progress,
+                              cache=None)  # fmt: skip
+            df = r.frame()
+    except (ValueError, TypeError) as e:
+        raise UsageError(str(e)) from None
+    if out.suffix == ".csv":
+        data = df.to_csv(index=False).encode()
+    else:
+        import io
+
+        buf = io.BytesIO()
+        df.to_parquet(buf, index=False)
+        data = buf.getvalue()
+    export.write_atomic(out, data)
+    print(f"wrote {out} ({len(df):,} runs)", file=sys.stderr)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    from viz.export import FORMATS
+
+    p = argparse.ArgumentParser(prog="cli.py", description="Optimizer landscapes without a browser.")
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("presets", help="list the built-in views (the article's experiments)")
+
+    e = sub.add_parser("export", help="write a view as an animation, an image, data or JSON")
+    src = e.add_mutually_exclusive_group(required=True)
+    src.add_argument("--preset", help="a name from `cli.py presets`")
+    src.add_argument("--config", help="a JSON configuration saved from the app")
+    e.add_argument("--format", required=True, choices=FORMATS)
+    e.add_argument("--out", required=True, help="file to write")
+    e.add_argument("--fps", type=float, default=12.0, help="frames per second (animations)")
+    e.add_argument("--frames", type=int, default=120, help="number of frames; the last step is always kept")
+    e.add_argument("--size", type=_size, default=(640, 480), help="WIDTHxHEIGHT in pixels (gif, mp4, png)")
+
+    s = sub.add_parser("sweep", help="run many runs and write one row per run (Parquet or CSV)")
+    s.add_argument("--surface", required=True)
+    s.add_argument("--optimizer", required=True)
+    s.add_argument("--steps", type=int, default=300)
+    s.add_argument("--grid", type=int, help="basins of attraction: N×N start points over the surface's view")
+    s.add_argument("--x", help="heatmap axis: name=low:high:count[:log]")
+    s.add_argument("--y", help="heatmap axis: name=low:high:count[:log]")
+    s.add_argument("--start", type=float, nargs=2, metavar=("X", "Y"), help="start of every heatmap run")
+    s.add_argument("--set", action="append", metavar="NAME=VALUE", help="a fixed hyperparameter (repeatable)")
+    s.add_argument("--out", required=True, help="FILE.parquet or FILE.csv")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = parser()
+    args = p.parse_args(argv)
+    try:
+        return {"presets": cmd_presets, "export": cmd_export, "sweep": cmd_sweep}[args.command](args)
+    except UsageError as e:
+        print(f"cli.py {args.command}: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    np.seterr(all="ignore")
+    sys.exit(main())
