@@ -29,6 +29,9 @@ class UsageError(Exception):
     """A user mistake: reported as one line on stderr with exit status 2."""
 
 
+_LINE_OPEN = [False]  # a progress line without its newline is on stderr
+
+
 def _progress(label: str):
     last = [0.0]
 
@@ -37,6 +40,7 @@ def _progress(label: str):
         if f >= 1.0 or now - last[0] > 0.2:
             last[0] = now
             print(f"\r{label}: {f:6.1%}", end="\n" if f >= 1.0 else "", file=sys.stderr, flush=True)
+            _LINE_OPEN[0] = f < 1.0
 
     return update
 
@@ -215,6 +219,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return {"presets": cmd_presets, "export": cmd_export, "sweep": cmd_sweep}[args.command](args)
     except UsageError as e:
+        if _LINE_OPEN[0]:
+            print(file=sys.stderr)
+            _LINE_OPEN[0] = False
         print(f"cli.py {args.command}: error: {e}", file=sys.stderr)
         return EXIT_USAGE
 
