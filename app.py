@@ -12,7 +12,7 @@ import streamlit as st
 
 import landscapes
 import optimizers
-from ui.widgets import hyper_widget, surface_label
+from ui.widgets import CUSTOM, hyper_widget, surface_select
 from viz import export, figures
 from viz.playground import compute, inspector_table, summary_table
 from viz.presets import PRESETS
@@ -51,7 +51,11 @@ def _hp_key(run_key: str, name: str) -> str:
 def apply_view(view: View) -> None:
     """Write a view into the widgets' session state (before the widgets are drawn)."""
     ss = st.session_state
-    ss["surface"] = view.surface
+    if view.surface.startswith(landscapes.CUSTOM_PREFIX):
+        ss["surface"] = CUSTOM
+        ss["surface::formula"] = view.surface[len(landscapes.CUSTOM_PREFIX) :]
+    else:
+        ss["surface"] = view.surface
     ss["start_x"], ss["start_y"] = float(view.start[0]), float(view.start[1])
     ss["steps"] = int(view.steps)
     ss["runs"] = [r.key for r in view.runs]
@@ -132,14 +136,7 @@ if "initialized" not in st.session_state:
 
 with st.sidebar:
     st.header("Landscape")
-    st.selectbox(
-        "Surface",
-        landscapes.names(),
-        key="surface",
-        format_func=surface_label,
-    )
-    surf = landscapes.get(st.session_state["surface"])
-    st.caption(surf.description)
+    surf = surface_select("surface")
     c1, c2 = st.columns(2)
     c1.number_input("start x", key="start_x", step=0.1, format="%.3f")
     c2.number_input("start y", key="start_y", step=0.1, format="%.3f")
@@ -224,7 +221,7 @@ if ss.get("applied_steps") != steps:  # a new run length: inspect its last step
     ss["inspect"] = last_step
     ss["applied_steps"] = steps
 view = View(
-    surface=ss["surface"],
+    surface=surf.name,
     start=(float(ss["start_x"]), float(ss["start_y"])),
     steps=steps,
     runs=runs,
@@ -245,7 +242,7 @@ if {k: (v if isinstance(v, list) else [v]) for k, v in query.items()} != {
 st.title("Optimizer landscapes")
 st.latex(f"f(x, y) = {surf.latex}")
 for n in ss.get("notices", []):
-    st.warning(f"Link parameter refused: {n}", icon="⚠️")
+    st.warning("Link parameter refused: " + n.replace("_", r"\_").replace("*", r"\*"), icon="⚠️")
 if ss.get("caption"):
     st.info(ss["caption"], icon=":material/lightbulb:")
 

@@ -6,6 +6,7 @@
     python cli.py sweep --surface wobbly --optimizer adam --grid 128 --steps 300 --set lr=0.1 --out basins.parquet
     python cli.py sweep --surface wobbly --optimizer momentum --x lr=1e-4:1:64:log --y momentum=0:0.99:64 \\
         --out heatmap.csv
+    python cli.py sweep --surface "f:sin(3*x)*cos(3*y) + 0.1*(x^2+y^2)" --optimizer adam --grid 64 --out my.parquet
 
 A configuration file is what the app's "configuration (JSON)" download holds. Bad arguments
 print a clear message and exit with status 2; an output file is written under a temporary
@@ -145,7 +146,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         raise UsageError(f"the output must end in .parquet or .csv; got {out.name!r}")
     try:
         surface = landscapes.get(args.surface)
-    except KeyError as e:
+    except (KeyError, ValueError) as e:
         raise UsageError(str(e.args[0])) from None
     if args.optimizer not in optimizers.names():
         raise UsageError(f"unknown optimizer {args.optimizer!r}; valid: {', '.join(optimizers.names())}")
@@ -201,7 +202,7 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--size", type=_size, default=(640, 480), help="WIDTHxHEIGHT in pixels (gif, mp4, png)")
 
     s = sub.add_parser("sweep", help="run many runs and write one row per run (Parquet or CSV)")
-    s.add_argument("--surface", required=True)
+    s.add_argument("--surface", required=True, help='a built-in name, or "f:<formula in x and y>"')
     s.add_argument("--optimizer", required=True)
     s.add_argument("--steps", type=int, default=300)
     s.add_argument("--grid", type=int, help="basins of attraction: N×N start points over the surface's view")

@@ -4,6 +4,10 @@
 shared subexpressions. At a kink where the derivative is 0/0 but f is finite (Ackley's
 cone tip, |x| at 0) it returns the subgradient 0 rather than NaN, so a run that lands
 exactly on a kink is not mistaken for a diverged one.
+
+Every kernel takes the surface as ``surf = (sid, tape)``: a built-in surface's index into
+the generated code, or sid = -1 and a typed formula's tape for ``landscapes.vm``. One
+compiled signature serves both, so a new formula never recompiles anything.
 """
 
 from __future__ import annotations
@@ -11,13 +15,21 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
+from landscapes import vm
 from landscapes._generated import hessian_raw, value_grad_raw, value_raw
 from landscapes._jit import jit
 
 
 @jit(inline="always")
-def value_grad(sid, x, y):
-    f, gx, gy = value_grad_raw(sid, x, y)
+def value_grad_any(surf, x, y):
+    if surf[0] < 0:
+        return vm.value_grad(surf[1], x, y)
+    return value_grad_raw(surf[0], x, y)
+
+
+@jit(inline="always")
+def value_grad(surf, x, y):
+    f, gx, gy = value_grad_any(surf, x, y)
     if f == f:
         if gx != gx:
             gx = 0.0
@@ -26,34 +38,38 @@ def value_grad(sid, x, y):
     return f, gx, gy
 
 
-@jit
-def value(sid, x, y):
-    return value_raw(sid, x, y)[0]
+@jit(inline="always")
+def value(surf, x, y):
+    if surf[0] < 0:
+        return vm.value_grad(surf[1], x, y)[0]
+    return value_raw(surf[0], x, y)[0]
 
 
-@jit
-def hessian(sid, x, y):
-    return hessian_raw(sid, x, y)
+@jit(inline="always")
+def hessian(surf, x, y):
+    if surf[0] < 0:
+        return vm.hessian(surf[1], x, y)
+    return hessian_raw(surf[0], x, y)
 
 
 @jit(parallel=True)
-def map_value(sid, xs, ys, out):
+def map_value(surf, xs, ys, out):
     for i in prange(xs.size):
-        out[i] = value_raw(sid, xs[i], ys[i])[0]
+        out[i] = value(surf, xs[i], ys[i])
 
 
 @jit(parallel=True)
-def map_gradient(sid, xs, ys, gx, gy):
+def map_gradient(surf, xs, ys, gx, gy):
     for i in prange(xs.size):
-        _, a, b = value_grad(sid, xs[i], ys[i])
+        _, a, b = value_grad(surf, xs[i], ys[i])
         gx[i] = a
         gy[i] = b
 
 
 @jit(parallel=True)
-def map_hessian(sid, xs, ys, hxx, hxy, hyy):
+def map_hessian(surf, xs, ys, hxx, hxy, hyy):
     for i in prange(xs.size):
-        a, b, c = hessian_raw(sid, xs[i], ys[i])
+        a, b, c = hessian(surf, xs[i], ys[i])
         hxx[i] = a
         hxy[i] = b
         hyy[i] = c

@@ -148,3 +148,26 @@ def test_copy_of_an_optimizer_with_other_settings():
     _ok(at)
     assert "adam#2" in at.session_state["runs"]
     assert len(_map(at)["data"]) == 3 + 2 * 4
+
+
+def test_custom_formula_from_the_box_the_examples_and_the_link():
+    at = _app()
+    at.selectbox(key="surface").set_value("custom").run()
+    _ok(at)
+    assert at.query_params["surface"].startswith("f:")
+    at.text_area(key="surface::formula").input("x^2 + 3*sin(y)^2").run()
+    _ok(at)
+    assert at.query_params["surface"] == "f:x^2 + 3*sin(y)^2"
+    assert "3 \\sin^{2}" in at.latex[0].value
+    at.text_area(key="surface::formula").input("__import__('os').getcwd()").run()
+    _ok(at)
+    assert "Formula refused" in at.error[0].value and "only calls of the listed functions" in at.error[0].value
+    assert at.query_params["surface"] == "f:x^2 + 3*sin(y)^2"  # the last accepted formula stays
+    at.selectbox(key="surface::example").set_value("log(1 + (x*y - 1)^2)").run()
+    _ok(at)
+    assert at.text_area(key="surface::formula").value == "log(1 + (x*y - 1)^2)"
+    shared = _app({"surface": "f:log(1 + (x*y - 1)^2)", "run": "adam:lr=0.1"})
+    _ok(shared)
+    assert shared.selectbox(key="surface").value == "custom"
+    assert shared.text_area(key="surface::formula").value == "log(1 + (x*y - 1)^2)"
+    assert len(_map(shared)["data"][1]["x"]) >= 4  # minima found on the hyperbola

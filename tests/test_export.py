@@ -184,6 +184,7 @@ def test_cli_export_from_a_config_equals_the_app(tmp_path, view):
         (["export", "--preset", "article_wobbly", "--format", "gif", "--fps", "500"], "fps=500"),
         (["sweep", "--surface", "wobb", "--optimizer", "adam"], "unknown surface 'wobb'"),
         (["sweep", "--surface", "wobbly", "--optimizer", "adum"], "unknown optimizer 'adum'"),
+        (["sweep", "--surface", "f:__import__('os')", "--optimizer", "adam"], "unknown function '__import__'"),
         (["sweep", "--surface", "wobbly", "--optimizer", "adam", "--set", "lr=-1"], "lr=-1.0 is out of range"),
         (["sweep", "--surface", "wobbly", "--optimizer", "adam", "--set", "lr"], "expected name=value"),
         (["sweep", "--surface", "wobbly", "--optimizer", "adam", "--set", "betas=0.9"], "unexpected hyperparameter"),
@@ -225,6 +226,10 @@ def test_cli_sweeps_write_one_row_per_run(tmp_path):
                      "momentum=0:0.9:4", "--steps", "50", "--out", str(hm)]) == 0  # fmt: skip
     df = pd.read_csv(hm)
     assert len(df) == 20 and {"lr", "momentum", "final_loss", "diverged_flag"} <= set(df.columns)
+    c = tmp_path / "c.csv"
+    assert cli.main(["sweep", "--surface", "f:(x - 1)^2 + (y + 2)^2", "--optimizer", "adam", "--grid", "4",
+                     "--steps", "300", "--set", "lr=0.1", "--out", str(c)]) == 0  # fmt: skip
+    assert (pd.read_csv(c)["basin"] == 0).all()
     b = tmp_path / "b.parquet"
     assert cli.main(["sweep", "--surface", "himmelblau", "--optimizer", "adam", "--grid", "8", "--steps", "100",
                      "--set", "lr=0.1", "--out", str(b)]) == 0  # fmt: skip

@@ -68,17 +68,55 @@ def optimizer_controls(
     return out
 
 
+CUSTOM = "custom"
+
+
+def _use_example(key: str) -> None:
+    st.session_state[f"{key}::formula"] = st.session_state[f"{key}::example"]
+
+
+def custom_surface(key: str) -> landscapes.Surface:
+    """A formula box with examples and live validation; returns the surface of the last accepted formula.
+
+    The text is checked on every change: a refused formula shows the reason (and the page
+    keeps the last formula that worked), so nothing typed is ever lost or executed.
+    """
+    from landscapes.formula import EXAMPLES
+
+    ss = st.session_state
+    fkey = f"{key}::formula"
+    ss.setdefault(fkey, EXAMPLES[2])
+    st.text_area("f(x, y) =", key=fkey, height=80, max_chars=500,
+                 help="numbers, x, y, pi, e, + - * / ^, parentheses, sin cos tan exp log sqrt abs tanh sinh cosh "
+                      "arctan, min(a, b), max(a, b)")  # fmt: skip
+    st.selectbox("examples", EXAMPLES, index=None, key=f"{key}::example", placeholder="try an example…",
+                 on_change=_use_example, args=(key,))  # fmt: skip
+    try:
+        s = landscapes.from_formula(ss[fkey])
+        ss[f"{key}::last_ok"] = ss[fkey]
+    except ValueError as e:
+        st.error(f"Formula refused: {e}", icon=":material/error:")
+        s = landscapes.from_formula(ss.get(f"{key}::last_ok", EXAMPLES[2]))
+        st.caption(f"Still showing: {s.formula}")
+    bad = ~np.isfinite(s.grid(60)[2])
+    if bad.any():
+        st.warning(f"f is not finite at {bad.mean():.0%} of the view (shown as gaps).", icon=":material/warning:")
+    return s
+
+
 def surface_select(key: str = "surface", default: str = "hills_and_canyon") -> landscapes.Surface:
-    """A surface menu (article surfaces marked) with its formula and description below."""
-    names = landscapes.names()
+    """A surface menu (article surfaces marked, "Custom formula…" last) with its description below."""
+    names = [*landscapes.names(), CUSTOM]
     st.session_state.setdefault(key, default)
     name = st.selectbox("Surface", names, key=key, format_func=surface_label)
-    s = landscapes.get(name)
+    s = custom_surface(key) if name == CUSTOM else landscapes.get(name)
     st.caption(s.description)
     return s
 
 
 def surface_label(name: str) -> str:
+    if name == CUSTOM:
+        return "Custom formula…"
     return name.replace("_", " ") + (" (article)" if landscapes.get(name).article else "")
 
 

@@ -165,10 +165,16 @@ def from_query(q: dict[str, Any]) -> tuple[View, list[str]]:
 
     surf = get_one("surface")
     if surf is not None:
+        surf = str(surf)
         if surf in landscapes.names():
             view.surface = surf
+        elif surf.startswith(landscapes.CUSTOM_PREFIX):
+            try:
+                view.surface = landscapes.get(surf).name
+            except ValueError as e:
+                notices.append(f"custom formula refused ({e}); showing {view.surface}")
         else:
-            notices.append(f"unknown surface '{surf}'; showing {view.surface}")
+            notices.append(f"unknown surface '{surf[:60]}'; showing {view.surface}")
     s = landscapes.get(view.surface)
     view.start = s.start
     start = get_one("start")
