@@ -12,11 +12,12 @@ RUN useradd --create-home --uid 10001 app
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 
-COPY app.py ./
+COPY app.py cli.py ./
 COPY landscapes ./landscapes
 COPY optimizers ./optimizers
 COPY viz ./viz
 COPY pages ./pages
+COPY ui ./ui
 COPY tools ./tools
 
 # Compile the Numba kernels into the image's cache, owned by the user that runs the app

@@ -22,6 +22,9 @@ def main() -> None:
     optimizers.trajectory("adam", s, None, 3)
     optimizers.sweep("adam", s, np.zeros((2, 2)), 3)
     optimizers.sweep("adam", s, np.zeros((2, 2)), 3, paths=True)
+    from optimizers import response
+
+    response.response("nesterov", np.ones(5), [0.9])
     print(f"kernels ready in {time.perf_counter() - t:.1f} s")
 
 
