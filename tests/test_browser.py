@@ -3,7 +3,9 @@
 Skipped only outside CI when Chromium or Playwright is missing; ``scripts/test.sh`` installs both.
 """
 
+import math
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -147,3 +149,63 @@ def test_page_loads_changes_and_clicks(server):
         browser.close()
     real = [e for e in errors if "undefined" not in e]  # Pause rejects a promise with undefined (harmless)
     assert not real, real
+
+
+def _click_plot(page, index, x, y):
+    """Hover towards plot coordinates (x, y) of the index-th Plotly chart and click there."""
+    box = page.evaluate(
+        """([i, x, y]) => {
+        const p = document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')[i];
+        const r = p.getBoundingClientRect(), L = p._fullLayout;
+        return {x: r.left + L.xaxis._offset + L.xaxis.l2p(x), y: r.top + L.yaxis._offset + L.yaxis.l2p(y)};
+    }""",
+        [index, x, y],
+    )
+    for i in range(7):
+        page.mouse.move(box["x"] - 30 + 5 * i, box["y"] - 30 + 5 * i)
+        time.sleep(0.05)
+    time.sleep(0.4)
+    page.mouse.down()
+    page.mouse.up()
+
+
+def test_heatmap_cell_click_shows_that_run_and_the_gif_downloads(server, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1500, "height": 1200}, accept_downloads=True)
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(server + "/Hyperparameter_heatmap")
+        page.wait_for_selector('[data-testid="stPlotlyChart"] .js-plotly-plot', timeout=240_000)
+        _idle(page)
+        assert not page.query_selector('[data-testid="stException"]')
+        cell = page.locator("p", has_text="Selected cell:").first
+        before = cell.inner_text()
+        # the heatmap's x axis is log10(lr): click the cell at lr = 1e-3, momentum = 0.5
+        _click_plot(page, 0, -3.0, 0.5)
+        _idle(page)
+        after = cell.inner_text()
+        lr = float(re.search(r"lr = ([0-9.e+-]+)", after).group(1))
+        momentum = float(re.search(r"momentum = ([0-9.e+-]+)", after).group(1))
+        assert after != before, after
+        assert abs(math.log10(lr) + 3) < 0.1 and abs(momentum - 0.5) < 0.02, after
+        page.screenshot(path=str(ARTIFACTS / "heatmap.png"), full_page=True)
+
+        page.goto(server + "/?surface=wobbly&run=adam:lr=0.25&steps=60")
+        page.wait_for_selector('[data-testid="stPlotlyChart"] .js-plotly-plot', timeout=240_000)
+        _idle(page)
+        page.get_by_text("Animation as GIF or MP4").click()
+        time.sleep(0.5)
+        page.get_by_role("button", name="Render GIF").click()
+        _idle(page)
+        with page.expect_download(timeout=60_000) as d:
+            page.locator("button", has_text="Download GIF").first.click()
+        out = tmp_path / "run.gif"
+        d.value.save_as(out)
+        browser.close()
+    from PIL import Image
+
+    assert Image.open(out).n_frames == 61  # 60 steps: every step is a frame (≤ 120)
+    assert not [e for e in errors if "undefined" not in e]

@@ -56,7 +56,7 @@ def test_heatmap_other_optimizer_axes_and_resolution():
     at.select_slider(key="hm::n").set_value(16).run()
     _ok(at)
     fig = _fig(at)
-    assert len(fig["data"][3]["z"]) == 16
+    assert len(next(t for t in fig["data"] if t.get("name") == "final_loss")["z"]) == 16
     assert fig["layout"]["yaxis"]["title"]["text"] == "eps (log)"
 
 

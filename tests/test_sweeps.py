@@ -180,9 +180,12 @@ def test_figures_validate_and_clicks_map_to_cells():
     for m in sweeps.METRICS:
         go.Figure(sf.heatmap_figure(r, m, selected=(2, 3)))
     fig = sf.heatmap_figure(r, "final_loss")
-    click = fig["data"][0]
+    click = fig["data"][-1]
+    assert click["name"] == "click"
     k = 57
-    assert sf.click_to_cell(r, {"x": click["x"][k], "y": click["y"][k]}) == tuple(click["customdata"][k])
+    j, i = sf.click_to_cell(r, {"x": click["x"][k], "y": click["y"][k]})
+    assert click["customdata"][k][0] == pytest.approx(x.values()[i], rel=1e-5)
+    assert click["customdata"][k][1] == pytest.approx(y.values()[j], abs=1e-6)
     assert sf.click_to_cell(r, {"x": math.log10(0.0101), "y": 0.41}) == (4, 6)
     assert sf.click_to_cell(r, {}) is None
     e = sweeps.ensemble("adam", HC, HC.start, 30, 5, 0.5, cache=None)

@@ -22,7 +22,7 @@ from viz.sweeps import METRICS, BasinsResult, Ensemble, HeatmapResult
 
 DIVERGED_COLOR = "#b2182b"
 NEVER_COLOR = "#d9d9d9"
-CLICK_GRID = 64  # at most this many click points per heatmap axis
+CLICK_GRID = 96  # at most this many click/hover points per heatmap axis
 BASIN_COLORS = (
     "#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#b07aa1", "#76b7b2", "#edc948", "#ff9da7", "#9c755f", "#bab0ac",
 )  # fmt: skip
@@ -53,7 +53,8 @@ def heatmap_figure(
 ) -> dict:
     """The metric over the two swept hyperparameters; diverged cells in their own colour.
 
-    Trace 0 is the invisible click grid (≤ ``CLICK_GRID``² points at cell centres).
+    The last trace is the invisible click grid (≤ ``CLICK_GRID``² points at cell centres), which
+    also carries the hover text.
     ``selected`` = (row, column) draws a marker on that cell.
     """
     xs, ys = result.x.values(), result.y.values()
@@ -69,11 +70,9 @@ def heatmap_figure(
     cj = np.unique(np.round(np.linspace(0, ny - 1, min(ny, CLICK_GRID))).astype(int))
     gi, gj = np.meshgrid(ci, cj)
     undefined = ~np.isfinite(z) & ~result.diverged
-    custom = np.stack([gj.ravel(), gi.ravel()], axis=1).tolist()
+    zg = z[gj.ravel(), gi.ravel()]
+    custom = np.stack([xs[gi.ravel()], ys[gj.ravel()], np.where(np.isfinite(zg), zg, np.nan)], axis=1)
     data: list[dict] = [
-        {"type": "scatter", "mode": "markers", "x": _arr(xu[gi.ravel()]), "y": _arr(yu[gj.ravel()]),
-         "customdata": custom, "marker": {"size": 8, "opacity": 0.0}, "hoverinfo": "none", "showlegend": False,
-         "name": "click"},
         {"type": "heatmap", "x": _arr(xu), "y": _arr(yu), "z": np.where(result.diverged, 1.0, np.nan),
          "colorscale": [[0, DIVERGED_COLOR], [1, DIVERGED_COLOR]], "showscale": False, "hoverinfo": "skip",
          "name": "diverged"},
@@ -82,9 +81,7 @@ def heatmap_figure(
          "name": "undefined"},
         {"type": "heatmap", "x": _arr(xu), "y": _arr(yu), "z": _arr(z), "colorscale": "Viridis",
          "reversescale": metric != "diverged", "colorbar": {"title": {"text": label, "side": "right"}},
-         "hovertemplate": f"{result.x.name}=%{{customdata[0]:.4g}}<br>{result.y.name}=%{{customdata[1]:.4g}}"
-                          "<br>value=%{z:.4g}<extra></extra>",
-         "customdata": np.stack(np.meshgrid(xs, ys), axis=-1).round(6).tolist(), "name": metric},
+         "hoverinfo": "skip", "name": metric},
         _legend_square("diverged", DIVERGED_COLOR),
     ]  # fmt: skip
     if metric == "steps_to_tol":
@@ -94,8 +91,16 @@ def heatmap_figure(
         data.append(
             {"type": "scatter", "mode": "markers", "x": [float(xu[i])], "y": [float(yu[j])], "name": "selected run",
              "marker": {"symbol": "square-open", "size": 14, "color": "black", "line": {"width": 3}},
-             "hoverinfo": "name"}
+             "hoverinfo": "skip"}
         )  # fmt: skip
+    # Last, so it is on top: the hover and click target (Streamlit reports clicks on points only).
+    data.append(
+        {"type": "scatter", "mode": "markers", "x": _arr(xu[gi.ravel()]), "y": _arr(yu[gj.ravel()]),
+         "customdata": np.round(custom, 6), "marker": {"size": 8, "opacity": 0.0}, "showlegend": False,
+         "name": "click",
+         "hovertemplate": f"{result.x.name} = %{{customdata[0]:.4g}}<br>{result.y.name} = %{{customdata[1]:.4g}}"
+                          "<br>value = %{customdata[2]:.4g}<extra>click to see this run</extra>"}
+    )  # fmt: skip
     return {
         "data": data,
         "layout": {
