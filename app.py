@@ -12,7 +12,7 @@ import streamlit as st
 
 import landscapes
 import optimizers
-from ui.widgets import CUSTOM, hyper_widget, surface_select
+from ui.widgets import CUSTOM, hyper_widget, safe_filename, surface_select
 from viz import export, figures
 from viz.playground import compute, inspector_table, summary_table
 from viz.presets import PRESETS
@@ -305,7 +305,7 @@ for line in result.lines:
 
 st.subheader("Export and share")
 st.caption("The link in the address bar reproduces this view. Files below are made from the same trajectories.")
-base = f"{view.surface}_{steps}steps"
+base = safe_filename(f"{view.surface}_{steps}steps.x").removesuffix(".x")
 c1, c2, c3, c4, c5 = st.columns(5)
 c1.download_button(
     "Configuration (JSON)",

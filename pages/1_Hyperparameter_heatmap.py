@@ -12,9 +12,10 @@ import streamlit as st
 
 import optimizers
 from ui.widgets import csv_download, hyper_widget, optimizer_label, progress_bar, surface_select
-from viz import figures, sweeps
+from viz import export, figures, sweeps
 from viz import sweep_figures as sf
 from viz.figures import Line, PlotlyDict, run_color
+from viz.playground import Result
 
 st.set_page_config(page_title="Hyperparameter heatmap", page_icon="🟪", layout="wide")
 ss = st.session_state
@@ -133,6 +134,8 @@ with right:
     line = Line(opt, optimizer_label(opt), run_color(opt), tr)
     fig = figures.trajectory_figure(surf, [line], (sx, sy), click_grid=2, height=520)
     st.plotly_chart(PlotlyDict(fig), key="hm::traj", width="stretch", config={"displayModeBar": False})
+    csv_download(lambda: export.trajectories_frame(Result(surf, [line])), f"run_{opt}_{surf.name}.csv",
+                 label="Download this run (CSV)", key="hm::run_csv")  # fmt: skip
     value = z[j, i]
     st.markdown(
         f"**Selected cell:** {label}  \n"

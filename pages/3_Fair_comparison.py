@@ -8,9 +8,10 @@ import streamlit as st
 
 import optimizers
 from ui.widgets import csv_download, optimizer_label, progress_bar, surface_select
-from viz import figures, sweeps
+from viz import export, figures, sweeps
 from viz import sweep_figures as sf
 from viz.figures import Line, PlotlyDict, run_color
+from viz.playground import Result
 
 st.set_page_config(page_title="Fair comparison", page_icon="⚖️", layout="wide")
 
@@ -85,6 +86,8 @@ with left:
     st.markdown(f"**The tuned runs from ({starts[0][0]:.2f}, {starts[0][1]:.2f})** — press ▶ to animate.")
     fig = figures.trajectory_figure(surf, lines, tuple(starts[0]), bounds=surf.bounds, click_grid=2, height=560)
     st.plotly_chart(PlotlyDict(fig), key="fc::map", width="stretch", config={"displayModeBar": False})
+    csv_download(lambda: export.trajectories_frame(Result(surf, lines)), f"fair_{surf.name}_tuned_runs.csv",
+                 label="Download the tuned runs (CSV)")  # fmt: skip
 with right:
     st.markdown("**Every tried setting** (score against lr: how forgiving each optimizer is)")
     st.plotly_chart(PlotlyDict(sf.tuning_scatter(results, objective)), key="fc::scatter", width="stretch")

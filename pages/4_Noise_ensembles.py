@@ -70,4 +70,10 @@ with right:
 shares = ("end nearest a global minimum", "end within 0.05 of it", "diverged")
 st.dataframe(pd.DataFrame([e.summary() for e, _, _ in ens]), hide_index=True, width="stretch",
              column_config={c: st.column_config.NumberColumn(format="percent") for c in shares})  # fmt: skip
-csv_download(pd.concat([e.frame() for e, _, _ in ens]), f"ensemble_{surf.name}_{noise:g}.csv")
+csv_download(
+    pd.concat([e.frame() for e, _, _ in ens]),
+    f"ensemble_{surf.name}_{noise:g}.csv",
+    label="Download the loss bands (CSV)",
+)
+csv_download(lambda: pd.concat([e.paths_frame() for e, _, _ in ens]), f"ensemble_{surf.name}_{noise:g}_paths.csv",
+             label="Download every path (CSV)")  # fmt: skip

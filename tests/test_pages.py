@@ -40,7 +40,7 @@ def test_heatmap_default_and_every_metric():
     assert len(heat) == 3 and len(heat[-1]["z"]) == 64 and len(heat[-1]["z"][0]) == 64
     assert _fig(at, 1)["frames"]  # the selected cell's trajectory, animated
     assert at.markdown[-1].value.startswith("**Selected cell:**")
-    assert len(_downloads(at)) == 1
+    assert len(_downloads(at)) == 2  # the heatmap's cells and the selected run
     for m in sweeps.METRICS:
         at.selectbox(key="hm::metric").set_value(m).run()
         _ok(at)

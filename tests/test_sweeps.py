@@ -169,6 +169,9 @@ def test_ensemble_runs_are_the_seeded_trajectories():
     s = e.summary()
     assert s["runs"] == 20 and 0 <= s["end within 0.05 of it"] <= s["end nearest a global minimum"] <= 1
     assert len(e.frame()) == 61
+    pf = e.paths_frame()
+    assert len(pf) == 20 * 61
+    np.testing.assert_array_equal(pf[pf["run"] == 7][["x", "y"]].to_numpy(), e.paths[7])
     with pytest.raises(ValueError, match="1 to"):
         sweeps.ensemble("sgd", HC, HC.start, 10, 0, 1.0, cache=None)
 

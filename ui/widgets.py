@@ -7,6 +7,7 @@ log scales and PyTorch defaults as the playground.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -135,7 +136,21 @@ def progress_bar(text: str) -> tuple[Callable[[float], None], Callable[[], None]
     return update, bar.empty
 
 
-def csv_download(df: pd.DataFrame, filename: str, label: str = "Download the data (CSV)", key: str | None = None):
-    """A download button with the figure's data as CSV."""
-    st.download_button(label, df.to_csv(index=False).encode(), file_name=filename, mime="text/csv",
-                       key=key or f"csv::{filename}", icon=":material/download:", on_click="ignore")  # fmt: skip
+def safe_filename(name: str) -> str:
+    """A file name without characters browsers or shells trip on (custom formulas become readable ASCII)."""
+    stem, dot, ext = name.rpartition(".")
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("_")[:80] or "data"
+    return f"{stem}{dot}{ext}" if dot else stem
+
+
+def csv_download(
+    df: pd.DataFrame | Callable[[], pd.DataFrame],
+    filename: str,
+    label: str = "Download the data (CSV)",
+    key: str | None = None,
+) -> None:
+    """A download button with a figure's data as CSV; a callable is only run when the button is clicked."""
+    data = (lambda: df().to_csv(index=False).encode()) if callable(df) else df.to_csv(index=False).encode()
+    name = safe_filename(filename)
+    st.download_button(label, data, file_name=name, mime="text/csv", key=key or f"csv::{name}",
+                       icon=":material/download:", on_click="ignore")  # fmt: skip

@@ -508,6 +508,14 @@ class Ensemble:
         d = ((end[:, None, :] - m[None, :, :]) ** 2).sum(-1)
         return np.where(self.diverged | ~np.isfinite(d).all(axis=1), -1, np.argmin(np.nan_to_num(d, nan=np.inf), 1))
 
+    def paths_frame(self) -> pd.DataFrame:
+        """Every run's path: one row per run × step (run k used seed first + k)."""
+        n, rows, _ = self.paths.shape
+        return pd.DataFrame({
+            "optimizer": self.optimizer, "run": np.repeat(np.arange(n), rows), "step": np.tile(np.arange(rows), n),
+            "x": self.paths[..., 0].ravel(), "y": self.paths[..., 1].ravel(), "loss": self.losses.ravel(),
+        })  # fmt: skip
+
     def summary(self) -> dict[str, Any]:
         finite = self.losses[:, -1][np.isfinite(self.losses[:, -1])]
         near = self.nearest_minimum()
