@@ -199,7 +199,7 @@ def basins_figure(result: BasinsResult, color_by: str = "basin", title: str = ""
     data.append(
         {"type": "scatter", "mode": "markers", "x": mx, "y": my, "name": "known minima", "showlegend": False,
          "marker": {"symbol": "star", "size": 13, "color": basin_colors(s) if color_by == "basin" else "gold",
-                    "line": {"color": "black", "width": 1.2}},
+                    "line": {"color": "white" if color_by == "basin" else "black", "width": 1.5}},
          "text": [f"minimum {i}: f = {v:.4g}" for i, v in enumerate(s.minima_values)], "hoverinfo": "text"}
     )  # fmt: skip
     x0, x1 = float(result.xs[0]), float(result.xs[-1])
