@@ -38,7 +38,9 @@ n = int(st.session_state["bs::n"])
 st.caption(
     f"Each pixel is a start point on a {n}×{n} grid over the view; its colour says where the optimizer ends after "
     f"{steps} steps (within 0.05 of a known minimum, its star's colour). Momentum and Adam escape where plain "
-    "gradient descent stays. Learning rates start at the article's settings (torch's defaults barely move here)."
+    "gradient descent stays. Grey: the run is still moving or hovering — RMSProp at a constant lr keeps jumping "
+    "around a minimum instead of settling (try 'final loss'). Learning rates start at the article's settings "
+    "(torch's defaults barely move here)."
 )
 if not chosen:
     st.info("Pick at least one optimizer in the sidebar.")
