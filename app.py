@@ -57,6 +57,9 @@ def apply_view(view: View) -> None:
     else:
         ss["surface"] = view.surface
     ss["start_x"], ss["start_y"] = float(view.start[0]), float(view.start[1])
+    b = view.bounds or landscapes.get(view.surface).bounds
+    ss["win_x0"], ss["win_x1"], ss["win_y0"], ss["win_y1"] = (float(v) for pair in b for v in pair)
+    ss["window_for"] = view.surface
     ss["steps"] = int(view.steps)
     ss["runs"] = [r.key for r in view.runs]
     ss["extra_keys"] = sorted({r.key for r in view.runs if "#" in r.key})
@@ -137,6 +140,20 @@ if "initialized" not in st.session_state:
 with st.sidebar:
     st.header("Landscape")
     surf = surface_select("surface")
+    if ss_window_for := st.session_state.get("window_for"):
+        both_custom = ss_window_for.startswith(landscapes.CUSTOM_PREFIX) and surf.name.startswith(
+            landscapes.CUSTOM_PREFIX
+        )  # editing a formula keeps the window
+        if ss_window_for != surf.name and not both_custom:  # a new surface: its own default window
+            for k, v in zip(("win_x0", "win_x1", "win_y0", "win_y1"), (*surf.bounds[0], *surf.bounds[1]), strict=True):
+                st.session_state[k] = float(v)
+    st.session_state["window_for"] = surf.name
+    with st.expander("View window", icon=":material/crop_free:"):
+        w1, w2 = st.columns(2)
+        w1.number_input("x min", key="win_x0", step=0.5, format="%.3g")
+        w2.number_input("x max", key="win_x1", step=0.5, format="%.3g")
+        w1.number_input("y min", key="win_y0", step=0.5, format="%.3g")
+        w2.number_input("y max", key="win_y1", step=0.5, format="%.3g")
     c1, c2 = st.columns(2)
     c1.number_input("start x", key="start_x", step=0.1, format="%.3f")
     c2.number_input("start y", key="start_y", step=0.1, format="%.3f")
@@ -220,7 +237,10 @@ last_step = max(steps - 1, 0)  # the inspector shows the step from θ_k to θ_k+
 if ss.get("applied_steps") != steps:  # a new run length: inspect its last step
     ss["inspect"] = last_step
     ss["applied_steps"] = steps
+window = ((float(ss["win_x0"]), float(ss["win_x1"])), (float(ss["win_y0"]), float(ss["win_y1"])))
+window_ok = window[0][0] < window[0][1] and window[1][0] < window[1][1]
 view = View(
+    bounds=window if window_ok and window != surf.bounds else None,
     surface=surf.name,
     start=(float(ss["start_x"]), float(ss["start_y"])),
     steps=steps,
@@ -253,7 +273,10 @@ if not result.lines:
     st.info("Pick at least one optimizer in the sidebar.")
     st.stop()
 
+surf = result.surface  # with the view window applied
 bounds = surf.bounds
+if not window_ok:
+    st.warning("The view window needs min < max on both axes; showing the surface's default window.")
 left, right = st.columns([3, 2], gap="medium")
 with left:
     c1, c2 = st.columns(2)

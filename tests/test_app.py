@@ -171,3 +171,28 @@ def test_custom_formula_from_the_box_the_examples_and_the_link():
     assert shared.selectbox(key="surface").value == "custom"
     assert shared.text_area(key="surface::formula").value == "log(1 + (x*y - 1)^2)"
     assert len(_map(shared)["data"][1]["x"]) >= 4  # minima found on the hyperbola
+
+
+def test_view_window_from_the_link_and_the_controls():
+    at = _app({"surface": "rosenbrock", "view": "-1,1.5,-0.5,2", "run": "adam:lr=0.01", "start": "-0.5,1.5"})
+    _ok(at)
+    fig = _map(at)
+    assert fig["layout"]["xaxis"]["range"] == [-1.0, 1.5] and fig["layout"]["yaxis"]["range"] == [-0.5, 2.0]
+    assert at.query_params["view"] == "-1,1.5,-0.5,2"
+    at.number_input(key="win_x1").set_value(3.0).run()
+    _ok(at)
+    assert _map(at)["layout"]["xaxis"]["range"] == [-1.0, 3.0] and at.query_params["view"] == "-1,3,-0.5,2"
+    at.selectbox(key="surface").set_value("wobbly").run()  # another surface: its own window
+    _ok(at)
+    assert "view" not in at.query_params
+    at.number_input(key="win_x0").set_value(5.0).run()  # min > max: refused with a message, nothing breaks
+    _ok(at)
+    assert any("min < max" in w.value for w in at.warning)
+
+
+def test_custom_formula_minima_are_searched_inside_the_window():
+    at = _app({"surface": "f:(x^2+y-11)^2+(x+y^2-7)^2", "view": "-5,5,-5,5", "run": "adam:lr=0.1"})
+    _ok(at)
+    assert len(_map(at)["data"][1]["x"]) == 4  # Himmelblau's four minima, found in the wider window
+    bad = _app({"surface": "wobbly", "view": "1,0,0,1"})
+    assert any("xmin,xmax,ymin,ymax" in w.value for w in bad.warning)

@@ -198,3 +198,18 @@ def test_long_runs_are_subsampled_keeping_the_last_step():
     fs = figures.frame_steps(10_000)
     assert fs[0] == 0 and fs[-1] == 10_000 and len(fs) <= figures.MAX_FRAMES
     assert list(figures.frame_steps(5)) == [0, 1, 2, 3, 4, 5]
+
+
+def test_view_window_round_trips_through_links_and_json():
+    from viz.state import View, from_query, to_query
+
+    v = View(surface="rosenbrock", bounds=((-1.0, 1.5), (-0.5, 2.0)))
+    back, notices = from_query(to_query(v))
+    assert notices == [] and back.bounds == v.bounds
+    again, notices = View.from_json(v.to_json())
+    assert notices == [] and again.bounds == v.bounds
+    assert again.resolve_surface().bounds == ((-1.0, 1.5), (-0.5, 2.0))
+    assert View(surface="rosenbrock").resolve_surface() is __import__("landscapes").get("rosenbrock")
+    for bad in ("1,0,0,1", "a,b,c,d", "0,1,0", "0,1e9,0,1"):
+        view, notices = from_query({"surface": "wobbly", "view": bad})
+        assert view.bounds is None and "xmin,xmax,ymin,ymax" in notices[0]

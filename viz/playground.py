@@ -27,7 +27,7 @@ class Result:
 
 def compute(view: View) -> Result:
     """Run every optimizer of the view; a run with invalid settings becomes an error message."""
-    s = landscapes.get(view.surface)
+    s = view.resolve_surface()
     lines, errors = [], []
     for run in view.runs:
         try:

@@ -9,6 +9,7 @@ adds a human-readable notice.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from dataclasses import asdict, dataclass, field
@@ -51,6 +52,17 @@ class View:
     common: dict[str, Any] = field(default_factory=lambda: {"schedule": "constant", "noise": 0.0, "seed": 0})
     weight_decay: float | None = None
     step: int | None = None  # inspected step; None = last
+    bounds: tuple[tuple[float, float], tuple[float, float]] | None = None  # view window; None = the surface's
+
+    def resolve_surface(self) -> landscapes.Surface:
+        """The surface with this view's window (a custom formula's minima are searched inside it)."""
+        s = landscapes.get(self.surface)
+        if self.bounds is None:
+            return s
+        b = (tuple(map(float, self.bounds[0])), tuple(map(float, self.bounds[1])))
+        if s.sid < 0:
+            return landscapes.from_formula(s.formula, bounds=b)
+        return dataclasses.replace(s, bounds=b)
 
     def run_kwargs(self, run: Run) -> dict[str, Any]:
         """Keyword arguments for ``optimizers.trajectory`` for one run."""
@@ -113,6 +125,9 @@ def to_query(view: View) -> dict[str, str | list[str]]:
         q["wd"] = _short(view.weight_decay)
     if view.step is not None:
         q["step"] = str(view.step)
+    if view.bounds is not None:
+        (x0, x1), (y0, y1) = view.bounds
+        q["view"] = ",".join(_short(float(v)) for v in (x0, x1, y0, y1))
     return q
 
 
@@ -128,6 +143,11 @@ def to_query_from_dict(d: dict[str, Any]) -> dict[str, Any]:
             q[k] = str(d[k])
     if d.get("weight_decay") is not None:
         q["wd"] = repr(d["weight_decay"])
+    b = d.get("bounds")
+    if isinstance(b, (list, tuple)) and len(b) == 2 and all(isinstance(p, (list, tuple)) for p in b):
+        q["view"] = ",".join(repr(v) if isinstance(v, (int, float)) else str(v) for p in b for v in p)
+    elif b is not None:
+        q["view"] = str(b)
     runs = []
     for r in d.get("runs", []) or []:
         if isinstance(r, dict) and "key" in r:
@@ -158,7 +178,7 @@ def from_query(q: dict[str, Any]) -> tuple[View, list[str]]:
         v = q.get(k)
         return v[-1] if isinstance(v, list) and v else v
 
-    known = {"surface", "start", "steps", "run", "wd", "step", *COMMON_KEYS}
+    known = {"surface", "start", "steps", "run", "wd", "step", "view", *COMMON_KEYS}
     for k in q:
         if k not in known:
             notices.append(f"unknown parameter '{k}' ignored")
@@ -175,6 +195,16 @@ def from_query(q: dict[str, Any]) -> tuple[View, list[str]]:
                 notices.append(f"custom formula refused ({e}); showing {view.surface}")
         else:
             notices.append(f"unknown surface '{surf[:60]}'; showing {view.surface}")
+    window = get_one("view")
+    if window is not None:
+        try:
+            x0, x1, y0, y1 = (_number(c) for c in str(window).split(","))
+            if not (x0 < x1 and y0 < y1 and max(abs(x0), abs(x1), abs(y0), abs(y1)) <= 1e6):
+                raise ValueError
+            view.bounds = ((x0, x1), (y0, y1))
+        except ValueError:
+            notices.append(f"view '{str(window)[:60]}' must be four numbers 'xmin,xmax,ymin,ymax' with min < max; "
+                           "using the surface's window")  # fmt: skip
     s = landscapes.get(view.surface)
     view.start = s.start
     start = get_one("start")
