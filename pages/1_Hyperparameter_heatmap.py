@@ -51,7 +51,7 @@ def axis_controls(opt: str, which: str, default_name: str, exclude: str | None) 
 
 with st.sidebar:
     st.header("Landscape")
-    surf = surface_select("hm::surface")
+    surf = surface_select("hm::surface", window=True)
     c1, c2 = st.columns(2)
     sx = c1.number_input("start x", value=float(surf.start[0]), key=f"hm::sx::{surf.name}", step=0.1)
     sy = c2.number_input("start y", value=float(surf.start[1]), key=f"hm::sy::{surf.name}", step=0.1)

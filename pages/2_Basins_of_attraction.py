@@ -17,7 +17,7 @@ COLOR_BY = {"basin": "which minimum it reaches", "final_loss": "final loss", "st
 
 with st.sidebar:
     st.header("Landscape")
-    surf = surface_select("bs::surface")
+    surf = surface_select("bs::surface", window=True)
     st.select_slider("starts per side", [16, 32, 64, 128, 192, 256, 384, 512], value=128, key="bs::n")
     steps = st.number_input("steps", 1, 2000, value=300, step=25, key="bs::steps")
     color_by = st.radio("colour by", list(COLOR_BY), format_func=COLOR_BY.get, key="bs::color")

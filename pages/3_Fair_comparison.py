@@ -17,7 +17,7 @@ st.set_page_config(page_title="Fair comparison", page_icon="⚖️", layout="wid
 
 with st.sidebar:
     st.header("Landscape")
-    surf = surface_select("fc::surface")
+    surf = surface_select("fc::surface", window=True)
     steps = st.number_input("steps", 1, 2000, value=125, step=25, key="fc::steps")
     n_starts = st.select_slider(
         "start points",

@@ -16,7 +16,7 @@ st.set_page_config(page_title="Noise ensembles", page_icon="🌫️", layout="wi
 
 with st.sidebar:
     st.header("Landscape")
-    surf = surface_select("ne::surface")
+    surf = surface_select("ne::surface", window=True)
     c1, c2 = st.columns(2)
     sx = c1.number_input("start x", value=float(surf.start[0]), key=f"ne::sx::{surf.name}", step=0.1)
     sy = c2.number_input("start y", value=float(surf.start[1]), key=f"ne::sy::{surf.name}", step=0.1)

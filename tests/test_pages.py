@@ -182,3 +182,24 @@ def test_gradient_response_every_method_and_signal():
 def test_every_page_offers_every_optimizer():
     at = _page(BASINS)
     assert at.multiselect(key="bs::opts").options == [optimizers.spec(n).label for n in optimizers.names()]
+
+
+def test_pages_take_a_view_window_and_custom_formulas():
+    at = _page(BASINS)
+    at.select_slider(key="bs::n").set_value(16).run()
+    at.number_input(key="bs::surface::wx0").set_value(-1.0).run()
+    _ok(at)
+    fig = _fig(at)
+    assert fig["layout"]["xaxis"]["range"][0] == pytest.approx(-1.0 - 4 / 15 / 2)  # half a cell of margin
+    at.selectbox(key="bs::surface").set_value("custom").run()
+    at.text_area(key="bs::surface::formula").input("(x^2 - 1)^2 + y^2").run()
+    _ok(at)
+    assert at.number_input(key="bs::surface::wx0").value == -3.0  # a new surface: its own window
+    table = at.dataframe[0].value
+    assert table.loc[0, "global minimum"] > 0.9  # SGD: two global minima at (±1, 0) split the plane
+    at = _page(HEATMAP)
+    at.selectbox(key="hm::surface").set_value("custom").run()
+    at.text_area(key="hm::surface::formula").input("x^2 + 10*y^2").run()
+    at.select_slider(key="hm::n").set_value(8).run()
+    _ok(at)
+    assert "Selected cell" in at.markdown[-1].value

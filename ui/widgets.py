@@ -6,6 +6,7 @@ log scales and PyTorch defaults as the playground.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Callable
@@ -105,14 +106,39 @@ def custom_surface(key: str) -> landscapes.Surface:
     return s
 
 
-def surface_select(key: str = "surface", default: str = "hills_and_canyon") -> landscapes.Surface:
-    """A surface menu (article surfaces marked, "Custom formula…" last) with its description below."""
+def view_window(key: str, s: landscapes.Surface) -> landscapes.Surface:
+    """An expander with the x/y range; returns ``s`` with that window (a formula's minima searched inside it)."""
+    ss = st.session_state
+    keys = [f"{key}::w{k}" for k in ("x0", "x1", "y0", "y1")]
+    custom = s.sid < 0
+    prev = ss.get(f"{key}::window_for")
+    if prev != s.name and not (custom and prev is not None and prev.startswith(landscapes.CUSTOM_PREFIX)):
+        for k, v in zip(keys, (*s.bounds[0], *s.bounds[1]), strict=True):
+            ss[k] = float(v)
+    ss[f"{key}::window_for"] = s.name
+    with st.expander("View window", icon=":material/crop_free:"):
+        c1, c2 = st.columns(2)
+        for col, k, label in zip((c1, c2, c1, c2), keys, ("x min", "x max", "y min", "y max"), strict=True):
+            col.number_input(label, key=k, step=0.5, format="%.3g")
+    x0, x1, y0, y1 = (float(ss[k]) for k in keys)
+    if not (x0 < x1 and y0 < y1):
+        st.warning("The view window needs min < max; using the surface's own.")
+        return s
+    b = ((x0, x1), (y0, y1))
+    if b == s.bounds:
+        return s
+    return landscapes.from_formula(s.formula, bounds=b) if custom else dataclasses.replace(s, bounds=b)
+
+
+def surface_select(key: str = "surface", default: str = "hills_and_canyon", window: bool = False) -> landscapes.Surface:
+    """A surface menu (article surfaces marked, "Custom formula…" last) with its description below,
+    and with ``window`` an editable view window."""
     names = [*landscapes.names(), CUSTOM]
     st.session_state.setdefault(key, default)
     name = st.selectbox("Surface", names, key=key, format_func=surface_label)
     s = custom_surface(key) if name == CUSTOM else landscapes.get(name)
     st.caption(s.description)
-    return s
+    return view_window(key, s) if window else s
 
 
 def surface_label(name: str) -> str:
