@@ -16,6 +16,7 @@ import math
 import numpy as np
 from numba import prange
 
+from landscapes._generated import value_grad_lanes
 from landscapes._jit import jit
 from landscapes.kernels import hessian, value_grad
 from optimizers.registry import N_COMMON, N_STATE
@@ -196,7 +197,9 @@ def _adadelta_1(hp, r, st, l, i, p, g, lr):
 
 
 @jit
-def _adam_1(hp, r, st, sc, l, i, p, g, lr, decoupled):
+def _adam_1(hp, r, st, l, i, p, g, lr, decoupled, step_size, bc2_sqrt):
+    """One coordinate of torch's Adam/AdamW; ``step_size`` = lr/(1−β1^t) and ``bc2_sqrt`` = √(1−β2^t)
+    are the same for both coordinates, so the caller computes them once per lane."""
     b1, b2, eps, wd, ams = hp[r, O + 1], hp[r, O + 2], hp[r, O + 3], hp[r, O + 4], hp[r, O + 5]
     if wd != 0.0:
         if decoupled:
@@ -207,8 +210,6 @@ def _adam_1(hp, r, st, sc, l, i, p, g, lr, decoupled):
     v = st[l, 1, i] * b2 + (1.0 - b2) * g * g
     st[l, 0, i] = m
     st[l, 1, i] = v
-    step_size = lr / (1.0 - sc[l, SC_B1T])
-    bc2_sqrt = math.sqrt(1.0 - sc[l, SC_B2T])
     if ams != 0.0:
         vmax = max(st[l, 2, i], v)
         st[l, 2, i] = vmax
@@ -385,13 +386,26 @@ def gradients(opt, sid, hp, lo, n, alive, st, sc, px, py, t, fs, gxs, gys, lrs):
     Kept apart from the update so that the lanes' independent, latency-bound
     transcendental chains overlap in the CPU.
     """
+    builtin = sid[0] >= 0
+    if builtin:  # all lanes at once, the surface chosen once (dead lanes compute harmless garbage)
+        value_grad_lanes(sid[0], px, py, n, fs, gxs, gys)
     for l in range(n):
         if not alive[l]:
             continue
         r = lo + l
         x = px[l]
         y = py[l]
-        f, gx, gy = value_grad(sid, x, y)
+        if builtin:
+            f = fs[l]
+            gx = gxs[l]
+            gy = gys[l]
+            if f == f:  # the subgradient 0 at a kink, as value_grad does
+                if gx != gx:
+                    gx = 0.0
+                if gy != gy:
+                    gy = 0.0
+        else:
+            f, gx, gy = value_grad(sid, x, y)
         gx, gy = _perturb(hp, r, gx, gy, t, 0)
         fs[l] = f
         gxs[l] = gx
@@ -447,8 +461,10 @@ def updates(opt, sid, hp, lo, n, alive, st, sc, px, py, t, gxs, gys, lrs, nxs, n
         dec = opt == 8
         for l in range(n):
             if alive[l]:
-                nxs[l] = _adam_1(hp, lo + l, st, sc, l, 0, px[l], gxs[l], lrs[l], dec)
-                nys[l] = _adam_1(hp, lo + l, st, sc, l, 1, py[l], gys[l], lrs[l], dec)
+                step_size = lrs[l] / (1.0 - sc[l, SC_B1T])
+                bc2_sqrt = math.sqrt(1.0 - sc[l, SC_B2T])
+                nxs[l] = _adam_1(hp, lo + l, st, l, 0, px[l], gxs[l], lrs[l], dec, step_size, bc2_sqrt)
+                nys[l] = _adam_1(hp, lo + l, st, l, 1, py[l], gys[l], lrs[l], dec, step_size, bc2_sqrt)
     elif opt == 9:
         for l in range(n):
             if alive[l]:
@@ -518,6 +534,11 @@ def run(
     """
     n_runs = starts.shape[0]
     n_chunks = (n_runs + LANES - 1) // LANES
+    f_lo = math.inf  # no minimum's value is within tol of f outside [f_lo, f_hi]
+    f_hi = -math.inf
+    for k in range(minima_f.shape[0]):
+        f_lo = min(f_lo, minima_f[k] - tol)
+        f_hi = max(f_hi, minima_f[k] + tol)
     for c in prange(n_chunks):
         lo = c * LANES
         n = min(LANES, n_runs - lo)
@@ -570,7 +591,7 @@ def run(
                     alive[l] = False
                     diverged_step[r] = t - 1
                     continue
-                if steps_to_tol[r] < 0 and minima.shape[0] > 0:
+                if steps_to_tol[r] < 0 and f_lo <= f <= f_hi:  # near some minimum's value: check the nearest
                     k, _ = _nearest(minima, x0, y0)
                     if abs(f - minima_f[k]) <= tol:
                         steps_to_tol[r] = t - 1

@@ -31,6 +31,19 @@ def _dispatch(name: str, outs: list[str], keys: list[str], derived: list[dict]) 
     return lines
 
 
+def _lanes(derived: list[dict]) -> list[str]:
+    """f and the gradient for a chunk of lanes, the surface chosen once per call rather than per lane."""
+    lines = ["", "", "@jit", "def value_grad_lanes(sid, px, py, n, fs, gxs, gys):"]
+    for sid, d in enumerate(derived):
+        lines.append(f"    {'if' if sid == 0 else 'elif'} sid == {sid}:")
+        lines += ["        for l in range(n):", "            x = px[l]", "            y = py[l]"]
+        lines += emit_block([d["f"], d["fx"], d["fy"]], ["f", "gx", "gy"], " " * 12)
+        lines += ["            fs[l] = f", "            gxs[l] = gx", "            gys[l] = gy"]
+    lines += ["    else:", "        for l in range(n):"]
+    lines += [f"            {a}[l] = math.nan" for a in ("fs", "gxs", "gys")]
+    return lines
+
+
 def render() -> str:
     """The full text of ``_generated.py``."""
     derived, meta = [], []
@@ -61,6 +74,7 @@ def render() -> str:
     out += _dispatch("value_raw", ["f"], ["f"], derived)
     out += _dispatch("value_grad_raw", ["f", "gx", "gy"], ["f", "fx", "fy"], derived)
     out += _dispatch("hessian_raw", ["hxx", "hxy", "hyy"], ["fxx", "fxy", "fyy"], derived)
+    out += _lanes(derived)
     return "\n".join(out) + "\n"
 
 
