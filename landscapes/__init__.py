@@ -156,16 +156,16 @@ def _search_minima(s: Surface, n: int = 161, keep: int = 40, max_minima: int = 9
     """Local minima of a custom surface: grid candidates refined by vectorised Newton steps."""
     (x0, x1), (y0, y1) = s.bounds
     xs, ys, z = s.grid(n)
-    z = np.where(np.isfinite(z), z, np.inf)
+    z = np.pad(np.where(np.isfinite(z), z, np.inf), 1, constant_values=np.inf)  # edge cells count too
     c = z[1:-1, 1:-1]
     is_min = np.isfinite(c)
     for di in (-1, 0, 1):
         for dj in (-1, 0, 1):
             if di or dj:
-                is_min &= c <= z[1 + di : n - 1 + di, 1 + dj : n - 1 + dj]
+                is_min &= c <= z[1 + di : n + 1 + di, 1 + dj : n + 1 + dj]
     ii, jj = np.nonzero(is_min)
     order = np.argsort(c[ii, jj])[:keep]
-    px, py = xs[jj[order] + 1].copy(), ys[ii[order] + 1].copy()
+    px, py = xs[jj[order]].copy(), ys[ii[order]].copy()
     step_cap = 0.5 * (xs[1] - xs[0] + ys[1] - ys[0])
     with np.errstate(all="ignore"):
         for _ in range(40):
