@@ -164,13 +164,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             start = surface.start if args.start is None else tuple(args.start)
             r = sweeps.heatmap(args.optimizer, surface, start, args.steps, _axis(args.x), _axis(args.y),
                                hyper, progress=progress, cache=None)  # fmt: skip
-            df = r.frame()
         else:
             r = sweeps.basins(args.optimizer, surface, args.grid or 64, args.steps, hyper, progress=progress,
                               cache=None)  # fmt: skip
-            df = r.frame()
     except (ValueError, TypeError) as e:
         raise UsageError(str(e)) from None
+    df = r.frame()
     if out.suffix == ".csv":
         data = df.to_csv(index=False).encode()
     else:

@@ -86,17 +86,21 @@ def torch_adam(steps: int):
 # --- sweeps -------------------------------------------------------------------------------
 
 
+def wobbly_grad_np(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """wobbly's gradient for whole arrays (the NumPy peers' hand-written derivative)."""
+    ax = np.abs(x)
+    sq = np.sqrt(ax + 0.1)
+    sg = np.sign(x)
+    e = np.exp(-2 * ((x + 1) ** 2 + (y + 2) ** 2))
+    c = 3 * np.cos(x + y)
+    return sg * sq + ax * sg / (2 * sq) + c + 2 * x / 3 - 32 * (x + 1) * e, c + 2 * y / 3 - 32 * (y + 2) * e
+
+
 def numpy_adam(starts: np.ndarray, steps: int) -> np.ndarray:
     x, y = starts[:, 0].copy(), starts[:, 1].copy()
     mx, my, vx, vy = (np.zeros_like(x) for _ in range(4))
     for t in range(1, steps + 1):
-        ax = np.abs(x)
-        sq = np.sqrt(ax + 0.1)
-        sg = np.sign(x)
-        e = np.exp(-2 * ((x + 1) ** 2 + (y + 2) ** 2))
-        c = 3 * np.cos(x + y)
-        gx = sg * sq + ax * sg / (2 * sq) + c + 2 * x / 3 - 32 * (x + 1) * e
-        gy = c + 2 * y / 3 - 32 * (y + 2) * e
+        gx, gy = wobbly_grad_np(x, y)
         mx += (1 - B1) * (gx - mx)
         my += (1 - B1) * (gy - my)
         vx *= B2

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_engine import LR, numpy_adam  # noqa: E402
+from bench_engine import LR, numpy_adam, wobbly_grad_np  # noqa: E402
 
 import landscapes  # noqa: E402
 from viz import sweeps  # noqa: E402
@@ -43,13 +43,7 @@ def numpy_momentum(lr: np.ndarray, mom: np.ndarray, start, steps: int) -> np.nda
     y = np.full(lr.shape, start[1])
     bx, by = np.zeros_like(x), np.zeros_like(x)
     for t in range(steps):
-        ax = np.abs(x)
-        sq = np.sqrt(ax + 0.1)
-        sg = np.sign(x)
-        e = np.exp(-2 * ((x + 1) ** 2 + (y + 2) ** 2))
-        c = 3 * np.cos(x + y)
-        gx = sg * sq + ax * sg / (2 * sq) + c + 2 * x / 3 - 32 * (x + 1) * e
-        gy = c + 2 * y / 3 - 32 * (y + 2) * e
+        gx, gy = wobbly_grad_np(x, y)
         bx = gx if t == 0 else mom * bx + gx
         by = gy if t == 0 else mom * by + gy
         x = x - lr * bx

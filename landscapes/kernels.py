@@ -28,13 +28,20 @@ def value_grad_any(surf, x, y):
 
 
 @jit(inline="always")
-def value_grad(surf, x, y):
-    f, gx, gy = value_grad_any(surf, x, y)
+def subgradient(f, gx, gy):
+    """The gradient with a 0/0 component replaced by 0 where f itself is finite (a kink)."""
     if f == f:
         if gx != gx:
             gx = 0.0
         if gy != gy:
             gy = 0.0
+    return gx, gy
+
+
+@jit(inline="always")
+def value_grad(surf, x, y):
+    f, gx, gy = value_grad_any(surf, x, y)
+    gx, gy = subgradient(f, gx, gy)
     return f, gx, gy
 
 

@@ -18,7 +18,7 @@ from numba import prange
 
 from landscapes._generated import value_grad_lanes
 from landscapes._jit import jit
-from landscapes.kernels import hessian, value_grad
+from landscapes.kernels import hessian, subgradient, value_grad
 from optimizers.registry import N_COMMON, N_STATE
 
 LANES = 8
@@ -397,13 +397,7 @@ def gradients(opt, sid, hp, lo, n, alive, st, sc, px, py, t, fs, gxs, gys, lrs):
         y = py[l]
         if builtin:
             f = fs[l]
-            gx = gxs[l]
-            gy = gys[l]
-            if f == f:  # the subgradient 0 at a kink, as value_grad does
-                if gx != gx:
-                    gx = 0.0
-                if gy != gy:
-                    gy = 0.0
+            gx, gy = subgradient(f, gxs[l], gys[l])
         else:
             f, gx, gy = value_grad(sid, x, y)
         gx, gy = _perturb(hp, r, gx, gy, t, 0)

@@ -11,7 +11,7 @@ import numpy as np
 import streamlit as st
 
 import optimizers
-from ui.widgets import csv_download, hyper_widget, optimizer_label, progress_bar, surface_select
+from ui.widgets import csv_download, hyper_widget, optimizer_label, progress_bar, start_inputs, surface_select
 from viz import export, figures, sweeps
 from viz import sweep_figures as sf
 from viz.figures import Line, PlotlyDict, run_color
@@ -52,9 +52,7 @@ def axis_controls(opt: str, which: str, default_name: str, exclude: str | None) 
 with st.sidebar:
     st.header("Landscape")
     surf = surface_select("hm::surface", window=True)
-    c1, c2 = st.columns(2)
-    sx = c1.number_input("start x", value=float(surf.start[0]), key=f"hm::sx::{surf.name}", step=0.1)
-    sy = c2.number_input("start y", value=float(surf.start[1]), key=f"hm::sy::{surf.name}", step=0.1)
+    sx, sy = start_inputs("hm", surf)
     steps = st.number_input("steps", 1, 2000, value=200, step=25, key="hm::steps")
 
     st.header("Optimizer and axes")

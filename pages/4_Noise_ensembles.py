@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 import optimizers
-from ui.widgets import csv_download, optimizer_controls, optimizer_label, progress_bar, surface_select
+from ui.widgets import csv_download, optimizer_controls, optimizer_label, progress_bar, start_inputs, surface_select
 from viz import sweep_figures as sf
 from viz import sweeps
 from viz.figures import PlotlyDict, run_color
@@ -17,9 +17,7 @@ st.set_page_config(page_title="Noise ensembles", page_icon="🌫️", layout="wi
 with st.sidebar:
     st.header("Landscape")
     surf = surface_select("ne::surface", window=True)
-    c1, c2 = st.columns(2)
-    sx = c1.number_input("start x", value=float(surf.start[0]), key=f"ne::sx::{surf.name}", step=0.1)
-    sy = c2.number_input("start y", value=float(surf.start[1]), key=f"ne::sy::{surf.name}", step=0.1)
+    sx, sy = start_inputs("ne", surf)
     steps = st.number_input("steps", 1, 2000, value=200, step=25, key="ne::steps")
     st.header("Noise")
     noise = st.slider("gradient noise σ", 0.0, 5.0, 1.0, 0.05, key="ne::noise")

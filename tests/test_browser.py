@@ -117,19 +117,7 @@ def test_page_loads_changes_and_clicks(server):
         assert "steps=300" in page.url
 
         # click on the map: the nearest click-grid point becomes the start
-        box = page.evaluate(
-            """() => {
-            const p = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
-            const r = p.getBoundingClientRect(), L = p._fullLayout;
-            return {x: r.left + L.xaxis._offset + L.xaxis.l2p(1.0), y: r.top + L.yaxis._offset + L.yaxis.l2p(1.0)};
-        }"""
-        )
-        for i in range(7):  # approach in steps, ending exactly on the target
-            page.mouse.move(box["x"] - 30 + 5 * i, box["y"] - 30 + 5 * i)
-            time.sleep(0.05)
-        time.sleep(0.4)
-        page.mouse.down()
-        page.mouse.up()
+        _click_plot(page, 0, 1.0, 1.0)
         _idle(page)
         clicked = _map_state(page)
         spacing = page.evaluate(
@@ -161,7 +149,7 @@ def _click_plot(page, index, x, y):
     }""",
         [index, x, y],
     )
-    for i in range(7):
+    for i in range(7):  # approach in steps, ending exactly on the target (Plotly clicks the last hover)
         page.mouse.move(box["x"] - 30 + 5 * i, box["y"] - 30 + 5 * i)
         time.sleep(0.05)
     time.sleep(0.4)

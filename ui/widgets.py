@@ -141,6 +141,14 @@ def surface_select(key: str = "surface", default: str = "hills_and_canyon", wind
     return view_window(key, s) if window else s
 
 
+def start_inputs(prefix: str, s: landscapes.Surface) -> tuple[float, float]:
+    """Two number inputs for the start point, reset to the surface's own start when the surface changes."""
+    c1, c2 = st.columns(2)
+    x = c1.number_input("start x", value=float(s.start[0]), key=f"{prefix}::sx::{s.name}", step=0.1)
+    y = c2.number_input("start y", value=float(s.start[1]), key=f"{prefix}::sy::{s.name}", step=0.1)
+    return float(x), float(y)
+
+
 def surface_label(name: str) -> str:
     if name == CUSTOM:
         return "Custom formula…"

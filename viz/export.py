@@ -32,6 +32,7 @@ ANIMATED = ("gif", "mp4", "html")
 Progress = Callable[[float], None] | None
 MAX_SIDE = 1920
 MAX_EXPORT_FRAMES = 1000
+TRANSPARENT = 255  # the GIF palette index meaning "unchanged since the previous frame"
 
 
 def check_options(width: int, height: int, fps: float, frames: int) -> None:
@@ -99,9 +100,9 @@ class Renderer:
     image whose palette holds the landscape's colours plus every run colour exactly (GIF).
     """
 
-    def __init__(self, surface: landscapes.Surface, lines: list[Line], start, width: int, height: int,
+    def __init__(self, surface: landscapes.Surface, lines: list[Line], start, steps: int, width: int, height: int,
                  mode: str = "RGB", bounds=None):  # fmt: skip
-        self.surface, self.lines, self.mode = surface, lines, mode
+        self.surface, self.lines, self.mode, self.start, self.steps = surface, lines, mode, start, steps
         self.w, self.h = width, height
         (self.x0, self.x1), (self.y0, self.y1) = bounds or surface.bounds
         s = min(width, height) / 480
@@ -131,8 +132,7 @@ class Renderer:
             for k, (name, rgb) in enumerate(self.colors.items()):
                 self.index[name] = n_land + k
                 palette += list(rgb)
-            self.transparent = 255
-            pal.putpalette([*palette, 255, 0, 255])
+            pal.putpalette([*palette, 255, 0, 255])  # index 255: TRANSPARENT
             base = pal
         self.base = base
         self._draw_static(ImageDraw.Draw(self.base))
@@ -166,16 +166,16 @@ class Renderer:
                    width=max(2, round(3 * s)))  # fmt: skip
             d.text((x + 22 * s, self.legend_y), ln.label, fill=self.fill("black"), font=self.font)
             x += round(22 * s + d.textlength(ln.label, font=self.font) + 16 * s)
+        sx, sy = self.xy(*self.start)
+        r = 6 * s
+        d.polygon([(sx, sy - r), (sx + r, sy), (sx, sy + r), (sx - r, sy)], fill=self.fill("white"),
+                  outline=self.fill("black"))  # fmt: skip
 
-    def frame(self, k: int, steps: int, start) -> Image.Image:
+    def frame(self, k: int) -> Image.Image:
         """The picture at step ``k``: trails from the start to step k, heads, the step counter."""
         im = self.base.copy()
         d = ImageDraw.Draw(im)
         s = self.scale
-        sx, sy = self.xy(*start)
-        r = 6 * s
-        d.polygon([(sx, sy - r), (sx + r, sy), (sx, sy + r), (sx - r, sy)], fill=self.fill("white"),
-                  outline=self.fill("black"))  # fmt: skip
         for ln in self.lines:
             tr = ln.traj
             last = k if tr.diverged_step is None or k < tr.diverged_step else max(tr.diverged_step - 1, 0)
@@ -194,23 +194,25 @@ class Renderer:
                 else:
                     d.ellipse([hx - hr, hy - hr, hx + hr, hy + hr], fill=self.fill(ln.color),
                               outline=self.fill("white"))  # fmt: skip
-        text = f"step {k} / {steps}"
+        text = f"step {k} / {self.steps}"
         tw = d.textlength(text, font=self.big)
         d.text((self.w - tw - round(10 * s), round(8 * s)), text, fill=self.fill("black"), font=self.big)
         return im
 
 
-def _view_start(result: Result, view: View) -> tuple[float, float]:
-    return (float(view.start[0]), float(view.start[1]))
+def renderer(result: Result, view: View, width: int, height: int, mode: str = "RGB") -> Renderer:
+    """A renderer for a computed view (its surface and window, runs, start and length)."""
+    start = (float(view.start[0]), float(view.start[1]))
+    return Renderer(result.surface, result.lines, start, view.steps, width, height, mode)
 
 
 def frames(result: Result, view: View, width: int, height: int, n_frames: int, mode: str = "RGB",
            progress: Progress = None) -> Iterator[Image.Image]:  # fmt: skip
     """The animation's frames: ``n_frames`` steps spread evenly, the first and last step always kept."""
-    r = Renderer(result.surface, result.lines, _view_start(result, view), width, height, mode)
+    r = renderer(result, view, width, height, mode)
     ks = frame_steps(view.steps, n_frames)
     for i, k in enumerate(ks):
-        yield r.frame(int(k), view.steps, _view_start(result, view))
+        yield r.frame(int(k))
         if progress:
             progress((i + 1) / len(ks))
 
@@ -225,7 +227,7 @@ def gif_bytes(result: Result, view: View, width: int = 640, height: int = 480, f
     arrays = [np.asarray(im) for im in fr]
     out = [fr[0]]
     for prev, cur in itertools.pairwise(arrays):
-        delta = np.where(cur == prev, np.uint8(255), cur)
+        delta = np.where(cur == prev, np.uint8(TRANSPARENT), cur)
         im = Image.fromarray(delta, "P")
         im.putpalette(fr[0].getpalette())
         out.append(im)
@@ -233,7 +235,7 @@ def gif_bytes(result: Result, view: View, width: int = 640, height: int = 480, f
     durations = [ms] * (len(out) - 1) + [max(ms, 1000)]
     buf = io.BytesIO()
     out[0].save(buf, format="GIF", save_all=True, append_images=out[1:], duration=durations, loop=0,
-                optimize=False, disposal=1, transparency=255)  # fmt: skip
+                optimize=False, disposal=1, transparency=TRANSPARENT)  # fmt: skip
     return buf.getvalue()
 
 
@@ -260,9 +262,7 @@ def png_bytes(result: Result, view: View, step: int | None = None, width: int = 
     """One frame (default: the last step) as PNG."""
     check_options(width, height, 1, 2)
     k = view.steps if step is None else int(np.clip(step, 0, view.steps))
-    im = Renderer(result.surface, result.lines, _view_start(result, view), width, height).frame(
-        k, view.steps, view.start
-    )
+    im = renderer(result, view, width, height).frame(k)
     buf = io.BytesIO()
     im.save(buf, format="PNG")
     return buf.getvalue()

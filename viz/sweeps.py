@@ -200,6 +200,10 @@ class HeatmapResult:
         return df
 
 
+def _cached(cache: ResultCache | None, key, compute):
+    return cache.get_or_compute(key, compute) if cache is not None else compute()
+
+
 def _hkey(hyper: dict[str, Any]) -> tuple:
     return tuple(sorted((k, v if isinstance(v, (str, bool)) else float(v)) for k, v in hyper.items()))
 
@@ -237,7 +241,7 @@ def heatmap(
         )  # fmt: skip
 
     key = ("heatmap", optimizer, surface, start, steps, x, y, _hkey(fixed))
-    return cache.get_or_compute(key, compute) if cache is not None else compute()
+    return _cached(cache, key, compute)
 
 
 # --- basins of attraction ------------------------------------------------------------------
@@ -301,7 +305,7 @@ def basins(
         )  # fmt: skip
 
     key = ("basins", optimizer, surface, int(n), steps, _hkey(hyper), bounds)
-    return cache.get_or_compute(key, compute) if cache is not None else compute()
+    return _cached(cache, key, compute)
 
 
 def basin_table(results: list[BasinsResult]) -> pd.DataFrame:
@@ -449,7 +453,7 @@ def tune(
             ))  # fmt: skip
         return out
 
-    return cache.get_or_compute(key, compute) if cache is not None else compute()
+    return _cached(cache, key, compute)
 
 
 def tune_table(results: list[Tuned], objective: str) -> pd.DataFrame:
@@ -556,4 +560,4 @@ def ensemble(
         return Ensemble(optimizer, sw.paths, sw.losses, sw.diverged, sw.basin, surface)
 
     key = ("ensemble", optimizer, surface, start, steps, int(n), float(noise), int(seed), _hkey(hyper))
-    return cache.get_or_compute(key, compute) if cache is not None else compute()
+    return _cached(cache, key, compute)
