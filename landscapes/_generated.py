@@ -3,7 +3,9 @@
 import math
 
 from landscapes._jit import jit
+from landscapes.vecmath import vcos, vexp, vsin, vsincos
 
+LANE_LIMIT = 1.0e4  # |x|, |y| up to which every sin/cos argument stays within vecmath.TRIG_LIMIT
 NAMES = ('simple_quad', 'wobbly', 'basins_and_walls', 'ripple', 'giant_plateau', 'hills_and_canyon', 'bad_init', 'rosenbrock', 'beale', 'himmelblau', 'rastrigin', 'ackley', 'saddle', 'monkey_saddle', 'two_neuron', 'elongated_bowl')
 LATEX = {
     'simple_quad': 'x^{2} + y^{2}',
@@ -471,7 +473,7 @@ def hessian_raw(sid, x, y):
     return math.nan, math.nan, math.nan
 
 
-@jit
+@jit(fastmath={"contract"})
 def value_grad_lanes(sid, px, py, n, fs, gxs, gys):
     if sid == 0:
         for l in range(n):
@@ -492,47 +494,60 @@ def value_grad_lanes(sid, px, py, n, fs, gxs, gys):
             t2 = math.sqrt(t1 + (1/10))
             t3 = x + 1
             t4 = y + 2
-            t5 = math.exp(-2*t3**2 - 2*t4**2)
-            t6 = 3*math.cos(t0)
+            t5 = vexp(-2*t3**2 - 2*t4**2)
+            sn0, cs0 = vsincos(t0)
+            t6 = 3*cs0
             t7 = (0.0 if x == 0 else math.copysign(1, x))
             t8 = 32*t5
-            f = float(t1*t2 + 8*t5 + ((1/3))*x**2 + ((1/3))*y**2 + 3*math.sin(t0) + 3)
+            f = float(t1*t2 + 8*t5 + ((1/3))*x**2 + ((1/3))*y**2 + 3*sn0 + 3)
             gx = float((0.5)*t1*t7/t2 + t2*t7 - t3*t8 + t6 + ((2/3))*x)
             gy = float(-t4*t8 + t6 + ((2/3))*y)
             fs[l] = f
             gxs[l] = gx
             gys[l] = gy
+        for l in range(n):
+            if not (abs(px[l]) <= LANE_LIMIT and abs(py[l]) <= LANE_LIMIT):
+                fs[l], gxs[l], gys[l] = value_grad_raw(sid, px[l], py[l])
     elif sid == 2:
         for l in range(n):
             x = px[l]
             y = py[l]
             t0 = 4*x
-            t1 = math.sin(t0)
+            sn0, cs0 = vsincos(t0)
+            t1 = sn0
             f = float(t1**2 + (0.5)*x**2 + (0.5)*y**2)
-            gx = float(8*t1*math.cos(t0) + x)
+            gx = float(8*t1*cs0 + x)
             gy = float(y)
             fs[l] = f
             gxs[l] = gx
             gys[l] = gy
+        for l in range(n):
+            if not (abs(px[l]) <= LANE_LIMIT and abs(py[l]) <= LANE_LIMIT):
+                fs[l], gxs[l], gys[l] = value_grad_raw(sid, px[l], py[l])
     elif sid == 3:
         for l in range(n):
             x = px[l]
             y = py[l]
             t0 = 20*x
-            t1 = math.sin(t0)
+            sn0, cs0 = vsincos(t0)
+            t1 = sn0
             t2 = 20*y
-            t3 = math.sin(t2)
+            sn1, cs1 = vsincos(t2)
+            t3 = sn1
             f = float(((1/15))*t1**2 + ((1/15))*t3**2 + ((1/3))*x**2 + ((1/3))*y**2)
-            gx = float(((8/3))*t1*math.cos(t0) + ((2/3))*x)
-            gy = float(((8/3))*t3*math.cos(t2) + ((2/3))*y)
+            gx = float(((8/3))*t1*cs0 + ((2/3))*x)
+            gy = float(((8/3))*t3*cs1 + ((2/3))*y)
             fs[l] = f
             gxs[l] = gx
             gys[l] = gy
+        for l in range(n):
+            if not (abs(px[l]) <= LANE_LIMIT and abs(py[l]) <= LANE_LIMIT):
+                fs[l], gxs[l], gys[l] = value_grad_raw(sid, px[l], py[l])
     elif sid == 4:
         for l in range(n):
             x = px[l]
             y = py[l]
-            t0 = math.exp(-x**2 - y**2)
+            t0 = vexp(-x**2 - y**2)
             t1 = 8*t0
             f = float(4 - 4*t0)
             gx = float(t1*x)
@@ -545,10 +560,10 @@ def value_grad_lanes(sid, px, py, n, fs, gxs, gys):
             x = px[l]
             y = py[l]
             t0 = x + y
-            t1 = math.exp(-t0**2)
+            t1 = vexp(-t0**2)
             t2 = x + 1
             t3 = y + 2
-            t4 = math.exp(-t2**2 - t3**2)
+            t4 = vexp(-t2**2 - t3**2)
             t5 = x + 2
             t6 = t5**2
             t7 = 2*y
@@ -556,16 +571,16 @@ def value_grad_lanes(sid, px, py, n, fs, gxs, gys):
             t9 = t8**2
             t10 = x - 1
             t11 = t7 + 3
-            t12 = math.exp(-(3/2)*t10**2 - (3/4)*t11**2)
+            t12 = vexp(-(3/2)*t10**2 - (3/4)*t11**2)
             t13 = 2*x + 3
             t14 = t7 + 1
-            t15 = math.exp(-(1/4)*t13**2 - (3/4)*t14**2)
+            t15 = vexp(-(1/4)*t13**2 - (3/4)*t14**2)
             t16 = ((3/2))*t15
             t17 = -8*t0*t1
             t18 = 6*t4
             t19 = 9*t12
-            t20 = math.exp(-3*t6 - (3/8)*t9)
-            f = float(-4*t1 + 3*t12 + t16 + 3*t4 + ((1/3))*x**2 + ((1/3))*y**2 + math.exp(-3*t6 - (3/8)*t9) + 4)
+            t20 = vexp(-3*t6 - (3/8)*t9)
+            f = float(-4*t1 + 3*t12 + t16 + 3*t4 + ((1/3))*x**2 + ((1/3))*y**2 + vexp(-3*t6 - (3/8)*t9) + 4)
             gx = float(-t10*t19 - t13*t16 - t17 - t18*t2 - 6*t20*t5 + ((2/3))*x)
             gy = float(-t11*t19 - (9/2)*t14*t15 - t17 - t18*t3 - (3/2)*t20*t8 + ((2/3))*y)
             fs[l] = f
@@ -575,10 +590,10 @@ def value_grad_lanes(sid, px, py, n, fs, gxs, gys):
         for l in range(n):
             x = px[l]
             y = py[l]
-            t0 = math.exp(-x**2 - y**2)
+            t0 = vexp(-x**2 - y**2)
             t1 = 2*x + 5
             t2 = 2*y + 5
-            t3 = (0.5)*math.exp(-(1/4)*t1**2 - (1/4)*t2**2)
+            t3 = (0.5)*vexp(-(1/4)*t1**2 - (1/4)*t2**2)
             t4 = 6*t0
             f = float(-3*t0 - t3 + 4)
             gx = float(t1*t3 + t4*x)
@@ -636,12 +651,17 @@ def value_grad_lanes(sid, px, py, n, fs, gxs, gys):
             t1 = t0*x
             t2 = t0*y
             t3 = 10*math.pi
-            f = float(x**2 + y**2 - 10*math.cos(t1) - 10*math.cos(t2) + 20)
-            gx = float(2*t3*math.sin(t1) + 2*x)
-            gy = float(2*t3*math.sin(t2) + 2*y)
+            sn0, cs0 = vsincos(t1)
+            sn1, cs1 = vsincos(t2)
+            f = float(x**2 + y**2 - 10*cs0 - 10*cs1 + 20)
+            gx = float(2*t3*sn0 + 2*x)
+            gy = float(2*t3*sn1 + 2*y)
             fs[l] = f
             gxs[l] = gx
             gys[l] = gy
+        for l in range(n):
+            if not (abs(px[l]) <= LANE_LIMIT and abs(py[l]) <= LANE_LIMIT):
+                fs[l], gxs[l], gys[l] = value_grad_raw(sid, px[l], py[l])
     elif sid == 11:
         for l in range(n):
             x = px[l]
@@ -649,18 +669,23 @@ def value_grad_lanes(sid, px, py, n, fs, gxs, gys):
             t0 = 2*math.pi
             t1 = t0*x
             t2 = t0*y
-            t3 = math.exp((0.5)*math.cos(t1) + (0.5)*math.cos(t2))
+            sn0, cs0 = vsincos(t1)
+            sn1, cs1 = vsincos(t2)
+            t3 = vexp((0.5)*cs0 + (0.5)*cs1)
             t4 = math.sqrt(2)
             t5 = math.sqrt(x**2 + y**2)
-            t6 = math.exp(-(1/10)*t4*t5)
+            t6 = vexp(-(1/10)*t4*t5)
             t7 = math.pi*t3
             t8 = 2*t4*t6/t5
             f = float(-t3 - 20*t6 + math.e + 20)
-            gx = float(t7*math.sin(t1) + t8*x)
-            gy = float(t7*math.sin(t2) + t8*y)
+            gx = float(t7*sn0 + t8*x)
+            gy = float(t7*sn1 + t8*y)
             fs[l] = f
             gxs[l] = gx
             gys[l] = gy
+        for l in range(n):
+            if not (abs(px[l]) <= LANE_LIMIT and abs(py[l]) <= LANE_LIMIT):
+                fs[l], gxs[l], gys[l] = value_grad_raw(sid, px[l], py[l])
     elif sid == 12:
         for l in range(n):
             x = px[l]

@@ -201,8 +201,9 @@ def _execute(name, surface, starts, steps, level, tol, radius, hyper):
     rec_update = np.full((*full2, 2), np.nan)
     rec_state = np.full((*full2, N_STATE, 2), np.nan)
     rec_lr = np.full(full2, np.nan)
+    lanes = _k.lanes_for(len(starts))
     _k.run(
-        s.code, surf.kernel_arg, hp, starts, steps, mins, mins_f, float(tol), float(radius), level,
+        s.code, surf.kernel_arg, hp, starts, steps, mins, mins_f, float(tol), float(radius), level, lanes,
         final, loss, div, stt, basin, rec_path, rec_loss, rec_grad, rec_update, rec_state, rec_lr,
     )  # fmt: skip
     return s, surf, used, final, loss, div, stt, basin, rec_path, rec_loss, rec_grad, rec_update, rec_state, rec_lr

@@ -21,7 +21,16 @@ from landscapes._jit import jit
 from landscapes.kernels import hessian, subgradient, value_grad
 from optimizers.registry import N_COMMON, N_STATE
 
-LANES = 8
+LANES = 32  # runs per chunk (a sweep); fewer when there are few runs, see lanes_for
+
+
+def lanes_for(n_runs: int) -> int:
+    """Runs per chunk: ``LANES`` for a sweep; for a few runs, just enough that both cores
+    get a chunk, rounded up to a multiple of 4 (one AVX register) beyond one run."""
+    half = -(-n_runs // 2)
+    return LANES if half >= LANES else (1 if half <= 1 else -(-half // 4) * 4)
+
+
 BLOW_UP = 1e12  # |θ|² at which a run counts as diverged (|θ| ≥ 1e6)
 
 # Common slots (registry.COMMON order).
@@ -31,6 +40,9 @@ O = N_COMMON  # first optimizer-specific slot: always lr
 # Per-lane scalars: running powers β1^t, β2^t and NAdam's μ product.
 SC_B1T, SC_B2T, SC_MU = 0, 1, 2
 N_SCALARS = 3
+
+# Features some lane of a chunk uses (each gets its own loop only then).
+F_NOISE, F_CLIP, F_SCHED, F_EFF = range(4)
 
 # ---------------------------------------------------------------------------------------
 # Noise: a counter-based generator, so run r's noise depends only on (seed, step, eval),
@@ -60,14 +72,14 @@ def gaussian_pair(seed, t, j):
 
 
 @jit
-def _perturb(hp, r, gx, gy, t, j):
+def _perturb(h, l, gx, gy, t, j):
     """Gradient noise, then norm clipping as torch.nn.utils.clip_grad_norm_ does it."""
-    sigma = hp[r, NOISE]
+    sigma = h[NOISE, l]
     if sigma > 0.0:
-        nx, ny = gaussian_pair(hp[r, SEED], t, j)
+        nx, ny = gaussian_pair(h[SEED, l], t, j)
         gx += sigma * nx
         gy += sigma * ny
-    clip = hp[r, CLIP]
+    clip = h[CLIP, l]
     if clip < math.inf:
         coef = clip / (math.sqrt(gx * gx + gy * gy) + 1e-6)
         if coef < 1.0:
@@ -77,22 +89,22 @@ def _perturb(hp, r, gx, gy, t, j):
 
 
 @jit
-def schedule_factor(hp, r, k):
+def schedule_factor(h, l, k):
     """lr multiplier after k scheduler steps (torch.optim.lr_scheduler closed forms)."""
-    code = hp[r, SCHED]
+    code = h[SCHED, l]
     f = 1.0
     if code == 1.0:  # StepLR
-        f = hp[r, GAMMA] ** math.floor(k / hp[r, STEP_SIZE])
+        f = h[GAMMA, l] ** math.floor(k / h[STEP_SIZE, l])
     elif code == 2.0:  # ExponentialLR
-        f = hp[r, GAMMA] ** k
+        f = h[GAMMA, l] ** k
     elif code == 3.0:  # CosineAnnealingLR, as a fraction of the base lr
-        base = hp[r, O]
-        eta = hp[r, ETA_MIN]
-        lr = eta + (base - eta) * (1.0 + math.cos(math.pi * k / hp[r, T_MAX])) / 2.0
+        base = h[O, l]
+        eta = h[ETA_MIN, l]
+        lr = eta + (base - eta) * (1.0 + math.cos(math.pi * k / h[T_MAX, l])) / 2.0
         f = lr / base if base != 0.0 else 0.0
     elif code == 4.0:  # CosineAnnealingWarmRestarts
-        t0 = hp[r, T_0]
-        tm = hp[r, T_MULT]
+        t0 = h[T_0, l]
+        tm = h[T_MULT, l]
         if tm == 1.0:
             t_cur = k % t0
             t_i = t0
@@ -103,13 +115,13 @@ def schedule_factor(hp, r, k):
         else:
             t_cur = k
             t_i = t0
-        base = hp[r, O]
-        eta = hp[r, ETA_MIN]
+        base = h[O, l]
+        eta = h[ETA_MIN, l]
         lr = eta + (base - eta) * (1.0 + math.cos(math.pi * t_cur / t_i)) / 2.0
         f = lr / base if base != 0.0 else 0.0
-    warm = hp[r, WARM]
+    warm = h[WARM, l]
     if warm > 0.0:  # LinearLR(start_factor, total_iters=warm), multiplied in
-        s = hp[r, WARM_START]
+        s = h[WARM_START, l]
         f *= s + (1.0 - s) * min(k, warm) / warm
     return f
 
@@ -127,145 +139,145 @@ def _lerp(a, b, w):
 
 
 @jit
-def _momentum_1(hp, r, st, l, i, p, g, t, lr, nesterov):
-    mom = hp[r, O + 1]
+def _momentum_1(h, st, l, i, p, g, t, lr, nesterov):
+    mom = h[O + 1, l]
     if nesterov:
-        wd = hp[r, O + 2]
+        wd = h[O + 2, l]
         damp = 0.0
     else:
-        damp = hp[r, O + 2]
-        wd = hp[r, O + 3]
+        damp = h[O + 2, l]
+        wd = h[O + 3, l]
     if wd != 0.0:
         g = g + wd * p
     if t == 1:
         buf = g
     else:
-        buf = st[l, 0, i] * mom + (1.0 - damp) * g
-    st[l, 0, i] = buf
+        buf = st[0, i, l] * mom + (1.0 - damp) * g
+    st[0, i, l] = buf
     d = g + mom * buf if nesterov else buf
     return p - lr * d
 
 
 @jit
-def _adagrad_1(hp, r, st, l, i, p, g, t, lr):
-    lr_decay, wd, eps = hp[r, O + 1], hp[r, O + 2], hp[r, O + 4]
+def _adagrad_1(h, st, l, i, p, g, t, lr):
+    lr_decay, wd, eps = h[O + 1, l], h[O + 2, l], h[O + 4, l]
     if wd != 0.0:
         g = g + wd * p
     clr = lr / (1.0 + (t - 1) * lr_decay)
-    s = st[l, 0, i] + 1.0 * g * g
-    st[l, 0, i] = s
+    s = st[0, i, l] + 1.0 * g * g
+    st[0, i, l] = s
     std = math.sqrt(s) + eps
-    st[l, 1, i] = clr / std
+    st[1, i, l] = clr / std
     return p + (-clr * g) / std
 
 
 @jit
-def _rmsprop_1(hp, r, st, l, i, p, g, lr):
-    alpha, eps, wd, mom, centered = hp[r, O + 1], hp[r, O + 2], hp[r, O + 3], hp[r, O + 4], hp[r, O + 5]
+def _rmsprop_1(h, st, l, i, p, g, lr):
+    alpha, eps, wd, mom, centered = h[O + 1, l], h[O + 2, l], h[O + 3, l], h[O + 4, l], h[O + 5, l]
     if wd != 0.0:
         g = g + wd * p
-    sq = st[l, 0, i] * alpha + (1.0 - alpha) * g * g
-    st[l, 0, i] = sq
+    sq = st[0, i, l] * alpha + (1.0 - alpha) * g * g
+    st[0, i, l] = sq
     if centered != 0.0:
-        ga = _lerp(st[l, 1, i], g, 1.0 - alpha)
-        st[l, 1, i] = ga
+        ga = _lerp(st[1, i, l], g, 1.0 - alpha)
+        st[1, i, l] = ga
         avg = math.sqrt(sq + (-1.0 * ga) * ga)
     else:
         avg = math.sqrt(sq)
     avg = avg + eps
-    st[l, 3, i] = lr / avg
+    st[3, i, l] = lr / avg
     if mom > 0.0:
-        buf = st[l, 2, i] * mom + g / avg
-        st[l, 2, i] = buf
+        buf = st[2, i, l] * mom + g / avg
+        st[2, i, l] = buf
         return p + (-lr) * buf
     return p + (-lr * g) / avg
 
 
 @jit
-def _adadelta_1(hp, r, st, l, i, p, g, lr):
-    rho, eps, wd = hp[r, O + 1], hp[r, O + 2], hp[r, O + 3]
+def _adadelta_1(h, st, l, i, p, g, lr):
+    rho, eps, wd = h[O + 1, l], h[O + 2, l], h[O + 3, l]
     if wd != 0.0:
         g = g + wd * p
-    sq = st[l, 0, i] * rho + (1.0 - rho) * g * g
-    st[l, 0, i] = sq
+    sq = st[0, i, l] * rho + (1.0 - rho) * g * g
+    st[0, i, l] = sq
     std = math.sqrt(sq + eps)
-    scale = math.sqrt(st[l, 1, i] + eps) / std
+    scale = math.sqrt(st[1, i, l] + eps) / std
     delta = scale * g
-    st[l, 1, i] = st[l, 1, i] * rho + (1.0 - rho) * delta * delta
-    st[l, 2, i] = lr * scale
+    st[1, i, l] = st[1, i, l] * rho + (1.0 - rho) * delta * delta
+    st[2, i, l] = lr * scale
     return p + (-lr) * delta
 
 
 @jit
-def _adam_1(hp, r, st, l, i, p, g, lr, decoupled, step_size, bc2_sqrt):
+def _adam_1(h, st, l, i, p, g, lr, decoupled, step_size, bc2_sqrt):
     """One coordinate of torch's Adam/AdamW; ``step_size`` = lr/(1−β1^t) and ``bc2_sqrt`` = √(1−β2^t)
     are the same for both coordinates, so the caller computes them once per lane."""
-    b1, b2, eps, wd, ams = hp[r, O + 1], hp[r, O + 2], hp[r, O + 3], hp[r, O + 4], hp[r, O + 5]
+    b1, b2, eps, wd, ams = h[O + 1, l], h[O + 2, l], h[O + 3, l], h[O + 4, l], h[O + 5, l]
     if wd != 0.0:
         if decoupled:
             p = p * (1.0 - lr * wd)
         else:
             g = g + wd * p
-    m = _lerp(st[l, 0, i], g, 1.0 - b1)
-    v = st[l, 1, i] * b2 + (1.0 - b2) * g * g
-    st[l, 0, i] = m
-    st[l, 1, i] = v
+    m = _lerp(st[0, i, l], g, 1.0 - b1)
+    v = st[1, i, l] * b2 + (1.0 - b2) * g * g
+    st[0, i, l] = m
+    st[1, i, l] = v
     if ams != 0.0:
-        vmax = max(st[l, 2, i], v)
-        st[l, 2, i] = vmax
+        vmax = max(st[2, i, l], v)
+        st[2, i, l] = vmax
         denom = math.sqrt(vmax) / bc2_sqrt + eps
     else:
         denom = math.sqrt(v) / bc2_sqrt + eps
-    st[l, 3, i] = step_size / denom
+    st[3, i, l] = step_size / denom
     return p + (-step_size * m) / denom
 
 
 @jit
-def _adamax_1(hp, r, st, sc, l, i, p, g, lr):
-    b1, b2, eps, wd = hp[r, O + 1], hp[r, O + 2], hp[r, O + 3], hp[r, O + 4]
+def _adamax_1(h, st, sc, l, i, p, g, lr):
+    b1, b2, eps, wd = h[O + 1, l], h[O + 2, l], h[O + 3, l], h[O + 4, l]
     if wd != 0.0:
         g = g + wd * p
-    m = _lerp(st[l, 0, i], g, 1.0 - b1)
-    u = max(st[l, 1, i] * b2, abs(g) + eps)
-    st[l, 0, i] = m
-    st[l, 1, i] = u
-    clr = lr / (1.0 - sc[l, SC_B1T])
-    st[l, 2, i] = clr / u
+    m = _lerp(st[0, i, l], g, 1.0 - b1)
+    u = max(st[1, i, l] * b2, abs(g) + eps)
+    st[0, i, l] = m
+    st[1, i, l] = u
+    clr = lr / (1.0 - sc[SC_B1T, l])
+    st[2, i, l] = clr / u
     return p + (-clr * m) / u
 
 
 @jit
-def _nadam_1(hp, r, st, sc, l, i, p, g, t, lr, mu, mu_next):
-    b1, b2, eps, wd = hp[r, O + 1], hp[r, O + 2], hp[r, O + 3], hp[r, O + 4]
-    bc2 = 1.0 - sc[l, SC_B2T]
+def _nadam_1(h, st, sc, l, i, p, g, t, lr, mu, mu_next):
+    b1, b2, eps, wd = h[O + 1, l], h[O + 2, l], h[O + 3, l], h[O + 4, l]
+    bc2 = 1.0 - sc[SC_B2T, l]
     if wd != 0.0:
         g = g + wd * p
-    mu_product = sc[l, SC_MU]
-    m = _lerp(st[l, 0, i], g, 1.0 - b1)
-    v = st[l, 1, i] * b2 + (1.0 - b2) * g * g
-    st[l, 0, i] = m
-    st[l, 1, i] = v
-    st[l, 2, i] = mu_product
+    mu_product = sc[SC_MU, l]
+    m = _lerp(st[0, i, l], g, 1.0 - b1)
+    v = st[1, i, l] * b2 + (1.0 - b2) * g * g
+    st[0, i, l] = m
+    st[1, i, l] = v
+    st[2, i, l] = mu_product
     denom = math.sqrt(v / bc2) + eps
     mu_product_next = mu_product * mu_next
     c1 = -lr * (1.0 - mu) / (1.0 - mu_product)
     c2 = (-lr * mu_next) / (1.0 - mu_product_next)
-    st[l, 3, i] = (-c1 - c2) / denom
+    st[3, i, l] = (-c1 - c2) / denom
     p = p + (c1 * g) / denom
     return p + (c2 * m) / denom
 
 
 @jit
-def _radam_1(hp, r, st, sc, l, i, p, g, t, lr):
-    b1, b2, eps, wd = hp[r, O + 1], hp[r, O + 2], hp[r, O + 3], hp[r, O + 4]
+def _radam_1(h, st, sc, l, i, p, g, t, lr):
+    b1, b2, eps, wd = h[O + 1, l], h[O + 2, l], h[O + 3, l], h[O + 4, l]
     if wd != 0.0:
         g = g + wd * p
-    m = _lerp(st[l, 0, i], g, 1.0 - b1)
-    v = st[l, 1, i] * b2 + (1.0 - b2) * g * g
-    st[l, 0, i] = m
-    st[l, 1, i] = v
-    b2t = sc[l, SC_B2T]
-    bc1 = 1.0 - sc[l, SC_B1T]
+    m = _lerp(st[0, i, l], g, 1.0 - b1)
+    v = st[1, i, l] * b2 + (1.0 - b2) * g * g
+    st[0, i, l] = m
+    st[1, i, l] = v
+    b2t = sc[SC_B2T, l]
+    bc1 = 1.0 - sc[SC_B1T, l]
     bc2 = 1.0 - b2t
     m_hat = m / bc1
     rho_inf = 2.0 / (1.0 - b2) - 1.0
@@ -273,36 +285,36 @@ def _radam_1(hp, r, st, sc, l, i, p, g, t, lr):
     if rho_t > 5.0:
         rect = math.sqrt((rho_t - 4.0) * (rho_t - 2.0) * rho_inf / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t))
         adaptive = math.sqrt(bc2) / (math.sqrt(v) + eps)
-        st[l, 2, i] = lr * adaptive * rect / bc1
+        st[2, i, l] = lr * adaptive * rect / bc1
         return p + -1.0 * (m_hat * lr * adaptive * rect)
-    st[l, 2, i] = lr / bc1
+    st[2, i, l] = lr / bc1
     return p + -1.0 * (m_hat * lr)
 
 
 @jit
-def _lion_1(hp, r, st, l, i, p, g, lr):
-    b1, b2, wd = hp[r, O + 1], hp[r, O + 2], hp[r, O + 3]
+def _lion_1(h, st, l, i, p, g, lr):
+    b1, b2, wd = h[O + 1, l], h[O + 2, l], h[O + 3, l]
     p = p * (1.0 - lr * wd)
-    m = st[l, 0, i]
+    m = st[0, i, l]
     c = b1 * m + (1.0 - b1) * g
     s = 1.0 if c > 0.0 else (-1.0 if c < 0.0 else 0.0)
-    st[l, 0, i] = b2 * m + (1.0 - b2) * g
+    st[0, i, l] = b2 * m + (1.0 - b2) * g
     return p - lr * s
 
 
 @jit
-def _adabelief_1(hp, r, st, sc, l, i, p, g, lr):
-    b1, b2, eps, wd = hp[r, O + 1], hp[r, O + 2], hp[r, O + 3], hp[r, O + 4]
+def _adabelief_1(h, st, sc, l, i, p, g, lr):
+    b1, b2, eps, wd = h[O + 1, l], h[O + 2, l], h[O + 3, l], h[O + 4, l]
     if wd != 0.0:
         g = g + wd * p
-    m = b1 * st[l, 0, i] + (1.0 - b1) * g
+    m = b1 * st[0, i, l] + (1.0 - b1) * g
     res = g - m
-    s = b2 * st[l, 1, i] + (1.0 - b2) * res * res + eps
-    st[l, 0, i] = m
-    st[l, 1, i] = s
-    step_size = lr / (1.0 - sc[l, SC_B1T])
-    denom = math.sqrt(s) / math.sqrt(1.0 - sc[l, SC_B2T]) + eps
-    st[l, 2, i] = step_size / denom
+    s = b2 * st[1, i, l] + (1.0 - b2) * res * res + eps
+    st[0, i, l] = m
+    st[1, i, l] = s
+    step_size = lr / (1.0 - sc[SC_B1T, l])
+    denom = math.sqrt(s) / math.sqrt(1.0 - sc[SC_B2T, l]) + eps
+    st[2, i, l] = step_size / denom
     return p - step_size * m / denom
 
 
@@ -311,9 +323,9 @@ def _adabelief_1(hp, r, st, sc, l, i, p, g, lr):
 
 
 @jit
-def _smoothed_nesterov(sid, hp, r, st, l, px, py, t, lr):
-    gamma, weighted, wd = hp[r, O + 1], hp[r, O + 2], hp[r, O + 3]
-    vx, vy = st[l, 0, 0], st[l, 0, 1]
+def _smoothed_nesterov(sid, h, st, l, px, py, t, lr):
+    gamma, weighted, wd = h[O + 1, l], h[O + 2, l], h[O + 3, l]
+    vx, vy = st[0, 0, l], st[0, 1, l]
     sx = 0.0
     sy = 0.0
     for k in range(3):
@@ -326,19 +338,19 @@ def _smoothed_nesterov(sid, hp, r, st, l, px, py, t, lr):
         qx = px - frac * gamma * vx
         qy = py - frac * gamma * vy
         _, gx, gy = value_grad(sid, qx, qy)
-        gx, gy = _perturb(hp, r, gx, gy, t, k + 1)
+        gx, gy = _perturb(h, l, gx, gy, t, k + 1)
         sx += w * (gx + wd * qx)
         sy += w * (gy + wd * qy)
     vx = gamma * vx + lr * sx
     vy = gamma * vy + lr * sy
-    st[l, 0, 0] = vx
-    st[l, 0, 1] = vy
+    st[0, 0, l] = vx
+    st[0, 1, l] = vy
     return px - vx, py - vy
 
 
 @jit
-def _newton(sid, hp, r, st, l, px, py, gx, gy, lr, saddle_free):
-    damping = hp[r, O + 1]
+def _newton(sid, h, st, l, px, py, gx, gy, lr, saddle_free):
+    damping = h[O + 1, l]
     hxx, hxy, hyy = hessian(sid, px, py)
     if saddle_free:
         # |H| = V |Λ| Vᵀ from the closed-form 2×2 eigen-decomposition.
@@ -356,146 +368,131 @@ def _newton(sid, hp, r, st, l, px, py, gx, gy, lr, saddle_free):
         det = a * d - hxy * hxy
         dx = (d * gx - hxy * gy) / det
         dy = (a * gy - hxy * gx) / det
-    st[l, 0, 0] = dx
-    st[l, 0, 1] = dy
+    st[0, 0, l] = dx
+    st[0, 1, l] = dy
     return px - lr * dx, py - lr * dy
 
 
 @jit
-def init_state(opt, hp, r, st, sc, l):
-    """Fresh optimizer state for lane l (row r of hp)."""
+def init_state(opt, h, st, sc, l):
+    """Fresh optimizer state for lane l."""
     for k in range(N_STATE):
-        st[l, k, 0] = 0.0
-        st[l, k, 1] = 0.0
-    sc[l, SC_B1T] = 1.0
-    sc[l, SC_B2T] = 1.0
-    sc[l, SC_MU] = 1.0
+        st[k, 0, l] = 0.0
+        st[k, 1, l] = 0.0
+    sc[SC_B1T, l] = 1.0
+    sc[SC_B2T, l] = 1.0
+    sc[SC_MU, l] = 1.0
     if opt == 4:  # Adagrad's initial accumulator
-        st[l, 0, 0] = hp[r, O + 3]
-        st[l, 0, 1] = hp[r, O + 3]
+        st[0, 0, l] = h[O + 3, l]
+        st[0, 1, l] = h[O + 3, l]
     elif opt == 6:  # Adadelta: E[Δθ²]_0 = RMS[Δθ]_0²
-        a = hp[r, O + 4] * hp[r, O + 4]
-        st[l, 1, 0] = a
-        st[l, 1, 1] = a
+        a = h[O + 4, l] * h[O + 4, l]
+        st[1, 0, l] = a
+        st[1, 1, l] = a
 
 
 @jit(inline="always")  # called once, from run: no code growth
-def gradients(opt, sid, hp, lo, n, alive, st, sc, px, py, t, fs, gxs, gys, lrs):
-    """Phase 1 of a step for every live lane: f, the noisy clipped gradient and the lr.
+def gradients(opt, sid, lanes, h, feat, st, sc, px, py, t, fs, gxs, gys, lrs):
+    """Phase 1 of a step for all lanes: f, the noisy clipped gradient and the lr.
 
-    Kept apart from the update so that the lanes' independent, latency-bound
-    transcendental chains overlap in the CPU.
+    Kept apart from the update so that the lanes' independent chains run side by side;
+    each loop without a libm call is vectorised by LLVM. Noise, clipping, schedules and
+    the effective-lr mode get their own loops, entered only when some lane of the chunk
+    uses them (``feat``), so the common case stays straight-line code.
     """
-    builtin = sid[0] >= 0
-    if builtin:  # all lanes at once, the surface chosen once (dead lanes compute harmless garbage)
-        value_grad_lanes(sid[0], px, py, n, fs, gxs, gys)
-    for l in range(n):
-        if not alive[l]:
-            continue
-        r = lo + l
-        x = px[l]
-        y = py[l]
-        if builtin:
-            f = fs[l]
-            gx, gy = subgradient(f, gxs[l], gys[l])
-        else:
-            f, gx, gy = value_grad(sid, x, y)
-        gx, gy = _perturb(hp, r, gx, gy, t, 0)
-        fs[l] = f
-        gxs[l] = gx
-        gys[l] = gy
-        lr = hp[r, O]
-        if hp[r, SCHED] != 0.0 or hp[r, WARM] > 0.0:
-            lr = lr * schedule_factor(hp, r, t - 1.0)
-        if hp[r, EFF] != 0.0:
-            lr = lr / max(math.sqrt(x * x + y * y), 1e-12)
-        lrs[l] = lr
-        if opt >= 7 and opt <= 13:  # β1^t and β2^t as running products (pow per step would dominate)
-            sc[l, SC_B1T] *= hp[r, O + 1]
-            sc[l, SC_B2T] *= hp[r, O + 2]
+    if sid[0] >= 0:  # built-in: all lanes at once, the surface chosen once (dead lanes compute garbage)
+        value_grad_lanes(sid[0], px, py, lanes, fs, gxs, gys)
+        for l in range(lanes):
+            gxs[l], gys[l] = subgradient(fs[l], gxs[l], gys[l])
+    else:
+        for l in range(lanes):
+            fs[l], gxs[l], gys[l] = value_grad(sid, px[l], py[l])
+    if feat[F_NOISE] or feat[F_CLIP]:
+        for l in range(lanes):
+            gxs[l], gys[l] = _perturb(h, l, gxs[l], gys[l], t, 0)
+    for l in range(lanes):
+        lrs[l] = h[O, l]
+    if feat[F_SCHED]:
+        for l in range(lanes):
+            if h[SCHED, l] != 0.0 or h[WARM, l] > 0.0:
+                lrs[l] = lrs[l] * schedule_factor(h, l, t - 1.0)
+    if feat[F_EFF]:
+        for l in range(lanes):
+            if h[EFF, l] != 0.0:
+                lrs[l] = lrs[l] / max(math.sqrt(px[l] * px[l] + py[l] * py[l]), 1e-12)
+    if opt >= 7 and opt <= 13:  # β1^t and β2^t as running products (pow per step would dominate)
+        for l in range(lanes):
+            sc[SC_B1T, l] *= h[O + 1, l]
+            sc[SC_B2T, l] *= h[O + 2, l]
 
 
 @jit(inline="always")
-def updates(opt, sid, hp, lo, n, alive, st, sc, px, py, t, gxs, gys, lrs, nxs, nys):
-    """Phase 2: the optimizer's update for every live lane, dispatched once per step."""
+def updates(opt, sid, lanes, h, st, sc, px, py, t, gxs, gys, lrs, nxs, nys):
+    """Phase 2: the optimizer's update for all lanes, dispatched once per step."""
     if opt == 0:
-        for l in range(n):
-            if alive[l]:
-                wd = hp[lo + l, O + 1]
-                gx = gxs[l] + wd * px[l] if wd != 0.0 else gxs[l]
-                gy = gys[l] + wd * py[l] if wd != 0.0 else gys[l]
-                nxs[l] = px[l] - lrs[l] * gx
-                nys[l] = py[l] - lrs[l] * gy
+        for l in range(lanes):
+            wd = h[O + 1, l]
+            gx = gxs[l] + wd * px[l] if wd != 0.0 else gxs[l]
+            gy = gys[l] + wd * py[l] if wd != 0.0 else gys[l]
+            nxs[l] = px[l] - lrs[l] * gx
+            nys[l] = py[l] - lrs[l] * gy
     elif opt == 1 or opt == 2:
         nes = opt == 2
-        for l in range(n):
-            if alive[l]:
-                nxs[l] = _momentum_1(hp, lo + l, st, l, 0, px[l], gxs[l], t, lrs[l], nes)
-                nys[l] = _momentum_1(hp, lo + l, st, l, 1, py[l], gys[l], t, lrs[l], nes)
+        for l in range(lanes):
+            nxs[l] = _momentum_1(h, st, l, 0, px[l], gxs[l], t, lrs[l], nes)
+            nys[l] = _momentum_1(h, st, l, 1, py[l], gys[l], t, lrs[l], nes)
     elif opt == 3:
-        for l in range(n):
-            if alive[l]:
-                nxs[l], nys[l] = _smoothed_nesterov(sid, hp, lo + l, st, l, px[l], py[l], t, lrs[l])
+        for l in range(lanes):
+            nxs[l], nys[l] = _smoothed_nesterov(sid, h, st, l, px[l], py[l], t, lrs[l])
     elif opt == 4:
-        for l in range(n):
-            if alive[l]:
-                nxs[l] = _adagrad_1(hp, lo + l, st, l, 0, px[l], gxs[l], t, lrs[l])
-                nys[l] = _adagrad_1(hp, lo + l, st, l, 1, py[l], gys[l], t, lrs[l])
+        for l in range(lanes):
+            nxs[l] = _adagrad_1(h, st, l, 0, px[l], gxs[l], t, lrs[l])
+            nys[l] = _adagrad_1(h, st, l, 1, py[l], gys[l], t, lrs[l])
     elif opt == 5:
-        for l in range(n):
-            if alive[l]:
-                nxs[l] = _rmsprop_1(hp, lo + l, st, l, 0, px[l], gxs[l], lrs[l])
-                nys[l] = _rmsprop_1(hp, lo + l, st, l, 1, py[l], gys[l], lrs[l])
+        for l in range(lanes):
+            nxs[l] = _rmsprop_1(h, st, l, 0, px[l], gxs[l], lrs[l])
+            nys[l] = _rmsprop_1(h, st, l, 1, py[l], gys[l], lrs[l])
     elif opt == 6:
-        for l in range(n):
-            if alive[l]:
-                nxs[l] = _adadelta_1(hp, lo + l, st, l, 0, px[l], gxs[l], lrs[l])
-                nys[l] = _adadelta_1(hp, lo + l, st, l, 1, py[l], gys[l], lrs[l])
+        for l in range(lanes):
+            nxs[l] = _adadelta_1(h, st, l, 0, px[l], gxs[l], lrs[l])
+            nys[l] = _adadelta_1(h, st, l, 1, py[l], gys[l], lrs[l])
     elif opt == 7 or opt == 8:
         dec = opt == 8
-        for l in range(n):
-            if alive[l]:
-                step_size = lrs[l] / (1.0 - sc[l, SC_B1T])
-                bc2_sqrt = math.sqrt(1.0 - sc[l, SC_B2T])
-                nxs[l] = _adam_1(hp, lo + l, st, l, 0, px[l], gxs[l], lrs[l], dec, step_size, bc2_sqrt)
-                nys[l] = _adam_1(hp, lo + l, st, l, 1, py[l], gys[l], lrs[l], dec, step_size, bc2_sqrt)
+        for l in range(lanes):
+            step_size = lrs[l] / (1.0 - sc[SC_B1T, l])
+            bc2_sqrt = math.sqrt(1.0 - sc[SC_B2T, l])
+            nxs[l] = _adam_1(h, st, l, 0, px[l], gxs[l], lrs[l], dec, step_size, bc2_sqrt)
+            nys[l] = _adam_1(h, st, l, 1, py[l], gys[l], lrs[l], dec, step_size, bc2_sqrt)
     elif opt == 9:
-        for l in range(n):
-            if alive[l]:
-                nxs[l] = _adamax_1(hp, lo + l, st, sc, l, 0, px[l], gxs[l], lrs[l])
-                nys[l] = _adamax_1(hp, lo + l, st, sc, l, 1, py[l], gys[l], lrs[l])
+        for l in range(lanes):
+            nxs[l] = _adamax_1(h, st, sc, l, 0, px[l], gxs[l], lrs[l])
+            nys[l] = _adamax_1(h, st, sc, l, 1, py[l], gys[l], lrs[l])
     elif opt == 10:
-        for l in range(n):
-            if alive[l]:
-                r = lo + l
-                b1, md = hp[r, O + 1], hp[r, O + 5]
-                mu = b1 * (1.0 - 0.5 * 0.96 ** (t * md))
-                mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((t + 1.0) * md))
-                sc[l, SC_MU] *= mu
-                nxs[l] = _nadam_1(hp, r, st, sc, l, 0, px[l], gxs[l], t, lrs[l], mu, mu_next)
-                nys[l] = _nadam_1(hp, r, st, sc, l, 1, py[l], gys[l], t, lrs[l], mu, mu_next)
+        for l in range(lanes):
+            b1, md = h[O + 1, l], h[O + 5, l]
+            mu = b1 * (1.0 - 0.5 * 0.96 ** (t * md))
+            mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((t + 1.0) * md))
+            sc[SC_MU, l] *= mu
+            nxs[l] = _nadam_1(h, st, sc, l, 0, px[l], gxs[l], t, lrs[l], mu, mu_next)
+            nys[l] = _nadam_1(h, st, sc, l, 1, py[l], gys[l], t, lrs[l], mu, mu_next)
     elif opt == 11:
-        for l in range(n):
-            if alive[l]:
-                nxs[l] = _radam_1(hp, lo + l, st, sc, l, 0, px[l], gxs[l], t, lrs[l])
-                nys[l] = _radam_1(hp, lo + l, st, sc, l, 1, py[l], gys[l], t, lrs[l])
+        for l in range(lanes):
+            nxs[l] = _radam_1(h, st, sc, l, 0, px[l], gxs[l], t, lrs[l])
+            nys[l] = _radam_1(h, st, sc, l, 1, py[l], gys[l], t, lrs[l])
     elif opt == 12:
-        for l in range(n):
-            if alive[l]:
-                nxs[l] = _lion_1(hp, lo + l, st, l, 0, px[l], gxs[l], lrs[l])
-                nys[l] = _lion_1(hp, lo + l, st, l, 1, py[l], gys[l], lrs[l])
+        for l in range(lanes):
+            nxs[l] = _lion_1(h, st, l, 0, px[l], gxs[l], lrs[l])
+            nys[l] = _lion_1(h, st, l, 1, py[l], gys[l], lrs[l])
     elif opt == 13:
-        for l in range(n):
-            if alive[l]:
-                nxs[l] = _adabelief_1(hp, lo + l, st, sc, l, 0, px[l], gxs[l], lrs[l])
-                nys[l] = _adabelief_1(hp, lo + l, st, sc, l, 1, py[l], gys[l], lrs[l])
+        for l in range(lanes):
+            nxs[l] = _adabelief_1(h, st, sc, l, 0, px[l], gxs[l], lrs[l])
+            nys[l] = _adabelief_1(h, st, sc, l, 1, py[l], gys[l], lrs[l])
     elif opt == 14 or opt == 15:
         sf = opt == 15
-        for l in range(n):
-            if alive[l]:
-                nxs[l], nys[l] = _newton(sid, hp, lo + l, st, l, px[l], py[l], gxs[l], gys[l], lrs[l], sf)
+        for l in range(lanes):
+            nxs[l], nys[l] = _newton(sid, h, st, l, px[l], py[l], gxs[l], gys[l], lrs[l], sf)
     else:
-        for l in range(n):
+        for l in range(lanes):
             nxs[l] = math.nan
             nys[l] = math.nan
 
@@ -516,7 +513,7 @@ def _nearest(minima, x, y):
 
 @jit(parallel=True)
 def run(
-    opt, sid, hp, starts, steps, minima, minima_f, tol, radius, level,
+    opt, sid, hp, starts, steps, minima, minima_f, tol, radius, level, lanes,
     final, loss, diverged_step, steps_to_tol, basin,
     rec_path, rec_loss, rec_grad, rec_update, rec_state, rec_lr,
 ):  # fmt: skip
@@ -524,50 +521,87 @@ def run(
 
     level 0: summaries only; 1: + path and loss per step; 2: + gradient, update, state
     and lr per step. Record arrays must be NaN-filled by the caller (rows after a
-    divergence stay NaN).
+    divergence stay NaN). ``lanes`` is always ``LANES``: passed in rather than read as a
+    constant because LLVM fully unrolls a loop of known short length into scalar code
+    instead of vectorising it.
     """
     n_runs = starts.shape[0]
-    n_chunks = (n_runs + LANES - 1) // LANES
+    n_hp = hp.shape[1]
+    n_chunks = (n_runs + lanes - 1) // lanes
     f_lo = math.inf  # no minimum's value is within tol of f outside [f_lo, f_hi]
     f_hi = -math.inf
     for k in range(minima_f.shape[0]):
         f_lo = min(f_lo, minima_f[k] - tol)
         f_hi = max(f_hi, minima_f[k] + tol)
     for c in prange(n_chunks):
-        lo = c * LANES
-        n = min(LANES, n_runs - lo)
-        st = np.zeros((LANES, N_STATE, 2))
-        sc = np.ones((LANES, N_SCALARS))
-        px = np.empty(LANES)
-        py = np.empty(LANES)
-        alive = np.zeros(LANES, dtype=np.bool_)
+        lo = c * lanes
+        n = min(lanes, n_runs - lo)
+        # The chunk's hyperparameters and state, lane index last: contiguous across lanes,
+        # so the lane loops vectorise. Lanes past n copy the last run's settings and start
+        # at 0: they compute harmless numbers that are never read.
+        h = np.empty((n_hp, lanes))
+        st = np.zeros((N_STATE, 2, lanes))
+        sc = np.ones((N_SCALARS, lanes))
+        px = np.zeros(lanes)
+        py = np.zeros(lanes)
+        alive = np.zeros(lanes, dtype=np.bool_)
+        watch = np.zeros(lanes)  # 1.0 while a live run has not yet come within tol of a minimum's value
+        feat = np.zeros(4, dtype=np.bool_)
+        for l in range(lanes):
+            r = min(lo + l, n_runs - 1)
+            for k in range(n_hp):
+                h[k, l] = hp[r, k]
+            init_state(opt, h, st, sc, l)
+            feat[F_NOISE] |= h[NOISE, l] > 0.0
+            feat[F_CLIP] |= h[CLIP, l] < math.inf
+            feat[F_SCHED] |= h[SCHED, l] != 0.0 or h[WARM, l] > 0.0
+            feat[F_EFF] |= h[EFF, l] != 0.0
         for l in range(n):
             r = lo + l
             px[l] = starts[r, 0]
             py[l] = starts[r, 1]
             alive[l] = True
+            watch[l] = 1.0
             diverged_step[r] = -1
             steps_to_tol[r] = -1
-            init_state(opt, hp, r, st, sc, l)
             if level >= 1:
                 rec_path[r, 0, 0] = px[l]
                 rec_path[r, 0, 1] = py[l]
             if level >= 2:
                 for k in range(N_STATE):
-                    rec_state[r, 0, k, 0] = st[l, k, 0]
-                    rec_state[r, 0, k, 1] = st[l, k, 1]
+                    rec_state[r, 0, k, 0] = st[k, 0, l]
+                    rec_state[r, 0, k, 1] = st[k, 1, l]
             if not (math.isfinite(px[l]) and math.isfinite(py[l])):
                 alive[l] = False
                 diverged_step[r] = 0
-        fs = np.empty(LANES)
-        gxs = np.empty(LANES)
-        gys = np.empty(LANES)
-        lrs = np.empty(LANES)
-        nxs = np.empty(LANES)
-        nys = np.empty(LANES)
+                px[l] = 0.0
+                py[l] = 0.0
+        fs = np.empty(lanes)
+        gxs = np.empty(lanes)
+        gys = np.empty(lanes)
+        lrs = np.empty(lanes)
+        nxs = np.empty(lanes)
+        nys = np.empty(lanes)
         for t in range(1, steps + 1):
-            gradients(opt, sid, hp, lo, n, alive, st, sc, px, py, t, fs, gxs, gys, lrs)
-            updates(opt, sid, hp, lo, n, alive, st, sc, px, py, t, gxs, gys, lrs, nxs, nys)
+            gradients(opt, sid, lanes, h, feat, st, sc, px, py, t, fs, gxs, gys, lrs)
+            updates(opt, sid, lanes, h, st, sc, px, py, t, gxs, gys, lrs, nxs, nys)
+            if level == 0:
+                # The common case, vectorised: a lane needs the scalar bookkeeping below only
+                # when it diverges or its f comes near a minimum's value while watched.
+                events = 0
+                for l in range(lanes):
+                    f = fs[l]
+                    nx = nxs[l]
+                    ny = nys[l]
+                    ok = (f - f == 0.0) & (nx * nx + ny * ny < BLOW_UP)
+                    near = (f_lo <= f) & (f <= f_hi)
+                    live = alive[l]
+                    events |= (live & (not ok)) | (near & (watch[l] != 0.0))
+                if not events:
+                    for l in range(lanes):
+                        px[l] = nxs[l] if alive[l] else px[l]
+                        py[l] = nys[l] if alive[l] else py[l]
+                    continue
             for l in range(n):
                 if not alive[l]:
                     continue
@@ -583,16 +617,16 @@ def run(
                     rec_lr[r, t - 1] = lrs[l]
                 if not math.isfinite(f):
                     alive[l] = False
+                    watch[l] = 0.0
                     diverged_step[r] = t - 1
                     continue
                 if steps_to_tol[r] < 0 and f_lo <= f <= f_hi:  # near some minimum's value: check the nearest
                     k, _ = _nearest(minima, x0, y0)
                     if abs(f - minima_f[k]) <= tol:
                         steps_to_tol[r] = t - 1
+                        watch[l] = 0.0
                 nx = nxs[l]
                 ny = nys[l]
-                px[l] = nx
-                py[l] = ny
                 if level >= 1:
                     rec_path[r, t, 0] = nx
                     rec_path[r, t, 1] = ny
@@ -600,11 +634,15 @@ def run(
                     rec_update[r, t - 1, 0] = nx - x0
                     rec_update[r, t - 1, 1] = ny - y0
                     for k in range(N_STATE):
-                        rec_state[r, t, k, 0] = st[l, k, 0]
-                        rec_state[r, t, k, 1] = st[l, k, 1]
+                        rec_state[r, t, k, 0] = st[k, 0, l]
+                        rec_state[r, t, k, 1] = st[k, 1, l]
                 if not (nx * nx + ny * ny < BLOW_UP):  # also catches NaN
                     alive[l] = False
+                    watch[l] = 0.0
                     diverged_step[r] = t
+                    continue
+                px[l] = nx
+                py[l] = ny
         for l in range(n):
             r = lo + l
             if not alive[l]:
@@ -614,7 +652,7 @@ def run(
                 basin[r] = -1
                 continue
             f, gx, gy = value_grad(sid, px[l], py[l])
-            gx, gy = _perturb(hp, r, gx, gy, steps + 1, 0)
+            gx, gy = _perturb(h, l, gx, gy, steps + 1, 0)
             final[r, 0] = px[l]
             final[r, 1] = py[l]
             loss[r] = f

@@ -6,6 +6,7 @@ Run ``python -m tools.gen_landscapes`` after changing ``landscapes/catalog.py``.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from landscapes.catalog import SURFACES  # noqa: E402
 from landscapes.derive import derivatives, emit_block, find_minima, parse_trusted  # noqa: E402
 
 TARGET = ROOT / "landscapes" / "_generated.py"
+_VEC = re.compile(r"math\.(exp|sin|cos)\(")
+_VEC_NAMES = {"exp": "vexp", "sin": "vsin", "cos": "vcos"}
 
 
 def _dispatch(name: str, outs: list[str], keys: list[str], derived: list[dict]) -> list[str]:
@@ -31,14 +34,52 @@ def _dispatch(name: str, outs: list[str], keys: list[str], derived: list[dict]) 
     return lines
 
 
+def _calls(line: str, name: str) -> list[str]:
+    """The argument texts of every ``name(...)`` call in a line (balanced parentheses)."""
+    out, start = [], 0
+    while (i := line.find(name + "(", start)) >= 0:
+        j, depth = i + len(name) + 1, 1
+        while depth:
+            depth += {"(": 1, ")": -1}.get(line[j], 0)
+            j += 1
+        out.append(line[i + len(name) + 1 : j - 1])
+        start = j
+    return out
+
+
+def _share_sincos(block: list[str]) -> list[str]:
+    """Where sin and cos of the same argument both appear, compute them with one vsincos."""
+    sins = {a for line in block for a in _calls(line, "vsin")}
+    coss = {a for line in block for a in _calls(line, "vcos")}
+    for k, arg in enumerate(sorted(sins & coss)):
+        first = next(i for i, line in enumerate(block) if f"vsin({arg})" in line or f"vcos({arg})" in line)
+        indent = block[first][: len(block[first]) - len(block[first].lstrip())]
+        block = [line.replace(f"vsin({arg})", f"sn{k}").replace(f"vcos({arg})", f"cs{k}") for line in block]
+        block.insert(first, f"{indent}sn{k}, cs{k} = vsincos({arg})")
+    return block
+
+
 def _lanes(derived: list[dict]) -> list[str]:
-    """f and the gradient for a chunk of lanes, the surface chosen once per call rather than per lane."""
-    lines = ["", "", "@jit", "def value_grad_lanes(sid, px, py, n, fs, gxs, gys):"]
+    """f and the gradient for a chunk of lanes, the surface chosen once per call rather than per lane.
+
+    The lane loop calls ``landscapes.vecmath``'s exp/sin/cos so that LLVM vectorises it
+    across lanes; a lane whose coordinates are too large for the fast sin/cos reduction
+    (or not finite) is redone by the point form, which uses libm.
+    """
+    lines = ["", "", '@jit(fastmath={"contract"})', "def value_grad_lanes(sid, px, py, n, fs, gxs, gys):"]
     for sid, d in enumerate(derived):
         lines.append(f"    {'if' if sid == 0 else 'elif'} sid == {sid}:")
         lines += ["        for l in range(n):", "            x = px[l]", "            y = py[l]"]
-        lines += emit_block([d["f"], d["fx"], d["fy"]], ["f", "gx", "gy"], " " * 12)
+        block = emit_block([d["f"], d["fx"], d["fy"]], ["f", "gx", "gy"], " " * 12)
+        block = _share_sincos([_VEC.sub(lambda m: _VEC_NAMES[m.group(1)] + "(", line) for line in block])
+        lines += block
         lines += ["            fs[l] = f", "            gxs[l] = gx", "            gys[l] = gy"]
+        if any(k in line for k in ("vsin(", "vcos(", "vsincos(") for line in block):
+            lines += [
+                "        for l in range(n):",
+                "            if not (abs(px[l]) <= LANE_LIMIT and abs(py[l]) <= LANE_LIMIT):",
+                "                fs[l], gxs[l], gys[l] = value_grad_raw(sid, px[l], py[l])",
+            ]
     lines += ["    else:", "        for l in range(n):"]
     lines += [f"            {a}[l] = math.nan" for a in ("fs", "gxs", "gys")]
     return lines
@@ -59,7 +100,9 @@ def render() -> str:
         "import math",
         "",
         "from landscapes._jit import jit",
+        "from landscapes.vecmath import vcos, vexp, vsin, vsincos",
         "",
+        "LANE_LIMIT = 1.0e4  # |x|, |y| up to which every sin/cos argument stays within vecmath.TRIG_LIMIT",
         f"NAMES = {tuple(m[0] for m in meta)!r}",
         "LATEX = {",
     ]
