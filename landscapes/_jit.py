@@ -8,26 +8,53 @@ a diverging optimizer needs).
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
-
-def _choose_cache_dir() -> None:
-    # Numba caches next to the source file; when that folder is read-only (an installed
-    # package, a container) and HOME is too, importing a cache=True function fails.
-    # Pick a writable folder before numba reads its configuration.
-    if "NUMBA_CACHE_DIR" in os.environ:
-        return
-    here = Path(__file__).resolve().parent
-    if os.access(here, os.W_OK):
-        return
-    os.environ["NUMBA_CACHE_DIR"] = str(Path(tempfile.gettempdir()) / "landscape-numba-cache")
+import numba
 
 
-_choose_cache_dir()
+def _engine_fingerprint() -> str:
+    """A hash of every engine source file.
 
-import numba  # noqa: E402
+    Numba checks a cached kernel only against its own file's timestamp, so a kernel that
+    inlines code from another file (the generated surfaces, vecmath) would load stale
+    machine code after that file changed. Keying the cache folder on all engine sources
+    makes any change start a fresh cache.
+    """
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for folder in ("landscapes", "optimizers"):
+        for path in sorted((root / folder).glob("*.py")):
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _cache_dir() -> str:
+    """Where compiled kernels are cached: NUMBA_CACHE_DIR if given, else ``.numba_cache``
+    beside the packages when writable, else the temporary folder (with neither the
+    package nor HOME writable, importing a cache=True function fails), always with a
+    subfolder per engine fingerprint."""
+    root = Path(__file__).resolve().parents[1]
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        base = Path(os.environ["NUMBA_CACHE_DIR"])
+    elif os.access(root, os.W_OK):
+        base = root / ".numba_cache"
+    else:
+        base = Path(tempfile.gettempdir()) / "landscape-numba-cache"
+    current = base / f"engine-{_engine_fingerprint()}"
+    for old in base.glob("engine-*"):  # caches of earlier sources are never loaded again
+        if old != current:
+            shutil.rmtree(old, ignore_errors=True)
+    return str(current)
+
+
+CACHE_DIR = _cache_dir()
+numba.config.CACHE_DIR = CACHE_DIR  # read when a cache=True function is created
 
 JIT_OPTIONS = {"cache": True, "error_model": "numpy", "nogil": True}
 
