@@ -3,8 +3,9 @@
 One kernel, ``run``, advances N independent runs (a trajectory is N = 1) of one
 optimizer on one surface. Optimizer and surface are integer codes and every
 hyperparameter is a float in the row ``hp[r]`` (layout in ``registry.py``), so moving a
-slider never recompiles. Runs are processed in chunks of ``LANES`` whose steps are
-interleaved: independent dependency chains hide the latency of exp/sin/sqrt. The
+slider never recompiles. Runs are processed in chunks of up to ``LANES`` whose steps
+are interleaved, and each per-step loop over a chunk's lanes is branch-free arithmetic
+(``landscapes.vecmath`` for exp/sin/cos) that LLVM vectorises with AVX. The
 updates mirror ``torch.optim``'s single-tensor code operation by operation (``lerp``,
 ``addcdiv``'s association) so trajectories agree with PyTorch to rounding.
 """
@@ -21,7 +22,7 @@ from landscapes._jit import jit
 from landscapes.kernels import hessian, subgradient, value_grad
 from optimizers.registry import N_COMMON, N_STATE
 
-LANES = 32  # runs per chunk (a sweep); fewer when there are few runs, see lanes_for
+LANES = 64  # runs per chunk (a sweep); fewer when there are few runs, see lanes_for
 
 
 def lanes_for(n_runs: int) -> int:
@@ -521,8 +522,8 @@ def run(
 
     level 0: summaries only; 1: + path and loss per step; 2: + gradient, update, state
     and lr per step. Record arrays must be NaN-filled by the caller (rows after a
-    divergence stay NaN). ``lanes`` is always ``LANES``: passed in rather than read as a
-    constant because LLVM fully unrolls a loop of known short length into scalar code
+    divergence stay NaN). ``lanes`` (from ``lanes_for``) is passed in rather than read as
+    a constant because LLVM fully unrolls a loop of known short length into scalar code
     instead of vectorising it.
     """
     n_runs = starts.shape[0]
