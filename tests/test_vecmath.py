@@ -90,3 +90,20 @@ def test_lane_kernel_matches_point_form(name: str) -> None:
                     assert np.isnan(w) == np.isnan(got) and (np.isnan(w) or got == w), (name, px[i], py[i])
                 else:
                     assert got == pytest.approx(w, rel=1e-12, abs=1e-12 * (1 + abs(fs[i]))), (name, px[i], py[i])
+
+
+def test_kernels_cache_under_the_engine_fingerprint() -> None:
+    """Compiled kernels land in a cache folder named by a hash of all engine sources, so a
+    change to any of them (say the generated surfaces, inlined into the optimizer loop)
+    starts a fresh cache instead of loading stale machine code."""
+    from pathlib import Path
+
+    import numba
+
+    import optimizers
+    from landscapes import _jit
+
+    assert numba.config.CACHE_DIR == _jit.CACHE_DIR
+    assert Path(_jit.CACHE_DIR).name == f"engine-{_jit._engine_fingerprint()}"
+    optimizers.trajectory("adam", "wobbly", None, 3)
+    assert any(Path(_jit.CACHE_DIR).rglob("kernels.run-*.nbi"))
