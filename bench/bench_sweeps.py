@@ -11,7 +11,6 @@ and ≤ 0.2 s of compute on this 2-core machine. Best of several runs (the machi
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -20,21 +19,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_engine import LR, numpy_adam, wobbly_grad_np  # noqa: E402
+from bench_engine import LR, best_of, numpy_adam, wobbly_grad_np  # noqa: E402
 
 import landscapes  # noqa: E402
 from viz import sweeps  # noqa: E402
 
 STEPS = 500
-
-
-def best_of(fn, reps: int = 3) -> float:
-    times = []
-    for _ in range(reps):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def numpy_momentum(lr: np.ndarray, mom: np.ndarray, start, steps: int) -> np.ndarray:
@@ -61,8 +51,8 @@ def main() -> None:
     g = np.linspace(-3, 3, n)
     gx, gy = np.meshgrid(g, g)
     starts = np.c_[gx.ravel(), gy.ravel()]
-    t_w = best_of(lambda: sweeps.basins("adam", w, n, STEPS, {"lr": LR}, bounds=((-3, 3), (-3, 3)), cache=None))
-    t_h = best_of(lambda: sweeps.basins("adam", hc, n, STEPS, {"lr": LR}, bounds=((-3, 3), (-3, 3)), cache=None))
+    t_w = best_of(lambda: sweeps.basins("adam", w, n, STEPS, {"lr": LR}, bounds=((-3, 3), (-3, 3)), cache=None), 3)
+    t_h = best_of(lambda: sweeps.basins("adam", hc, n, STEPS, {"lr": LR}, bounds=((-3, 3), (-3, 3)), cache=None), 3)
     t_np = best_of(lambda: numpy_adam(starts, STEPS), 1)
     rows.append(("basins 256×256 × 500 Adam, wobbly", t_w, t_np, 1.0))
     rows.append(("basins 256×256 × 500 Adam, hills_and_canyon", t_h, None, 1.0))
