@@ -19,6 +19,9 @@ COPY viz ./viz
 COPY pages ./pages
 COPY ui ./ui
 COPY tools ./tools
+# static/ holds plotly.js's basic bundle for the playground's charts; .streamlit/config.toml serves it
+COPY static ./static
+COPY .streamlit ./.streamlit
 
 # Compile the Numba kernels into the image's cache, owned by the user that runs the app
 # (a read-only cache is ignored by Numba).

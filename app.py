@@ -12,6 +12,8 @@ import streamlit as st
 
 import landscapes
 import optimizers
+from ui import plotly_basic
+from ui.plotly_basic import plotly_basic_chart
 from ui.widgets import CUSTOM, hyper_widget, safe_filename, surface_select
 from viz import export, figures
 from viz.playground import compute, inspector_table, summary_table
@@ -86,16 +88,10 @@ def load_preset(name: str) -> None:
     st.session_state["notices"] = []
 
 
-def on_map_click() -> None:
-    event = st.session_state.get("map")
-    pts = (event or {}).get("selection", {}).get("points", []) if isinstance(event, dict) else []
-    if not pts and event is not None and hasattr(event, "selection"):
-        pts = event.selection.get("points", [])
-    for p in pts:
-        if p.get("curve_number", p.get("curveNumber")) == 0:  # the invisible click grid
-            st.session_state["start_x"] = round(float(p["x"]), 3)
-            st.session_state["start_y"] = round(float(p["y"]), 3)
-            break
+def on_map_click(point: dict) -> None:
+    """A click on the map moves the start there."""
+    st.session_state["start_x"] = round(float(point["x"]), 3)
+    st.session_state["start_y"] = round(float(point["y"]), 3)
 
 
 def add_copy() -> None:
@@ -286,84 +282,133 @@ with left:
         frame_ms = {"slow": 250, "normal": 110, "fast": 40}[speed]
         arrows = figures.inspector_arrows(result.lines, inspect_step, bounds) if ss.get("show_arrows", True) else []
         fig = figures.trajectory_figure(
-            surf, result.lines, view.start, shown_step=inspect_step, bounds=bounds, frame_ms=frame_ms, arrows=arrows
-        )
-        st.plotly_chart(
-            figures.PlotlyDict(fig), key="map", on_select=on_map_click, selection_mode="points", width="stretch",
-            config={"displayModeBar": False},
+            surf, result.lines, view.start, shown_step=inspect_step, bounds=bounds, frame_ms=frame_ms, arrows=arrows,
+            click_grid=0 if plotly_basic.enabled() else 40,
         )  # fmt: skip
+        plotly_basic_chart(fig, key="map", on_click=on_map_click, config={"displayModeBar": False})
     else:
         st.plotly_chart(figures.PlotlyDict(figures.surface3d_figure(surf, result.lines, bounds)), width="stretch")
+    if steps > 1:
+        st.slider("inspect step k (from θₖ to θₖ₊₁): the map draws it, “Step details” below lists it", 0, last_step,
+                  key="inspect")  # fmt: skip
+    st.checkbox("arrows at step k (−g black; Δθ and momentum in the run's colour)", key="show_arrows", value=True)
 with right:
     log = st.toggle("log-scale loss", key="logloss", value=True)
-    st.plotly_chart(figures.PlotlyDict(figures.series_figure(result.lines, log_loss=log)), width="stretch")
+    plotly_basic_chart(figures.series_figure(result.lines, log_loss=log), key="series")
 
-st.subheader("Results")
-st.dataframe(summary_table(result), hide_index=True, width="stretch")
 diverged = [ln.label for ln in result.lines if ln.traj.diverged_step is not None]
 if diverged:
     st.warning(f"Diverged (|θ| ≥ 10⁶ or not finite): {', '.join(diverged)} — marked × on the map.", icon="💥")
 
-st.subheader("Inspect a step")
-if steps > 1:
-    st.slider("step k (from θₖ to θₖ₊₁)", 0, last_step, key="inspect")
-st.checkbox("draw arrows on the map (−g black; Δθ and momentum in the run's colour)", key="show_arrows", value=True)
-st.dataframe(inspector_table(result, inspect_step), hide_index=True, width="stretch")
-st.caption(
-    "Effective step per coordinate = the factor the optimizer multiplies its numerator by "
-    "(lr/(√v̂+ε) for Adam, lr/(√E[g²]+ε) for RMSProp): when it jumps in one coordinate, RMSProp draws a hedgehog."
+# The panels below run only when their tab is open: the page's first paint stays small.
+results_tab, step_tab, rules_tab, export_tab = st.tabs(
+    ["Results", "Step details", "Update rules", "Export and share"], key="panel", on_change="rerun"
 )
+if results_tab.open:
+    with results_tab:
+        st.dataframe(summary_table(result), hide_index=True, width="stretch")
+        st.caption(
+            "End point by its Hessian: a minimum, a saddle (a real trap: the gradient vanishes there), "
+            "or not stationary (the run had not arrived)."
+        )
 
-st.subheader("Update rules")
-for line in result.lines:
-    spec = optimizers.spec(line.traj.optimizer)
-    hp = line.traj.hyperparameters
-    values = ", ".join(f"{h.name} = {hp[h.name]}" if isinstance(hp[h.name], bool) else f"{h.name} = {hp[h.name]:g}"
-                       for h in spec.hypers)  # fmt: skip
-    st.markdown(f"**{line.label}** — {spec.description}  \n<small>{values} · {spec.reference}</small>",
-                unsafe_allow_html=True)  # fmt: skip
-    st.latex(spec.latex)
+if step_tab.open:
+    with step_tab:
+        st.markdown(f"**Step {inspect_step}**: from θ<sub>{inspect_step}</sub> to θ<sub>{inspect_step + 1}</sub>",
+                    unsafe_allow_html=True)  # fmt: skip
+        st.dataframe(inspector_table(result, inspect_step), hide_index=True, width="stretch")
+        st.caption(
+            "Effective step per coordinate = the factor the optimizer multiplies its numerator by "
+            "(lr/(√v̂+ε) for Adam, lr/(√E[g²]+ε) for RMSProp): when it jumps in one coordinate, RMSProp draws a "
+            "hedgehog."
+        )
+
+if rules_tab.open:
+    with rules_tab:
+        for line in result.lines:
+            spec = optimizers.spec(line.traj.optimizer)
+            hp = line.traj.hyperparameters
+            values = ", ".join(
+                f"{h.name} = {hp[h.name]}" if isinstance(hp[h.name], bool) else f"{h.name} = {hp[h.name]:g}"
+                for h in spec.hypers
+            )
+            st.markdown(f"**{line.label}** — {spec.description}  \n<small>{values} · {spec.reference}</small>",
+                        unsafe_allow_html=True)  # fmt: skip
+            st.latex(spec.latex)
 
 # --- export -----------------------------------------------------------------------------
 
-st.subheader("Export and share")
-st.caption("The link in the address bar reproduces this view. Files below are made from the same trajectories.")
-base = safe_filename(f"{view.surface}_{steps}steps.x").removesuffix(".x")
-c1, c2, c3, c4, c5 = st.columns(5)
-c1.download_button(
-    "Configuration (JSON)",
-    view.to_json(),
-    f"{base}.json",
-    "application/json",
-    icon=":material/tune:",
-    on_click="ignore",
-)
-c2.download_button("Trajectories (CSV)", lambda: export.csv_bytes(result), f"{base}.csv", "text/csv",
-                   icon=":material/table:", on_click="ignore")  # fmt: skip
-c3.download_button("Trajectories (Parquet)", lambda: export.parquet_bytes(result), f"{base}.parquet",
-                   "application/vnd.apache.parquet", icon=":material/table:", on_click="ignore")  # fmt: skip
-c4.download_button("Animation (HTML)", lambda: export.html_bytes(result, view), f"{base}.html", "text/html",
-                   icon=":material/animation:", help="self-contained: plotly.js embedded, plays offline",
-                   on_click="ignore")  # fmt: skip
-c5.download_button("This frame (PNG)", lambda: export.png_bytes(result, view, inspect_step), f"{base}_step.png",
-                   "image/png", icon=":material/image:", on_click="ignore")  # fmt: skip
-with st.expander("Animation as GIF or MP4", icon=":material/movie:"):
-    a1, a2, a3, a4 = st.columns(4)
-    fmt = a1.radio("format", ["gif", "mp4"], horizontal=True, key="exp_fmt")
-    fps = a2.slider("frames per second", 2, 30, 12, key="exp_fps")
-    n_frames = a3.slider("frames (last step always kept)", 10, 300, 120, 10, key="exp_frames")
-    size = a4.selectbox("size", ["480x360", "640x480", "800x600", "1280x960"], index=1, key="exp_size")
-    w, h = (int(v) for v in size.split("x"))
-    job = (repr(query), fmt, fps, n_frames, size)
-    if st.button(f"Render {fmt.upper()}", icon=":material/play_circle:", key="exp_render"):
-        bar = st.progress(0.0, text=f"Rendering {n_frames} frames…")
-        render = export.gif_bytes if fmt == "gif" else export.mp4_bytes
-        ss["exp_file"] = (job, render(result, view, w, h, fps, n_frames, lambda f: bar.progress(f)))
-        bar.empty()
-    done = ss.get("exp_file")
-    if done and done[0] == job:
-        mime = "image/gif" if fmt == "gif" else "video/mp4"
-        st.download_button(f"Download {fmt.upper()} ({len(done[1]) / 1e6:.1f} MB)", done[1], f"{base}.{fmt}", mime,
-                           icon=":material/download:", key="exp_download", on_click="ignore")  # fmt: skip
-st.file_uploader("Load a configuration (JSON) saved from here", type=["json"], key="config_upload",
-                 on_change=load_config)  # fmt: skip
+if export_tab.open:
+    with export_tab:
+        st.caption("The link in the address bar reproduces this view. Files below are made from the same trajectories.")
+        base = safe_filename(f"{view.surface}_{steps}steps.x").removesuffix(".x")
+        c1, c2, c3, c4, c5 = st.columns(5)
+        c1.download_button(
+            "Configuration (JSON)",
+            view.to_json(),
+            f"{base}.json",
+            "application/json",
+            icon=":material/tune:",
+            on_click="ignore",
+        )
+        c2.download_button(
+            "Trajectories (CSV)",
+            lambda: export.csv_bytes(result),
+            f"{base}.csv",
+            "text/csv",
+            icon=":material/table:",
+            on_click="ignore",
+        )
+        c3.download_button(
+            "Trajectories (Parquet)",
+            lambda: export.parquet_bytes(result),
+            f"{base}.parquet",
+            "application/vnd.apache.parquet",
+            icon=":material/table:",
+            on_click="ignore",
+        )
+        c4.download_button(
+            "Animation (HTML)",
+            lambda: export.html_bytes(result, view),
+            f"{base}.html",
+            "text/html",
+            icon=":material/animation:",
+            help="self-contained: plotly.js embedded, plays offline",
+            on_click="ignore",
+        )
+        c5.download_button(
+            "This frame (PNG)",
+            lambda: export.png_bytes(result, view, inspect_step),
+            f"{base}_step.png",
+            "image/png",
+            icon=":material/image:",
+            on_click="ignore",
+        )
+        with st.expander("Animation as GIF or MP4", icon=":material/movie:"):
+            a1, a2, a3, a4 = st.columns(4)
+            fmt = a1.radio("format", ["gif", "mp4"], horizontal=True, key="exp_fmt")
+            fps = a2.slider("frames per second", 2, 30, 12, key="exp_fps")
+            n_frames = a3.slider("frames (last step always kept)", 10, 300, 120, 10, key="exp_frames")
+            size = a4.selectbox("size", ["480x360", "640x480", "800x600", "1280x960"], index=1, key="exp_size")
+            w, h = (int(v) for v in size.split("x"))
+            job = (repr(query), fmt, fps, n_frames, size)
+            if st.button(f"Render {fmt.upper()}", icon=":material/play_circle:", key="exp_render"):
+                bar = st.progress(0.0, text=f"Rendering {n_frames} frames…")
+                render = export.gif_bytes if fmt == "gif" else export.mp4_bytes
+                ss["exp_file"] = (job, render(result, view, w, h, fps, n_frames, lambda f: bar.progress(f)))
+                bar.empty()
+            done = ss.get("exp_file")
+            if done and done[0] == job:
+                mime = "image/gif" if fmt == "gif" else "video/mp4"
+                st.download_button(
+                    f"Download {fmt.upper()} ({len(done[1]) / 1e6:.1f} MB)",
+                    done[1],
+                    f"{base}.{fmt}",
+                    mime,
+                    icon=":material/download:",
+                    key="exp_download",
+                    on_click="ignore",
+                )
+        st.file_uploader(
+            "Load a configuration (JSON) saved from here", type=["json"], key="config_upload", on_change=load_config
+        )

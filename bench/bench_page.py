@@ -23,7 +23,7 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]  # fmt: skip
-CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
+CHART = ".js-plotly-plot"  # st.plotly_chart's and ui.plotly_basic's charts alike
 
 
 def serve(script: str, port: int) -> subprocess.Popen:

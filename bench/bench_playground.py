@@ -4,6 +4,7 @@
 
 Prints the best of 7 for each stage and the total against the 150 ms goal, next to the
 naive path (letting ``st.plotly_chart`` validate the figure dict with plotly.py objects).
+The map and loss charts are built and serialised as the page does (``ui.plotly_basic``).
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import plotly.io as pio
 import plotly.tools
 
+from ui.plotly_basic import to_spec
 from viz import figures
 from viz.playground import compute, inspector_table, summary_table
 from viz.state import Run, View
@@ -41,20 +42,19 @@ def main() -> None:
     ms, res = best(lambda: compute(view))
     rows.append(("compute 8 trajectories × 1,000 steps", ms))
     arrows = figures.inspector_arrows(res.lines, 500, res.surface.bounds)
-    ms, fig = best(lambda: figures.trajectory_figure(res.surface, res.lines, view.start, shown_step=500, arrows=arrows))
+    kw = {"shown_step": 500, "arrows": arrows, "click_grid": 0}
+    ms, fig = best(lambda: figures.trajectory_figure(res.surface, res.lines, view.start, **kw))
     rows.append(("animated map (100 frames) + inspector arrows", ms))
-    ms, _ = best(lambda: figures.series_figure(res.lines))
+    ms, series = best(lambda: figures.series_figure(res.lines))
     rows.append(("loss, step size, gradient norm charts", ms))
     ms, _ = best(lambda: figures.surface3d_figure(res.surface, res.lines))
     rows.append(("3-D surface", ms))
     ms, _ = best(lambda: (summary_table(res), inspector_table(res, 500)))
     rows.append(("results and inspector tables", ms))
-    ms, spec = best(
-        lambda: pio.to_json(
-            plotly.tools.return_figure_from_figure_or_data(figures.PlotlyDict(fig), True), validate=False
-        )
-    )
-    rows.append((f"st.plotly_chart's conversion of the map ({len(spec) / 1e6:.1f} MB JSON)", ms))
+    ms, spec = best(lambda: to_spec(fig))
+    rows.append((f"the map as JSON for the browser ({len(spec) / 1e6:.1f} MB)", ms))
+    ms, spec = best(lambda: to_spec(series))
+    rows.append((f"the charts as JSON for the browser ({len(spec) / 1e6:.2f} MB)", ms))
     total = sum(ms for _, ms in rows)
     naive, _ = best(lambda: plotly.tools.return_figure_from_figure_or_data(fig, True), reps=2)
     print("| stage | ms (best of 7) |\n|---|---|")

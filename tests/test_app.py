@@ -18,8 +18,17 @@ def _app(query: dict | None = None) -> AppTest:
     return at.run()
 
 
+def _basic_charts(at: AppTest) -> dict[str, dict]:
+    """The figures drawn by ``ui.plotly_basic`` (Streamlit v2 components), by element key."""
+    return {
+        el.proto.id.rsplit("-", 1)[-1]: json.loads(json.loads(el.proto.json)["spec"])
+        for el in at.get("bidi_component")
+        if el.proto.component_name == "landscapes.plotly_basic"
+    }
+
+
 def _map(at: AppTest) -> dict:
-    return json.loads(at.get("plotly_chart")[0].proto.spec)
+    return _basic_charts(at)["map"]
 
 
 def _ok(at: AppTest) -> None:
@@ -29,14 +38,51 @@ def _ok(at: AppTest) -> None:
 def test_default_view_renders():
     at = _app()
     _ok(at)
-    fig = _map(at)
+    charts = _basic_charts(at)
+    assert set(charts) == {"map", "series"}  # both drawn with plotly.js's basic bundle
+    fig = charts["map"]
     assert fig["layout"]["images"] and len(fig["frames"]) > 10
-    assert len(at.get("plotly_chart")) == 2  # map and the stacked loss / step size / gradient panels
+    assert fig["data"][0].get("x", []) == []  # no click grid: the component reports clicks by position
+    assert fig["layout"]["clickmode"] == "event" and fig["config"]["displayModeBar"] is False
+    assert not at.get("plotly_chart")
+    assert len(at.dataframe) == 1  # the Results tab; the other panels run only when opened
+    assert at.query_params["surface"] == "hills_and_canyon"
     at.radio(key="view_mode").set_value("3-D surface").run()
     _ok(at)
     assert json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]["type"] == "surface"
-    assert len(at.dataframe) == 2  # results and inspector
-    assert at.query_params["surface"] == "hills_and_canyon"
+
+
+def test_lower_panels_render_only_when_their_tab_is_open():
+    at = _app({"run": ["adam", "rmsprop"]})
+    assert [t.label for t in at.tabs] == ["Results", "Step details", "Update rules", "Export and share"]
+    assert not at.get("download_button") and len(at.latex) == 1  # just the surface's formula
+    at.session_state["panel"] = "Step details"
+    at.run()
+    _ok(at)
+    assert len(at.dataframe) == 1 and "effective step" in at.dataframe[0].value.columns[-1].lower()
+    at.session_state["panel"] = "Update rules"
+    at.run()
+    _ok(at)
+    assert len(at.latex) == 1 + 2 and not at.dataframe
+    at.session_state["panel"] = "Export and share"
+    at.run()
+    _ok(at)
+    assert len(at.get("download_button")) == 5
+    at.slider(key="inspect").set_value(7).run()  # the step slider under the map keeps working
+    _ok(at)
+    assert at.query_params["step"] == "7" and at.session_state["panel"] == "Export and share"
+
+
+def test_without_static_serving_the_charts_fall_back_to_st_plotly_chart(monkeypatch):
+    from ui import plotly_basic
+
+    monkeypatch.setattr(plotly_basic, "enabled", lambda: False)
+    at = _app()
+    _ok(at)
+    assert not _basic_charts(at)
+    figs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    assert len(figs) == 2 and figs[0]["layout"]["images"]
+    assert len(figs[0]["data"][0]["x"]) == 40 * 40  # the invisible grid that makes clicks reach Streamlit
 
 
 @pytest.mark.parametrize("name", landscapes.names())
@@ -116,7 +162,7 @@ def test_bad_query_parameters_show_a_notice_not_an_exception(query):
     at = _app(query)
     _ok(at)
     assert at.warning and all("Link parameter refused" in w.value for w in at.warning)
-    assert at.get("plotly_chart")
+    assert _map(at)["frames"]
 
 
 def test_presets_load_the_articles_experiments():

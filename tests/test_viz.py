@@ -213,3 +213,17 @@ def test_view_window_round_trips_through_links_and_json():
     for bad in ("1,0,0,1", "a,b,c,d", "0,1,0", "0,1e9,0,1"):
         view, notices = from_query({"surface": "wobbly", "view": bad})
         assert view.bounds is None and "xmin,xmax,ymin,ymax" in notices[0]
+
+
+def test_map_without_click_grid_keeps_trace_indices_and_a_short_hover_reach():
+    view = default_view()
+    res = compute(view)
+    s = landscapes.get(view.surface)
+    grid = figures.trajectory_figure(s, res.lines, view.start)
+    bare = figures.trajectory_figure(s, res.lines, view.start, click_grid=0)
+    assert len(grid["data"][0]["x"]) == 40 * 40 and bare["data"][0]["x"] == []
+    assert [t.get("name") for t in grid["data"]][1:] == [t.get("name") for t in bare["data"]][1:]
+    assert json.dumps(bare["frames"][-1]["data"], default=list) == json.dumps(grid["frames"][-1]["data"], default=list)
+    # with the grid, hover must reach any point (clicks select the nearest grid point); without it,
+    # an unlimited reach would pop up the nearest trail's label wherever the mouse is
+    assert grid["layout"]["hoverdistance"] == -1 and bare["layout"]["hoverdistance"] == 20

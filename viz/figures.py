@@ -180,7 +180,9 @@ def trajectory_figure(
 
     ``shown_step`` is the step drawn before playing (the inspector's step). The invisible
     ``click_grid``×``click_grid`` scatter makes a click anywhere on the map select the
-    nearest grid point (Streamlit reports clicks on points only).
+    nearest grid point (``st.plotly_chart`` reports clicks on points only). With
+    ``click_grid=0`` trace 0 is an empty stub: for a chart that reports clicks by position
+    (``ui.plotly_basic``), which also skips drawing 1,600 invisible points.
     """
     (x0, x1), (y0, y1) = bounds or surface.bounds
     png, _ = landscape_png(surface, ((float(x0), float(x1)), (float(y0), float(y1))))
@@ -262,8 +264,8 @@ def trajectory_figure(
                   "scaleanchor": "x", "scaleratio": 1, "constrain": "domain"},
         "height": height, "margin": {"l": 50, "r": 10, "t": 30, "b": 30},
         "legend": {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
-        "hovermode": "closest", "hoverdistance": -1, "clickmode": "event+select", "dragmode": False,
-        "plot_bgcolor": "white", "uirevision": surface.name,
+        "hovermode": "closest", "hoverdistance": -1 if click_grid else 20, "clickmode": "event+select",
+        "dragmode": False, "plot_bgcolor": "white", "uirevision": surface.name,
         "updatemenus": [buttons], "sliders": [slider] if len(fsteps) > 1 else [],
         "annotations": arrows or [],
     }  # fmt: skip
