@@ -16,7 +16,7 @@ from ui import plotly_basic
 from ui.plotly_basic import plotly_basic_chart
 from ui.widgets import CUSTOM, hyper_widget, safe_filename, surface_select
 from viz import export, figures
-from viz.playground import compute, inspector_table, summary_table
+from viz.playground import compute, inspector_table, styled, summary_table
 from viz.presets import PRESETS
 from viz.state import COMMON_KEYS, MAX_RUNS, MAX_STEPS, Run, View, from_query, to_query
 
@@ -34,6 +34,7 @@ def warm_up() -> bool:
 with st.spinner("Compiling the optimizer kernels (first start only, ~30 s)…"):
     warm_up()
 
+MAP_FRAMES = 60  # animation frames on the page (the step slider below the map reaches every step)
 SCHEDULE_LABELS = {
     "constant": "constant",
     "step": "step decay (StepLR)",
@@ -129,6 +130,12 @@ if "initialized" not in st.session_state:
     st.session_state["caption"] = ""
     st.session_state["initialized"] = True
 
+# Hyperparameters and the view window live in expanders whose widgets are drawn only while open
+# (a smaller first paint). Streamlit forgets the value of a widget that a run does not draw;
+# assigning the value back at the top of every run keeps it.
+for _k in [k for k in st.session_state if k.startswith(("hp::", "win_"))]:
+    st.session_state[_k] = st.session_state[_k]
+
 
 # --- sidebar: controls ------------------------------------------------------------------
 
@@ -144,12 +151,14 @@ with st.sidebar:
             for k, v in zip(("win_x0", "win_x1", "win_y0", "win_y1"), (*surf.bounds[0], *surf.bounds[1]), strict=True):
                 st.session_state[k] = float(v)
     st.session_state["window_for"] = surf.name
-    with st.expander("View window", icon=":material/crop_free:"):
-        w1, w2 = st.columns(2)
-        w1.number_input("x min", key="win_x0", step=0.5, format="%.3g")
-        w2.number_input("x max", key="win_x1", step=0.5, format="%.3g")
-        w1.number_input("y min", key="win_y0", step=0.5, format="%.3g")
-        w2.number_input("y max", key="win_y1", step=0.5, format="%.3g")
+    window_box = st.expander("View window", icon=":material/crop_free:", key="open::window", on_change="rerun")
+    if window_box.open:
+        with window_box:
+            w1, w2 = st.columns(2)
+            w1.number_input("x min", key="win_x0", step=0.5, format="%.3g")
+            w2.number_input("x max", key="win_x1", step=0.5, format="%.3g")
+            w1.number_input("y min", key="win_y0", step=0.5, format="%.3g")
+            w2.number_input("y max", key="win_y1", step=0.5, format="%.3g")
     c1, c2 = st.columns(2)
     c1.number_input("start x", key="start_x", step=0.1, format="%.3f")
     c2.number_input("start y", key="start_y", step=0.1, format="%.3f")
@@ -173,7 +182,10 @@ with st.sidebar:
         spec = optimizers.spec(key.split("#")[0])
         color = figures.run_color(key)
         title = spec.label + (f" #{key.split('#')[1]}" if "#" in key else "")
-        with st.expander(f":material/circle: {title}", expanded=False):
+        box = st.expander(f":material/circle: {title}", key=f"open::{key}", on_change="rerun")
+        if not box.open:
+            continue
+        with box:
             st.markdown(f"<span style='color:{color}'>■</span> {spec.description}", unsafe_allow_html=True)
             for h in spec.hypers:
                 if h.name == "weight_decay" and st.session_state.get("use_wd"):
@@ -283,7 +295,7 @@ with left:
         arrows = figures.inspector_arrows(result.lines, inspect_step, bounds) if ss.get("show_arrows", True) else []
         fig = figures.trajectory_figure(
             surf, result.lines, view.start, shown_step=inspect_step, bounds=bounds, frame_ms=frame_ms, arrows=arrows,
-            click_grid=0 if plotly_basic.enabled() else 40,
+            click_grid=0 if plotly_basic.enabled() else 40, max_frames=MAP_FRAMES,
         )  # fmt: skip
         plotly_basic_chart(fig, key="map", on_click=on_map_click, config={"displayModeBar": False})
     else:
@@ -306,7 +318,7 @@ results_tab, step_tab, rules_tab, export_tab = st.tabs(
 )
 if results_tab.open:
     with results_tab:
-        st.dataframe(summary_table(result), hide_index=True, width="stretch")
+        st.table(styled(summary_table(result)))
         st.caption(
             "End point by its Hessian: a minimum, a saddle (a real trap: the gradient vanishes there), "
             "or not stationary (the run had not arrived)."
@@ -316,7 +328,7 @@ if step_tab.open:
     with step_tab:
         st.markdown(f"**Step {inspect_step}**: from θ<sub>{inspect_step}</sub> to θ<sub>{inspect_step + 1}</sub>",
                     unsafe_allow_html=True)  # fmt: skip
-        st.dataframe(inspector_table(result, inspect_step), hide_index=True, width="stretch")
+        st.table(styled(inspector_table(result, inspect_step)))
         st.caption(
             "Effective step per coordinate = the factor the optimizer multiplies its numerator by "
             "(lr/(√v̂+ε) for Adam, lr/(√E[g²]+ε) for RMSProp): when it jumps in one coordinate, RMSProp draws a "

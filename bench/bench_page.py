@@ -12,6 +12,7 @@ themselves; the ratio is what the playground adds on top.
 from __future__ import annotations
 
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -56,7 +57,7 @@ def load(browser, url: str, control: str | None, chart: bool) -> tuple[float, fl
 
 
 def main() -> None:
-    reps = 4
+    reps = 6
     app, peer = serve("app.py", 8611), serve("bench/peer_page.py", 8612)
     try:
         with sync_playwright() as p:
@@ -73,14 +74,15 @@ def main() -> None:
         app.kill()
         peer.kill()
     base = min(r[1] for r in results["Streamlit page, one 3-point Plotly chart"])
+    print(f"best of {reps} (median)")
     print("| page | first control | chart drawn | chart ÷ one-chart peer |")
     print("|---|---|---|---|")
     for name, rows in results.items():
         ctl = min(r[0] for r in rows)
         chart = min((r[1] for r in rows), default=float("nan"))
         ratio = f"{chart / base:.1f}×" if chart == chart else ""
-        chart_s = f"{chart:.2f} s" if chart == chart else ""
-        print(f"| {name} | {ctl:.2f} s | {chart_s} | {ratio} |")
+        chart_s = f"{chart:.2f} s ({statistics.median(r[1] for r in rows):.2f})" if chart == chart else ""
+        print(f"| {name} | {ctl:.2f} s ({statistics.median(r[0] for r in rows):.2f}) | {chart_s} | {ratio} |")
 
 
 if __name__ == "__main__":

@@ -45,7 +45,7 @@ def test_default_view_renders():
     assert fig["data"][0].get("x", []) == []  # no click grid: the component reports clicks by position
     assert fig["layout"]["clickmode"] == "event" and fig["config"]["displayModeBar"] is False
     assert not at.get("plotly_chart")
-    assert len(at.dataframe) == 1  # the Results tab; the other panels run only when opened
+    assert len(at.table) == 1  # the Results tab; the other panels run only when opened
     assert at.query_params["surface"] == "hills_and_canyon"
     at.radio(key="view_mode").set_value("3-D surface").run()
     _ok(at)
@@ -59,11 +59,11 @@ def test_lower_panels_render_only_when_their_tab_is_open():
     at.session_state["panel"] = "Step details"
     at.run()
     _ok(at)
-    assert len(at.dataframe) == 1 and "effective step" in at.dataframe[0].value.columns[-1].lower()
+    assert len(at.table) == 1 and "effective step" in at.table[0].value.columns[-1].lower()
     at.session_state["panel"] = "Update rules"
     at.run()
     _ok(at)
-    assert len(at.latex) == 1 + 2 and not at.dataframe
+    assert len(at.latex) == 1 + 2 and not at.table
     at.session_state["panel"] = "Export and share"
     at.run()
     _ok(at)
@@ -103,14 +103,39 @@ def test_every_optimizer_renders_with_its_controls():
         _ok(at)
         fig = _map(at)
         assert len(fig["data"]) == 3 + 2 * len(batch)
+        assert not any(k.startswith("hp::") for k in _widget_keys(at))  # collapsed: drawn only when open
+        for n in batch:
+            at.session_state[f"open::{n}"] = True
+        at.run()
+        _ok(at)
+        keys = _widget_keys(at)
         for n in batch:  # every hyperparameter got a widget bound to its key
             for h in optimizers.spec(n).hypers:
-                assert f"hp::{n}::{h.name}" in at.session_state
+                assert f"hp::{n}::{h.name}" in keys
+
+
+def _widget_keys(at: AppTest) -> set[str]:
+    return {getattr(w, "key", None) for kind in ("slider", "select_slider", "checkbox") for w in at.get(kind)}
+
+
+def test_hyperparameters_keep_their_values_while_their_panel_is_closed():
+    at = _app()
+    at.session_state["open::adam"] = True
+    at.run()
+    at.select_slider(key="hp::adam::lr").set_value(0.01).run()
+    at.session_state["open::adam"] = False
+    at.run()
+    at.number_input(key="steps").set_value(130).run()  # two reruns without the widget drawn
+    _ok(at)
+    assert at.session_state["hp::adam::lr"] == 0.01
+    assert any(r.startswith("adam:") and "lr=0.01" in r for r in at.query_params["run"])
 
 
 def test_changing_a_hyperparameter_changes_the_trajectory_and_the_url():
     at = _app()
     before = _map(at)["frames"][-1]["data"][8]["x"]  # Adam's head at the last frame
+    at.session_state["open::adam"] = True
+    at.run()
     at.select_slider(key="hp::adam::lr").set_value(0.01).run()
     _ok(at)
     after = _map(at)["frames"][-1]["data"][8]["x"]
@@ -225,6 +250,8 @@ def test_view_window_from_the_link_and_the_controls():
     fig = _map(at)
     assert fig["layout"]["xaxis"]["range"] == [-1.0, 1.5] and fig["layout"]["yaxis"]["range"] == [-0.5, 2.0]
     assert at.query_params["view"] == "-1,1.5,-0.5,2"
+    at.session_state["open::window"] = True
+    at.run()
     at.number_input(key="win_x1").set_value(3.0).run()
     _ok(at)
     assert _map(at)["layout"]["xaxis"]["range"] == [-1.0, 3.0] and at.query_params["view"] == "-1,3,-0.5,2"

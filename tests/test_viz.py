@@ -9,7 +9,7 @@ import pytest
 import landscapes
 import optimizers
 from viz import figures
-from viz.playground import compute, inspector_table, summary_table
+from viz.playground import compute, inspector_table, styled, summary_table
 from viz.presets import PRESETS
 from viz.state import Run, View, default_view, from_query, to_query
 
@@ -152,6 +152,8 @@ def test_diverged_run_is_drawn_as_a_cross_at_its_last_finite_point():
     assert fig["frames"][-1]["data"][6]["marker"]["symbol"] == "circle"  # adam keeps animating
     table = summary_table(res)
     assert table.loc[0, "diverged at"] == sgd.diverged_step and table.loc[0, "end point is"] == "diverged"
+    cells = styled(table).to_html()  # as the page shows it: integers stay integers, missing is a dash
+    assert f">{sgd.diverged_step}<" in cells and ">—<" in cells and f"{float(sgd.diverged_step)}" not in cells
 
 
 def test_landscape_png_marks_non_finite_values_transparent():

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from pandas.io.formats.style import Styler
 
 import landscapes
 import optimizers
@@ -61,12 +62,18 @@ def summary_table(result: Result) -> pd.DataFrame:
                 "final loss": float(tr.loss[tr.steps]) if tr.diverged_step is None else math.nan,
                 "end point": f"({x:.3f}, {y:.3f})",
                 "distance to nearest minimum": near,
-                "steps to tolerance": tr.steps_to_tol if tr.steps_to_tol >= 0 else None,
-                "diverged at": tr.diverged_step,
+                "steps to tolerance": tr.steps_to_tol if tr.steps_to_tol >= 0 else pd.NA,
+                "diverged at": tr.diverged_step if tr.diverged_step is not None else pd.NA,
                 "end point is": "diverged" if tr.diverged_step is not None else classify_point(s, x, y),
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).astype({"steps to tolerance": "Int64", "diverged at": "Int64"})
+
+
+def styled(table: pd.DataFrame) -> Styler:
+    """A table for display: floats to 4 significant digits, missing values as a dash."""
+    floats = [c for c in table.columns if pd.api.types.is_float_dtype(table[c])]
+    return table.style.format({c: "{:.4g}" for c in floats}, na_rep="—").hide(axis="index")
 
 
 def inspector_table(result: Result, k: int) -> pd.DataFrame:
