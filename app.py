@@ -16,7 +16,7 @@ from ui import plotly_basic
 from ui.plotly_basic import plotly_basic_chart
 from ui.widgets import CUSTOM, hyper_widget, safe_filename, surface_select
 from viz import export, figures
-from viz.playground import compute, inspector_table, styled, summary_table
+from viz.playground import MAP_FRAMES, compute, inspector_table, styled, summary_table
 from viz.presets import PRESETS
 from viz.state import COMMON_KEYS, MAX_RUNS, MAX_STEPS, Run, View, from_query, to_query
 
@@ -34,7 +34,6 @@ def warm_up() -> bool:
 with st.spinner("Compiling the optimizer kernels (first start only, ~30 s)…"):
     warm_up()
 
-MAP_FRAMES = 60  # animation frames on the page (the step slider below the map reaches every step)
 SCHEDULE_LABELS = {
     "constant": "constant",
     "step": "step decay (StepLR)",

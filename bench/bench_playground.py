@@ -19,7 +19,7 @@ import plotly.tools
 
 from ui.plotly_basic import to_spec
 from viz import figures
-from viz.playground import compute, inspector_table, summary_table
+from viz.playground import MAP_FRAMES, compute, inspector_table, styled, summary_table
 from viz.state import Run, View
 
 NAMES = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam", "radam")
@@ -42,14 +42,14 @@ def main() -> None:
     ms, res = best(lambda: compute(view))
     rows.append(("compute 8 trajectories × 1,000 steps", ms))
     arrows = figures.inspector_arrows(res.lines, 500, res.surface.bounds)
-    kw = {"shown_step": 500, "arrows": arrows, "click_grid": 0}
+    kw = {"shown_step": 500, "arrows": arrows, "click_grid": 0, "max_frames": MAP_FRAMES}
     ms, fig = best(lambda: figures.trajectory_figure(res.surface, res.lines, view.start, **kw))
-    rows.append(("animated map (100 frames) + inspector arrows", ms))
+    rows.append((f"animated map ({MAP_FRAMES} frames) + inspector arrows", ms))
     ms, series = best(lambda: figures.series_figure(res.lines))
     rows.append(("loss, step size, gradient norm charts", ms))
     ms, _ = best(lambda: figures.surface3d_figure(res.surface, res.lines))
     rows.append(("3-D surface", ms))
-    ms, _ = best(lambda: (summary_table(res), inspector_table(res, 500)))
+    ms, _ = best(lambda: (styled(summary_table(res)).to_html(), styled(inspector_table(res, 500)).to_html()))
     rows.append(("results and inspector tables", ms))
     ms, spec = best(lambda: to_spec(fig))
     rows.append((f"the map as JSON for the browser ({len(spec) / 1e6:.1f} MB)", ms))

@@ -18,6 +18,8 @@ import optimizers
 from viz.figures import Line, classify_point, run_color
 from viz.state import View
 
+MAP_FRAMES = 60  # the page's map animates this many frames; its step slider reaches every step
+
 
 @dataclass
 class Result:
