@@ -353,48 +353,19 @@ if export_tab.open:
     with export_tab:
         st.caption("The link in the address bar reproduces this view. Files below are made from the same trajectories.")
         base = safe_filename(f"{view.surface}_{steps}steps.x").removesuffix(".x")
-        c1, c2, c3, c4, c5 = st.columns(5)
-        c1.download_button(
-            "Configuration (JSON)",
-            view.to_json(),
-            f"{base}.json",
-            "application/json",
-            icon=":material/tune:",
-            on_click="ignore",
-        )
-        c2.download_button(
-            "Trajectories (CSV)",
-            lambda: export.csv_bytes(result),
-            f"{base}.csv",
-            "text/csv",
-            icon=":material/table:",
-            on_click="ignore",
-        )
-        c3.download_button(
-            "Trajectories (Parquet)",
-            lambda: export.parquet_bytes(result),
-            f"{base}.parquet",
-            "application/vnd.apache.parquet",
-            icon=":material/table:",
-            on_click="ignore",
-        )
-        c4.download_button(
-            "Animation (HTML)",
-            lambda: export.html_bytes(result, view),
-            f"{base}.html",
-            "text/html",
-            icon=":material/animation:",
-            help="self-contained: plotly.js embedded, plays offline",
-            on_click="ignore",
-        )
-        c5.download_button(
-            "This frame (PNG)",
-            lambda: export.png_bytes(result, view, inspect_step),
-            f"{base}_step.png",
-            "image/png",
-            icon=":material/image:",
-            on_click="ignore",
-        )
+        files = [  # label, data (a callable is run only when clicked), file suffix, MIME type, icon, help
+            ("Configuration (JSON)", view.to_json(), ".json", "application/json", "tune", None),
+            ("Trajectories (CSV)", lambda: export.csv_bytes(result), ".csv", "text/csv", "table", None),
+            ("Trajectories (Parquet)", lambda: export.parquet_bytes(result), ".parquet",
+             "application/vnd.apache.parquet", "table", None),
+            ("Animation (HTML)", lambda: export.html_bytes(result, view), ".html", "text/html", "animation",
+             "self-contained: plotly.js embedded, plays offline"),
+            ("This frame (PNG)", lambda: export.png_bytes(result, view, inspect_step), "_step.png", "image/png",
+             "image", None),
+        ]  # fmt: skip
+        for col, (label, data, suffix, mime, icon, tip) in zip(st.columns(len(files)), files, strict=True):
+            col.download_button(label, data, base + suffix, mime, icon=f":material/{icon}:", help=tip,
+                                on_click="ignore")  # fmt: skip
         with st.expander("Animation as GIF or MP4", icon=":material/movie:"):
             a1, a2, a3, a4 = st.columns(4)
             fmt = a1.radio("format", ["gif", "mp4"], horizontal=True, key="exp_fmt")
