@@ -14,6 +14,7 @@ chart falls back to ``st.plotly_chart`` with the same figure, so nothing is lost
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 
@@ -50,8 +51,8 @@ export default function (component) {
     parentElement.appendChild(gd);
   }
   const spec = data.spec;
-  gd.__spec = spec;
-  gd.__clicks = data.clicks;  // the newest figure wins if renders overlap
+  gd.__spec = spec;  // the newest figure wins if renders overlap
+  gd.__clicks = data.clicks;
   loadPlotly().then((Plotly) => {
     if (gd.__spec !== spec) return;
     const fig = JSON.parse(spec);
@@ -75,19 +76,16 @@ export default function (component) {
 }
 """
 
-_component = None
 
-
-def _get_component():
-    global _component
-    if _component is None:
-        _component = st.components.v2.component(
-            "landscapes.plotly_basic",
-            html="<div class='plotly-basic'></div>",
-            js=_JS % {"bundle": BUNDLE.name if BUNDLE else "missing.js"},
-            isolate_styles=False,
-        )
-    return _component
+@functools.cache
+def _component():
+    """The component, registered once per process (on first use, inside a running app)."""
+    return st.components.v2.component(
+        "landscapes.plotly_basic",
+        html="<div class='plotly-basic'></div>",
+        js=_JS % {"bundle": BUNDLE.name if BUNDLE else "missing.js"},
+        isolate_styles=False,
+    )
 
 
 def enabled() -> bool:
@@ -150,4 +148,4 @@ def plotly_basic_chart(
         if ev and on_click is not None:
             on_click({"x": float(ev["x"]), "y": float(ev["y"])})
 
-    _get_component()(key=key, data={"spec": spec, "clicks": on_click is not None}, on_click_change=on_trigger)
+    _component()(key=key, data={"spec": spec, "clicks": on_click is not None}, on_click_change=on_trigger)
