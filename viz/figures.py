@@ -21,10 +21,26 @@ from PIL import Image
 import landscapes
 import optimizers
 
+# Twelve run colours, any two at least 20 apart in CIEDE2000 and at least 15 from every colour
+# of the map (chosen by ``python -m tools.make_palette``; tests/test_palette.py checks both).
 PALETTE = (
-    "#1f77b4", "#e8710a", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf",
-    "#bcbd22", "#393b79", "#ad494a", "#637939", "#7b4173", "#3182bd", "#e6550d", "#31a354",
+    "#cc0099", "#00cc00", "#333300", "#ff6600", "#003366", "#990000",
+    "#cc9900", "#cc9999", "#660033", "#6600ff", "#006633", "#ff66ff",
 )  # fmt: skip
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+# Head markers, one per run: a run reads by its marker too, without colour.
+SYMBOLS = (
+    "circle", "square", "diamond", "triangle-up", "triangle-down", "pentagon",
+    "hexagon", "cross", "triangle-left", "triangle-right", "hourglass", "bowtie",
+)  # fmt: skip
+# plotly.js config for every chart: no "send to cloud" / Chart Studio button, no logo link.
+PLOTLY_CONFIG = {
+    "displaylogo": False,
+    "showSendToCloud": False,
+    "showEditInChartStudio": False,
+    "showLink": False,
+    "modeBarButtonsToRemove": ["sendDataToCloud", "editInChartStudio"],
+}
 ARTICLE_LEVELS = np.array([k / 4 for k in range(-8, 24)] + [6.25, 6.5, 6.75, 7] + list(range(8, 20)), dtype=float)
 # Viridis anchors, lightened towards white so coloured trails stay readable on top.
 _VIRIDIS = np.array(
@@ -32,6 +48,7 @@ _VIRIDIS = np.array(
      [31, 158, 137], [53, 183, 121], [109, 205, 89], [180, 222, 44], [253, 231, 37]],
     dtype=float,
 )  # fmt: skip
+MAP_WHITE = 0.45  # the map's colours are mixed this much with white
 MAX_FRAMES = 100
 MAX_TRAIL = 200  # trail points per run in the last frame (frames carry cumulative trails)
 DIGITS = 5  # coordinates rounded to 1e-5: far below a pixel, and short JSON
@@ -53,27 +70,45 @@ class PlotlyDict(go.Figure):
         return self._fig_dict
 
 
+@dataclass(frozen=True)
+class RunStyle:
+    """How run number i is drawn everywhere: colour, line dash and head marker."""
+
+    color: str
+    dash: str
+    symbol: str
+
+
+def run_style(i: int) -> RunStyle:
+    """The style of the i-th run of a view (0-based): colours and markers unique up to 12 runs."""
+    return RunStyle(PALETTE[i % len(PALETTE)], DASHES[i % len(DASHES)], SYMBOLS[i % len(SYMBOLS)])
+
+
 def run_color(key: str) -> str:
-    """The colour of a run: fixed per optimizer, shaded for copies ("nesterov#2")."""
-    name, _, copy = key.partition("#")
-    base = PALETTE[optimizers.spec(name).code % len(PALETTE)]
-    if not copy or copy == "1":
-        return base
-    k = int(copy) if copy.isdigit() else 2
-    rgb = np.array([int(base[i : i + 2], 16) for i in (1, 3, 5)], dtype=float)
-    mix = (0.45 * (k - 1)) % 0.9
-    rgb = rgb * (1 - mix) + (0 if k % 2 else 255) * mix
-    return "#" + "".join(f"{round(c):02x}" for c in rgb)
+    """A colour fixed per optimizer (for pages that show one run per optimizer): its registry
+    order in the palette. Pages that draw several runs should use ``run_style(i)``."""
+    name = key.partition("#")[0]
+    return PALETTE[optimizers.names().index(name) % len(PALETTE)]
 
 
 @dataclass
 class Line:
-    """One run to draw: its label, colour and trajectory."""
+    """One run to draw: its label, style and trajectory.
+
+    ``legend`` is the label with the run's key hyperparameters ("Adam · lr=0.25"); it
+    defaults to ``label``.
+    """
 
     key: str
     label: str
     color: str
     traj: optimizers.Trajectory
+    dash: str = "solid"
+    symbol: str = "circle"
+    legend: str = ""
+
+    def __post_init__(self) -> None:
+        self.legend = self.legend or self.label
 
 
 def contour_levels(surface: landscapes.Surface, z: np.ndarray) -> np.ndarray:
@@ -98,7 +133,7 @@ def landscape_rgba(surface: landscapes.Surface, bounds=None, n: int = 360) -> tu
     hi = np.minimum(lo + 1, len(_VIRIDIS) - 1)
     frac = (idx - lo)[..., None]
     rgb = _VIRIDIS[lo] * (1 - frac) + _VIRIDIS[hi] * frac
-    rgb = rgb * 0.55 + 255 * 0.45
+    rgb = rgb * (1 - MAP_WHITE) + 255 * MAP_WHITE
     edge = np.zeros(band.shape, dtype=bool)
     edge[:-1, :] |= band[:-1, :] != band[1:, :]
     edge[:, :-1] |= band[:, :-1] != band[:, 1:]
@@ -154,7 +189,7 @@ def _run_traces(line: Line, k: int, trail_idx: np.ndarray) -> tuple[dict, dict]:
         "x": [float(hx)],
         "y": [float(hy)],
         "marker": {
-            "symbol": "x" if diverged else "circle",
+            "symbol": "x" if diverged else line.symbol,
             "size": 14 if diverged else 11,
             "color": line.color,
             "line": {"color": "white" if not diverged else line.color, "width": 1.5},
@@ -215,8 +250,8 @@ def trajectory_figure(
     for line in lines:
         trail, head = _run_traces(line, k0, trail_idx)
         traces.append(
-            {"type": "scatter", "mode": "lines", "name": line.label, "legendgroup": line.key,
-             "line": {"color": line.color, "width": 2.5}, "hoverinfo": "skip", **trail}
+            {"type": "scatter", "mode": "lines", "name": line.legend, "legendgroup": line.key,
+             "line": {"color": line.color, "width": 2.5, "dash": line.dash}, "hoverinfo": "skip", **trail}
         )  # fmt: skip
         traces.append(
             {"type": "scatter", "mode": "markers", "name": line.label, "legendgroup": line.key,
@@ -330,7 +365,7 @@ def series_figure(lines: list[Line], log_loss: bool = True, height: int = 640) -
                 yy = np.where(yy > 0, yy, np.nan)
             data.append(
                 {"type": "scatter", "mode": "lines", "x": idx, "y": _arr(yy), "name": line.label, "yaxis": axis,
-                 "xaxis": "x", "line": {"color": line.color, "width": 2}, "showlegend": False,
+                 "xaxis": "x", "line": {"color": line.color, "width": 2, "dash": line.dash}, "showlegend": False,
                  "legendgroup": line.key}
             )  # fmt: skip
     axis = {"showline": True, "zeroline": False}

@@ -15,8 +15,8 @@ from pandas.io.formats.style import Styler
 
 import landscapes
 import optimizers
-from viz.figures import Line, classify_point, run_color
-from viz.state import View
+from viz.figures import Line, classify_point, run_style
+from viz.state import View, run_labels
 
 MAP_FRAMES = 60  # the page's map animates this many frames; its step slider reaches every step
 
@@ -32,13 +32,14 @@ def compute(view: View) -> Result:
     """Run every optimizer of the view; a run with invalid settings becomes an error message."""
     s = view.resolve_surface()
     lines, errors = [], []
-    for run in view.runs:
+    for i, (run, (label, legend)) in enumerate(zip(view.runs, run_labels(view.runs), strict=True)):
         try:
             tr = optimizers.trajectory(run.optimizer, s, view.start, view.steps, **view.run_kwargs(run))
         except (TypeError, ValueError) as e:
-            errors.append(f"{run.label()}: {e}")
+            errors.append(f"{label}: {e}")
             continue
-        lines.append(Line(run.key, run.label(), run_color(run.key), tr))
+        st = run_style(i)
+        lines.append(Line(run.key, label, st.color, tr, dash=st.dash, symbol=st.symbol, legend=legend))
     return Result(s, lines, errors)
 
 

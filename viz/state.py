@@ -36,11 +36,39 @@ class Run:
         return self.key.split("#")[0]
 
     def label(self) -> str:
-        spec = optimizers.spec(self.optimizer)
-        if "#" not in self.key:
-            return spec.label
-        changed = [f"{k}={_short(v)}" for k, v in self.hyper.items() if v != spec.defaults().get(k) and k != "lr"]
-        return f"{spec.label} ({', '.join(changed[:2]) or self.key.split('#')[1]})"
+        """The optimizer's name; ``run_labels`` names copies by the setting that differs."""
+        return optimizers.spec(self.optimizer).label
+
+
+# How hyperparameters read in labels and legends (the article's symbols; torch's names in tooltips).
+SYMBOL = {"momentum": "γ", "alpha": "α", "rho": "ρ", "beta1": "β₁", "beta2": "β₂", "eps": "ε",
+          "weight_decay": "wd", "dampening": "dampening", "lr_decay": "lr decay"}  # fmt: skip
+
+
+def _setting(name: str, v: Any) -> str:
+    return f"{SYMBOL.get(name, name)}={_short(v)}"
+
+
+def run_labels(runs: list[Run]) -> list[tuple[str, str]]:
+    """``(label, legend)`` per run. Runs of one optimizer are told apart by the settings that
+    differ among them ("Nesterov γ=0.975"); the legend adds lr and any other setting that is not
+    torch's default ("Nesterov γ=0.975 · lr=0.01")."""
+    out = []
+    for run in runs:
+        spec = optimizers.spec(run.optimizer)
+        values = {**spec.defaults(), **run.hyper}
+        peers = [{**spec.defaults(), **r.hyper} for r in runs if r.optimizer == run.optimizer]
+        differ = [h.name for h in spec.hypers if len({repr(p[h.name]) for p in peers}) > 1]
+        label = spec.label
+        if len(peers) > 1:
+            label += " " + (
+                ", ".join(_setting(n, values[n]) for n in differ) if differ else f"#{run.key.partition('#')[2] or 1}"
+            )
+        extra = [n for n in ("lr", *(h.name for h in spec.hypers)) if n in values and n not in differ]
+        extra = [n for i, n in enumerate(extra) if n not in extra[:i]]
+        shown = [_setting(n, values[n]) for n in extra if n in ("lr", "momentum") or values[n] != spec.defaults()[n]]
+        out.append((label, label + (" · " + ", ".join(shown[:3]) if shown else "")))
+    return out
 
 
 @dataclass
