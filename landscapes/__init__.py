@@ -10,6 +10,7 @@ are derived by SymPy into ``_generated.py`` and compiled by Numba.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +21,7 @@ from landscapes import kernels as _k
 from landscapes.catalog import SURFACES as _DEFS
 from landscapes.vm import EMPTY_TAPE
 
-__all__ = ["Surface", "from_formula", "get", "names"]
+__all__ = ["Surface", "from_formula", "get", "in_view", "names"]
 CUSTOM_PREFIX = "f:"  # get("f:x^2+y^2") is from_formula("x^2+y^2"): how links and configs name a custom surface
 
 
@@ -40,6 +41,9 @@ class Surface:
         Known minimisers, global ones first (``n_global`` of them), then notable local ones.
     minima_values : tuple of float
         f at each minimiser.
+    minimum_curves : tuple of (m, 2) arrays
+        Curves of minima (valley floors of one value), when found; ``minima`` then holds
+        points spread along them too, for code that takes points.
     sid : int
         Index used by the compiled kernels (-1 for a typed formula, evaluated from ``tape``).
     """
@@ -55,6 +59,7 @@ class Surface:
     minima_values: tuple[float, ...]
     n_global: int
     article: bool = False
+    minimum_curves: tuple = field(default=(), compare=False, hash=False, repr=False)
     tape: np.ndarray = field(default_factory=lambda: EMPTY_TAPE, compare=False, hash=False, repr=False)
 
     @property
@@ -152,53 +157,20 @@ def _check_bounds(bounds) -> tuple[tuple[float, float], tuple[float, float]]:
     return (x0, x1), (y0, y1)
 
 
-def _search_minima(s: Surface, n: int = 161, keep: int = 40, max_minima: int = 9):
-    """Local minima of a custom surface: grid candidates refined by vectorised Newton steps."""
-    (x0, x1), (y0, y1) = s.bounds
-    xs, ys, z = s.grid(n)
-    z = np.pad(np.where(np.isfinite(z), z, np.inf), 1, constant_values=np.inf)  # edge cells count too
-    c = z[1:-1, 1:-1]
-    is_min = np.isfinite(c)
-    for di in (-1, 0, 1):
-        for dj in (-1, 0, 1):
-            if di or dj:
-                is_min &= c <= z[1 + di : n + 1 + di, 1 + dj : n + 1 + dj]
-    ii, jj = np.nonzero(is_min)
-    order = np.argsort(c[ii, jj])[:keep]
-    px, py = xs[jj[order]].copy(), ys[ii[order]].copy()
-    step_cap = 0.5 * (xs[1] - xs[0] + ys[1] - ys[0])
-    with np.errstate(all="ignore"):
-        for _ in range(40):
-            gx, gy = s.gradient(px, py)
-            hxx, hxy, hyy = s.hessian(px, py)
-            det = hxx * hyy - hxy * hxy
-            ok = np.isfinite(det) & (np.abs(det) > 1e-14)
-            # Singular Hessian (a kink or a flat direction): Newton along each curved coordinate alone.
-            cx, cy = np.abs(hxx) > 1e-12, np.abs(hyy) > 1e-12
-            dx = np.where(ok, (hyy * gx - hxy * gy) / np.where(ok, det, 1), np.where(cx, gx / np.where(cx, hxx, 1), 0))
-            dy = np.where(ok, (hxx * gy - hxy * gx) / np.where(ok, det, 1), np.where(cy, gy / np.where(cy, hyy, 1), 0))
-            norm = np.hypot(dx, dy)
-            scale = np.where(norm > step_cap, step_cap / np.where(norm > 0, norm, 1), 1.0)
-            px, py = px - dx * scale, py - dy * scale
-        gx, gy = s.gradient(px, py)
-        f = s.value(px, py)
-        hxx, hxy, hyy = s.hessian(px, py)
-    found: list[tuple[float, float, float]] = []
-    for k in range(px.size):
-        x, y, v = float(px[k]), float(py[k]), float(f[k])
-        tol = 1e-9 * max(x1 - x0, y1 - y0)
-        if not (np.isfinite(v) and x0 - tol <= x <= x1 + tol and y0 - tol <= y <= y1 + tol):
-            continue
-        if np.hypot(gx[k], gy[k]) > 1e-7 or hxx[k] + hyy[k] < 0 or hxx[k] * hyy[k] - hxy[k] ** 2 < -1e-12:
-            continue  # not stationary, or a saddle / maximum
-        if any(np.hypot(x - a, y - b) < 1e-5 for a, b, _ in found):
-            continue
-        found.append((x, y, v))
-    found.sort(key=lambda t: (round(t[2], 9), np.hypot(t[0], t[1])))
-    found = found[:max_minima]
-    vals = [t[2] for t in found]
-    n_global = sum(1 for v in vals if v <= vals[0] + 1e-9) if vals else 0
-    return tuple((t[0], t[1]) for t in found), tuple(vals), n_global
+def in_view(surface: Surface, bounds=None) -> Surface:
+    """``surface`` with the view ``bounds`` (default: its own) and every minimum found in and
+    around that view (``landscapes.minima.find_minima``): isolated points, then points along
+    each curve of minima; ``n_global`` counts those at the lowest value."""
+    from landscapes.minima import find_minima
+
+    b = _check_bounds(bounds if bounds is not None else surface.bounds)
+    m = find_minima(surface, b)
+    pts, vals = m.sample_points()
+    order = sorted(range(len(pts)), key=lambda i: vals[i])
+    pts, vals = tuple(pts[i] for i in order), tuple(vals[i] for i in order)
+    n_global = sum(1 for v in vals if m.is_global(v))
+    return dataclasses.replace(surface, bounds=b, minima=pts, minima_values=vals, n_global=n_global,
+                               minimum_curves=m.curves)  # fmt: skip
 
 
 def from_formula(text: str, bounds=None) -> Surface:
@@ -208,7 +180,7 @@ def from_formula(text: str, bounds=None) -> Surface:
     tan, exp, log, sqrt, abs, tanh, sinh, cosh, arctan, min(a, b), max(a, b). Anything else
     raises ``ValueError`` quoting the offending part. The text is parsed to a tree and
     checked against that list; it is never evaluated. ``bounds`` is the default view
-    (default ((-3, 3), (-3, 3))). Known minima are found by a grid search and Newton steps.
+    (default ((-3, 3), (-3, 3))). Its minima are those ``in_view`` finds.
     """
     import sympy as sp
 
@@ -222,5 +194,4 @@ def from_formula(text: str, bounds=None) -> Surface:
     s = Surface(name=CUSTOM_PREFIX + norm, sid=-1, formula=norm, latex=sp.latex(display),
                 description="Your formula: gradient and Hessian derived exactly by SymPy.", bounds=b, start=start,
                 minima=(), minima_values=(), n_global=0, tape=tape)  # fmt: skip
-    minima, values, n_global = _search_minima(s)
-    return Surface(**{**s.__dict__, "minima": minima, "minima_values": values, "n_global": n_global})
+    return in_view(s)

@@ -262,8 +262,9 @@ def sweep(
     lr × momentum or a grid of starts; ``seed`` per run gives noise ensembles. With
     ``paths=True`` the result also holds every run's path (N, steps+1, 2) and losses.
 
-    ``steps_to_tol`` is the first step whose loss is within ``tol`` of the value of the
-    known minimum nearest to the point (-1 if never); ``basin`` the index in
+    ``steps_to_tol`` is the first step after which the loss stays within ``tol`` of the
+    value of the known minimum nearest to the point (-1 if it never settles so);
+    ``basin`` the index in
     ``surface.minima`` of the minimum the run ends within ``radius`` of (-1 if none).
     """
     starts_a = np.array(starts, dtype=np.float64)

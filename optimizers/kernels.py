@@ -597,7 +597,8 @@ def run(
                     ok = (f - f == 0.0) & (nx * nx + ny * ny < BLOW_UP)
                     near = (f_lo <= f) & (f <= f_hi)
                     live = alive[l]
-                    events |= (live & (not ok)) | (near & (watch[l] != 0.0))
+                    # watched: may settle now; settled (watch 0 while alive): may leave again
+                    events |= (live & (not ok)) | (near & (watch[l] != 0.0)) | (live & (not near) & (watch[l] == 0.0))
                 if not events:
                     for l in range(lanes):
                         px[l] = nxs[l] if alive[l] else px[l]
@@ -621,11 +622,18 @@ def run(
                     watch[l] = 0.0
                     diverged_step[r] = t - 1
                     continue
-                if steps_to_tol[r] < 0 and f_lo <= f <= f_hi:  # near some minimum's value: check the nearest
+                # steps_to_tol: the first step after which f stays within tol of the value of
+                # the nearest minimum; a run that leaves that band is watched again.
+                inside = False
+                if f_lo <= f <= f_hi:
                     k, _ = _nearest(minima, x0, y0)
-                    if abs(f - minima_f[k]) <= tol:
-                        steps_to_tol[r] = t - 1
-                        watch[l] = 0.0
+                    inside = abs(f - minima_f[k]) <= tol
+                if inside and steps_to_tol[r] < 0:
+                    steps_to_tol[r] = t - 1
+                    watch[l] = 0.0
+                elif not inside and steps_to_tol[r] >= 0:
+                    steps_to_tol[r] = -1
+                    watch[l] = 1.0
                 nx = nxs[l]
                 ny = nys[l]
                 if level >= 1:
@@ -672,7 +680,9 @@ def run(
             basin[r] = -1
             if minima.shape[0] > 0:
                 k, d2 = _nearest(minima, px[l], py[l])
-                if steps_to_tol[r] < 0 and abs(f - minima_f[k]) <= tol:
+                if abs(f - minima_f[k]) > tol:
+                    steps_to_tol[r] = -1
+                elif steps_to_tol[r] < 0:
                     steps_to_tol[r] = steps
                 if d2 <= radius * radius:
                     basin[r] = k

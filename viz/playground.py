@@ -15,22 +15,61 @@ from pandas.io.formats.style import Styler
 
 import landscapes
 import optimizers
+from landscapes.minima import Minima, find_minima
 from viz.figures import Line, classify_point, run_style
 from viz.state import View, run_labels
 
 MAP_FRAMES = 60  # the page's map animates this many frames; its step slider reaches every step
 
 
+TOL = 1e-3  # "settled": f within this of the nearest minimum's value from then on
+STEP_CONVENTION = "Step k shows θₖ, the point after k updates (θ₀ is the start)."
+COLUMN_HELP = {
+    "run": "The optimizer and its key settings (its colour, dash and marker on every chart).",
+    "final loss": "f(θ_N) at the last step N.",
+    "best loss (step)": "The lowest f the run reached, and the step where it first did.",
+    "end point": "θ_N, where the run stands after its last update.",
+    "nearest minimum": "Distance from θ_N to the nearest minimum found in and around the view "
+    "(global = the lowest of them; a line of minima counts as one).",
+    "settled at step": f"The first step k after which f stays within {TOL:g} of the value of the minimum "
+    "nearest to the end point; — if the run never settles so.",
+    "end point is": "θ_N judged by its gradient and Hessian: a minimum, a saddle (a trap where the gradient "
+    "vanishes), flat, or not stationary (the run had not arrived).",
+    "stopped": "Why a run stopped early: diverged (|θ| ≥ 10⁶) or left the domain of f (f not finite), "
+    "at the step where it happened.",
+}
+
+
 @dataclass
 class Result:
+    """Trajectories of a view: ``surface`` carries the view window and every minimum found in
+    and around it; ``minima`` adds the minima the runs' end points lead to."""
+
     surface: landscapes.Surface
     lines: list[Line]
     errors: list[str] = field(default_factory=list)
+    minima: Minima | None = None
+
+
+def start_problem(s: landscapes.Surface, start: tuple[float, float]) -> str | None:
+    """Why no run can start at ``start`` (f or its gradient not finite there), or None."""
+    f = s.value(*start)
+    g = s.gradient(*start)
+    if math.isfinite(f) and all(math.isfinite(v) for v in g):
+        return None
+    what = "f" if not math.isfinite(f) else "the gradient of f"
+    return (
+        f"{what} is not defined at the start ({start[0]:g}, {start[1]:g}) (f = {f:g}): "
+        "pick a start inside the domain of f, for example by clicking the map where it is coloured."
+    )
 
 
 def compute(view: View) -> Result:
     """Run every optimizer of the view; a run with invalid settings becomes an error message."""
     s = view.resolve_surface()
+    problem = start_problem(s, view.start)
+    if problem:
+        return Result(s, [], [problem], find_minima(s, s.bounds))
     lines, errors = [], []
     for i, (run, (label, legend)) in enumerate(zip(view.runs, run_labels(view.runs), strict=True)):
         try:
@@ -40,37 +79,78 @@ def compute(view: View) -> Result:
             continue
         st = run_style(i)
         lines.append(Line(run.key, label, st.color, tr, dash=st.dash, symbol=st.symbol, legend=legend))
-    return Result(s, lines, errors)
+    ends = [tuple(ln.traj.final) for ln in lines]
+    return Result(s, lines, errors, find_minima(s, s.bounds, seeds=ends))
+
+
+def stop_reason(traj: optimizers.Trajectory) -> str | None:
+    """ "diverged at step k" or "left the domain of f at step k" (f not finite at a finite θ), or None."""
+    k = traj.diverged_step
+    if k is None:
+        return None
+    p = traj.path[k] if k <= traj.steps else np.array([np.nan, np.nan])
+    if np.all(np.isfinite(p)) and float(np.hypot(*p)) < 1e6:
+        return f"left the domain of f at step {k}"
+    return f"diverged at step {k}"
+
+
+def settled_step(loss: np.ndarray, value: float, tol: float = TOL) -> int | None:
+    """The first step after which ``loss`` stays within ``tol`` of ``value`` (None if it ends outside)."""
+    inside = np.abs(loss - value) <= tol
+    if not inside.size or not inside[-1]:
+        return None
+    outside = np.flatnonzero(~inside)
+    return int(outside[-1] + 1) if outside.size else 0
+
+
+def best_point(traj: optimizers.Trajectory) -> tuple[int, float] | None:
+    """The step where the run first reached its lowest finite loss, and that loss."""
+    finite = np.where(np.isfinite(traj.loss), traj.loss, np.inf)
+    k = int(np.argmin(finite))
+    return None if not math.isfinite(finite[k]) else (k, float(finite[k]))
 
 
 def summary_table(result: Result) -> pd.DataFrame:
-    """One row per run: final loss, distance to the nearest known minimum, steps to
-    tolerance, divergence, and what the end point is by its Hessian."""
+    """One row per run, for people: see ``COLUMN_HELP`` for what each column means."""
     s = result.surface
+    mins = result.minima or find_minima(s, s.bounds)
     rows = []
-    mins = np.array(s.minima).reshape(-1, 2)
     for line in result.lines:
         tr = line.traj
-        x, y = tr.final
-        if len(mins):
-            d = np.hypot(mins[:, 0] - x, mins[:, 1] - y)
-            k = int(np.argmin(d))
-            kind = "global" if k < s.n_global else "local"
-            near = f"{d[k]:.3g} ({kind})"
+        x, y = (float(v) for v in tr.final)
+        stopped = stop_reason(tr)
+        near = mins.nearest(x, y) if math.isfinite(x) else None
+        if near is None:
+            near_txt, settled = "none found near the view", None
         else:
-            near = "no minimum"
+            d, v, kind = near
+            tag = "line of minima" if kind == "curve" else ("global" if mins.is_global(v) else "local")
+            near_txt = f"{d:.3g} ({tag})"
+            settled = settled_step(tr.loss[: tr.steps + 1], v) if stopped is None else None
+        best = best_point(tr)
         rows.append(
             {
-                "optimizer": line.label,
-                "final loss": float(tr.loss[tr.steps]) if tr.diverged_step is None else math.nan,
-                "end point": f"({x:.3f}, {y:.3f})",
-                "distance to nearest minimum": near,
-                "steps to tolerance": tr.steps_to_tol if tr.steps_to_tol >= 0 else pd.NA,
-                "diverged at": tr.diverged_step if tr.diverged_step is not None else pd.NA,
-                "end point is": "diverged" if tr.diverged_step is not None else classify_point(s, x, y),
+                "run": line.legend,
+                "final loss": float(tr.loss[tr.steps]) if stopped is None else math.nan,
+                "best loss (step)": "—" if best is None else f"{best[1]:.4g} (step {best[0]})",
+                "end point": f"({x:.3f}, {y:.3f})" if math.isfinite(x) else "—",
+                "nearest minimum": near_txt,
+                "settled at step": settled if settled is not None else pd.NA,
+                "end point is": "—" if stopped else classify_point(s, x, y),
+                "stopped": stopped or "—",
             }
         )
-    return pd.DataFrame(rows).astype({"steps to tolerance": "Int64", "diverged at": "Int64"})
+    return pd.DataFrame(rows, columns=list(COLUMN_HELP)).astype({"settled at step": "Int64"})
+
+
+def html_table(table: pd.DataFrame, help: dict[str, str] | None = None) -> str:
+    """The table as HTML for ``st.markdown``: each header has a tooltip (``help``), numbers are
+    formatted as ``styled`` does, and the table scrolls sideways inside its box on a phone."""
+    html = styled(table).to_html()
+    for col, tip in (help or {}).items():
+        esc = tip.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+        html = html.replace(f'">{col}</th>', f'" title="{esc}">{col} <sup>ⓘ</sup></th>', 1)
+    return f'<div class="results-table" style="overflow-x:auto;max-width:100%">{html}</div>'
 
 
 def styled(table: pd.DataFrame) -> Styler:

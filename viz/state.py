@@ -9,7 +9,6 @@ adds a human-readable notice.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 from dataclasses import asdict, dataclass, field
@@ -83,14 +82,10 @@ class View:
     bounds: tuple[tuple[float, float], tuple[float, float]] | None = None  # view window; None = the surface's
 
     def resolve_surface(self) -> landscapes.Surface:
-        """The surface with this view's window (a custom formula's minima are searched inside it)."""
+        """The surface with this view's window and every minimum found in and around it."""
         s = landscapes.get(self.surface)
-        if self.bounds is None:
-            return s
-        b = (tuple(map(float, self.bounds[0])), tuple(map(float, self.bounds[1])))
-        if s.sid < 0:
-            return landscapes.from_formula(s.formula, bounds=b)
-        return dataclasses.replace(s, bounds=b)
+        b = None if self.bounds is None else (tuple(map(float, self.bounds[0])), tuple(map(float, self.bounds[1])))
+        return landscapes.in_view(s, b)
 
     def run_kwargs(self, run: Run) -> dict[str, Any]:
         """Keyword arguments for ``optimizers.trajectory`` for one run."""
