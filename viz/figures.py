@@ -49,8 +49,8 @@ _VIRIDIS = np.array(
     dtype=float,
 )  # fmt: skip
 MAP_WHITE = 0.45  # the map's colours are mixed this much with white
-MAX_FRAMES = 100
-MAX_TRAIL = 200  # trail points per run in the last frame (frames carry cumulative trails)
+MAX_FRAMES = 200
+MAX_TRAIL = 150  # trail points per run in the last frame (frames carry cumulative trails)
 DIGITS = 5  # coordinates rounded to 1e-5: far below a pixel, and short JSON
 
 
@@ -154,7 +154,8 @@ def landscape_png(surface: landscapes.Surface, bounds=None, n: int = 360) -> tup
 
 
 def frame_steps(steps: int, max_frames: int = MAX_FRAMES) -> np.ndarray:
-    """Steps shown as frames: evenly spread, always including 0 and the last step."""
+    """Steps shown as frames: every step up to ``max_frames``, else evenly spread, always
+    including 0 and the last step. Frame k shows θₖ, the point after k updates."""
     return np.unique(np.round(np.linspace(0, steps, min(steps + 1, max_frames))).astype(int))
 
 
@@ -172,6 +173,32 @@ def _arr(a: np.ndarray) -> np.ndarray:
     """Rounded float array (NaN and inf become NaN, serialised as null)."""
     a = np.asarray(a, dtype=float)
     return np.round(np.where(np.isfinite(a), a, np.nan), DIGITS)
+
+
+def frame_ms_for(n_frames: int, speed: str = "normal") -> int:
+    """Milliseconds per frame: a whole run plays in about 6 s at normal speed (12 s slow, 3 s
+    fast), whatever its length, within 25–400 ms per frame."""
+    total = {"slow": 12000, "normal": 6000, "fast": 3000}[speed]
+    return int(np.clip(total / max(n_frames - 1, 1), 25, 400))
+
+
+def best_so_far(traj: optimizers.Trajectory) -> np.ndarray:
+    """Index of the lowest loss among steps 0…k, for every k (NaN losses never win)."""
+    f = np.where(np.isfinite(traj.loss), traj.loss, np.inf)
+    running = np.minimum.accumulate(f)
+    new_best = np.r_[True, running[1:] < running[:-1]]
+    idx = np.where(new_best, np.arange(f.size), 0)
+    return np.maximum.accumulate(idx)
+
+
+def _best_trace(line: Line, k: int, best: np.ndarray) -> dict:
+    tr = line.traj
+    b = int(best[min(_last_finite(tr, k), tr.steps)])
+    bx, by = tr.path[b]
+    return {
+        "x": [float(bx)], "y": [float(by)],
+        "text": [f"{line.label}: best so far f = {tr.loss[b]:.4g} at step {b}"],
+    }  # fmt: skip
 
 
 def _run_traces(line: Line, k: int, trail_idx: np.ndarray) -> tuple[dict, dict]:
@@ -194,9 +221,15 @@ def _run_traces(line: Line, k: int, trail_idx: np.ndarray) -> tuple[dict, dict]:
             "color": line.color,
             "line": {"color": "white" if not diverged else line.color, "width": 1.5},
         },
-        "text": [f"{line.label}: diverged at step {tr.diverged_step}" if diverged else f"{line.label}: step {k}"],
-    }
+        "text": [f"{line.label}: stopped at step {tr.diverged_step} (diverged or f not finite)" if diverged
+                 else f"{line.label}: step {k}, f = {tr.loss[kk]:.4g}"],
+    }  # fmt: skip
     return trail, head
+
+
+def _in_window(points, bounds) -> list[int]:
+    (x0, x1), (y0, y1) = bounds
+    return [i for i, (x, y) in enumerate(points) if x0 <= x <= x1 and y0 <= y <= y1]
 
 
 def trajectory_figure(
@@ -205,26 +238,41 @@ def trajectory_figure(
     start: tuple[float, float],
     shown_step: int | None = None,
     bounds=None,
-    frame_ms: int = 120,
+    frame_ms: int | None = None,
     arrows: list[dict] | None = None,
     click_grid: int = 40,
-    height: int = 620,
+    height: int = 700,
     max_frames: int = MAX_FRAMES,
 ) -> dict:
-    """The animated contour map: trails, heads, minima, start, a step slider and play/pause.
+    """The animated contour map: trails, heads, best-so-far points, minima, start, a step
+    slider and play/pause/step buttons.
 
-    ``shown_step`` is the step drawn before playing (the inspector's step). The invisible
-    ``click_grid``×``click_grid`` scatter makes a click anywhere on the map select the
-    nearest grid point (``st.plotly_chart`` reports clicks on points only). With
-    ``click_grid=0`` trace 0 is an empty stub: for a chart that reports clicks by position
-    (``ui.plotly_basic``), which also skips drawing 1,600 invisible points.
+    Frame k shows θ₀…θₖ (θₖ is the point after k updates); ``shown_step`` is the step drawn
+    before playing. Minima inside the view are stars; a curve of minima is a gold line.
+    ``frame_ms`` defaults to ``frame_ms_for`` (a run plays in ~6 s). The invisible
+    ``click_grid``×``click_grid`` scatter makes a click anywhere select the nearest grid point
+    (``st.plotly_chart`` reports clicks on points only); ``click_grid=0`` leaves trace 0 an
+    empty stub, for a chart that reports clicks by position (``ui.plotly_basic``).
     """
     (x0, x1), (y0, y1) = bounds or surface.bounds
-    png, _ = landscape_png(surface, ((float(x0), float(x1)), (float(y0), float(y1))))
+    view = ((float(x0), float(x1)), (float(y0), float(y1)))
+    png, _ = landscape_png(surface, view)
     steps = lines[0].traj.steps if lines else 0
     fsteps = frame_steps(steps, max_frames)
+    frame_ms = frame_ms_for(len(fsteps)) if frame_ms is None else frame_ms
     trail_idx = _trail_index(steps)
     k0 = steps if shown_step is None else int(np.clip(shown_step, 0, steps))
+    inside = _in_window(surface.minima, view)
+    if surface.minimum_curves:  # points sampled along curves are drawn as the curves themselves
+        inside = [i for i in inside if not any(
+            np.min(np.hypot(c[:, 0] - surface.minima[i][0], c[:, 1] - surface.minima[i][1])) < 1e-9
+            for c in surface.minimum_curves)]  # fmt: skip
+    cx: list = []
+    cy: list = []
+    for c in surface.minimum_curves:
+        cx += [*_arr(c[:, 0]).tolist(), None]
+        cy += [*_arr(c[:, 1]).tolist(), None]
+    star = 13 if len(inside) <= 40 else 8
 
     gx, gy = np.meshgrid(np.linspace(x0, x1, click_grid), np.linspace(y0, y1, click_grid))
     traces: list[dict] = [
@@ -233,12 +281,16 @@ def trajectory_figure(
             "marker": {"size": 6, "opacity": 0.0}, "hoverinfo": "none", "showlegend": False, "name": "click",
         },
         {
-            "type": "scatter", "mode": "markers", "name": "known minima",
-            "x": [m[0] for m in surface.minima], "y": [m[1] for m in surface.minima],
-            "marker": {"symbol": "star", "size": 13, "color": "gold", "line": {"color": "black", "width": 1}},
-            "text": [("global" if i < surface.n_global else "local") + f" minimum, f = {v:.4g}"
-                     for i, v in enumerate(surface.minima_values)],
-            "hoverinfo": "text",
+            "type": "scatter", "mode": "lines", "name": "line of minima", "x": cx, "y": cy,
+            "line": {"color": "gold", "width": 5}, "hoverinfo": "name", "showlegend": bool(cx),
+        },
+        {
+            "type": "scatter", "mode": "markers", "name": "minima",
+            "x": [surface.minima[i][0] for i in inside], "y": [surface.minima[i][1] for i in inside],
+            "marker": {"symbol": "star", "size": star, "color": "gold", "line": {"color": "black", "width": 1}},
+            "text": [("global" if i < surface.n_global else "local") + f" minimum, f = {surface.minima_values[i]:.4g}"
+                     for i in inside],
+            "hoverinfo": "text", "showlegend": bool(inside),
         },
         {
             "type": "scatter", "mode": "markers", "name": "start", "x": [start[0]], "y": [start[1]],
@@ -247,7 +299,8 @@ def trajectory_figure(
         },
     ]  # fmt: skip
     n_static = len(traces)
-    for line in lines:
+    bests = [best_so_far(line.traj) for line in lines]
+    for line, best in zip(lines, bests, strict=True):
         trail, head = _run_traces(line, k0, trail_idx)
         traces.append(
             {"type": "scatter", "mode": "lines", "name": line.legend, "legendgroup": line.key,
@@ -257,21 +310,30 @@ def trajectory_figure(
             {"type": "scatter", "mode": "markers", "name": line.label, "legendgroup": line.key,
              "showlegend": False, "hoverinfo": "text", **head}
         )  # fmt: skip
+        traces.append(
+            {"type": "scatter", "mode": "markers", "name": f"{line.label} best so far", "legendgroup": line.key,
+             "showlegend": False, "hoverinfo": "text",
+             "marker": {"symbol": "circle-open", "size": 16, "color": line.color, "line": {"width": 2.5}},
+             **_best_trace(line, k0, best)}
+        )  # fmt: skip
 
     frames = []
     for k in fsteps:
         data: list[dict] = [{"type": "scatter"} for _ in range(n_static)]
-        for line in lines:
+        for line, best in zip(lines, bests, strict=True):
             trail, head = _run_traces(line, int(k), trail_idx)
-            data += [{"type": "scatter", **trail}, {"type": "scatter", **head}]
+            data += [{"type": "scatter", **trail}, {"type": "scatter", **head},
+                     {"type": "scatter", **_best_trace(line, int(k), best)}]  # fmt: skip
         frames.append({"name": str(int(k)), "data": data, "traces": list(range(len(traces)))})
 
     anim = {"mode": "immediate", "transition": {"duration": 0}}
+    # The buttons sit on their own row under the x-axis title and the slider on the row below,
+    # full width: the slider can never run under the buttons, at any width.
     slider = {
         "active": int(np.searchsorted(fsteps, k0)),
         "currentvalue": {"prefix": "step ", "font": {"size": 13}, "xanchor": "right"},
-        "pad": {"t": 50, "b": 5},
-        "len": 0.8, "x": 0.2, "y": 0, "yanchor": "top",
+        "pad": {"t": 78, "b": 5},
+        "len": 1.0, "x": 0.0, "y": 0, "yanchor": "top",
         "steps": [
             {"label": str(int(k)), "method": "animate",
              "args": [[str(int(k))], {**anim, "frame": {"duration": 0, "redraw": False}}]}
@@ -280,7 +342,7 @@ def trajectory_figure(
     }  # fmt: skip
     buttons = {
         "type": "buttons", "direction": "left", "x": 0.0, "y": 0, "xanchor": "left", "yanchor": "top",
-        "pad": {"t": 62, "r": 8}, "showactive": False,
+        "pad": {"t": 40, "r": 8}, "showactive": False,
         "buttons": [
             {"label": "▶ Play", "method": "animate",
              "args": [None, {**anim, "fromcurrent": True, "frame": {"duration": frame_ms, "redraw": False}}]},
@@ -297,11 +359,12 @@ def trajectory_figure(
                   "constrain": "domain"},
         "yaxis": {"range": [y0, y1], "title": {"text": "y = w₁"}, "showgrid": False, "zeroline": False,
                   "scaleanchor": "x", "scaleratio": 1, "constrain": "domain"},
-        "height": height, "margin": {"l": 50, "r": 10, "t": 30, "b": 30},
+        "height": height, "margin": {"l": 50, "r": 10, "t": 30, "b": 150 if len(fsteps) > 1 else 40},
         "legend": {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
         "hovermode": "closest", "hoverdistance": -1 if click_grid else 20, "clickmode": "event+select",
         "dragmode": False, "plot_bgcolor": "white", "uirevision": surface.name,
-        "updatemenus": [buttons], "sliders": [slider] if len(fsteps) > 1 else [],
+        "font": {"color": "#262730"},
+        "updatemenus": [buttons] if len(fsteps) > 1 else [], "sliders": [slider] if len(fsteps) > 1 else [],
         "annotations": arrows or [],
     }  # fmt: skip
     return {"data": traces, "layout": layout, "frames": frames}
@@ -345,69 +408,185 @@ def inspector_arrows(lines: list[Line], k: int, bounds) -> list[dict]:
     return out
 
 
-def series_figure(lines: list[Line], log_loss: bool = True, height: int = 640) -> dict:
-    """Loss, step size |Δθ| and gradient norm |g| against the step: three stacked panels
-    in one figure (one Plotly instance instead of three: it loads faster)."""
+@dataclass(frozen=True)
+class LossAxis:
+    """How the loss panel draws f: ``mode`` is "log" (f), "log-gap" (f − f*) or "linear";
+    ``note`` says what was changed and why (None when nothing was)."""
+
+    mode: str
+    f_star: float
+    note: str | None
+    title: str
+
+
+def loss_axis(lines: list[Line], log: bool, f_star: float = math.nan) -> LossAxis:
+    """Choose the loss axis so that no value is dropped silently.
+
+    A log axis cannot show f ≤ 0. Then the panel plots the gap f − f* to the lowest known
+    minimum f* (a gap of exactly 0 is drawn at the axis floor, and said so), or, when f
+    goes below f* (no minimum known, or f unbounded below), switches to a linear axis.
+    """
+    finite = [ln.traj.loss[np.isfinite(ln.traj.loss)] for ln in lines]
+    allf = np.concatenate(finite) if finite else np.zeros(0)
+    if not log:
+        return LossAxis("linear", f_star, None, "loss f(θ)")
+    if allf.size == 0 or allf.min() > 0:
+        return LossAxis("log", f_star, None, "loss f(θ)")
+    if math.isfinite(f_star) and allf.min() >= f_star - 1e-12 * (1 + abs(f_star)):
+        hit = [ln.label for ln, f in zip(lines, finite, strict=True) if f.size and (f - f_star <= 0).any()]
+        note = (
+            "Some losses are ≤ 0, which a log axis cannot show: the panel plots f − f*, the gap to the "
+            f"lowest minimum found (f* = {f_star:.4g})."
+        )
+        if hit:
+            note += f" {', '.join(hit)} reached f* to float precision (gap 0): drawn at the bottom of the axis."
+        return LossAxis("log-gap", f_star, note, "f(θ) − f*")
+    return LossAxis(
+        "linear", f_star,
+        "Some losses go below every known minimum (f may be unbounded below), which a log axis cannot show: "
+        "the loss is drawn on a linear axis.",
+        "loss f(θ)",
+    )  # fmt: skip
+
+
+def _log_ticks(values: np.ndarray) -> dict:
+    """Decade ticks, labelled unambiguously as powers of ten (10⁻³, not "0.001" beside "100µ")."""
+    v = values[np.isfinite(values) & (values > 0)]
+    if v.size == 0:
+        return {"type": "log", "exponentformat": "power", "dtick": 1}
+    span = math.log10(v.max()) - math.log10(v.min())
+    return {
+        "type": "log",
+        "exponentformat": "power",
+        "dtick": max(1, math.ceil(span / 5)),
+        "minor": {"showgrid": False},
+    }
+
+
+def series_figure(lines: list[Line], log_loss: bool = True, height: int = 640, f_star: float = math.nan,
+                  shown_step: int | None = None) -> dict:  # fmt: skip
+    """Loss, step size |Δθ| and gradient norm |g| against the step: three stacked panels in
+    one figure (one Plotly instance instead of three: it loads faster). The loss axis is
+    chosen by ``loss_axis``; a grey vertical line marks ``shown_step`` (the map's frame: the
+    page's chart component moves it as the map animates)."""
+    la = loss_axis(lines, log_loss, f_star)
     data = []
-    panels = (("loss", "y", log_loss), ("step", "y2", True), ("grad", "y3", True))
+    panels = (("loss", "y", la.mode != "linear"), ("step", "y2", True), ("grad", "y3", True))
+    collected: dict[str, list] = {"y": [], "y2": [], "y3": []}
+    floor = None
+    if la.mode == "log-gap":
+        gaps = np.concatenate([ln.traj.loss - la.f_star for ln in lines])
+        pos = gaps[np.isfinite(gaps) & (gaps > 0)]
+        floor = float(pos.min()) / 10 if pos.size else 1e-16
     for line in lines:
         tr = line.traj
         idx = _trail_index(tr.steps) if tr.steps > 2 * MAX_TRAIL else np.arange(tr.steps + 1)
         for what, axis, log in panels:
             if what == "loss":
-                y = tr.loss
+                y = tr.loss - la.f_star if la.mode == "log-gap" else tr.loss
             elif what == "step":
                 y = np.hypot(tr.update[:, 0], tr.update[:, 1])
             else:
                 y = np.hypot(tr.grad[:, 0], tr.grad[:, 1])
             yy = y[idx]
+            if what == "loss" and floor is not None:
+                yy = np.where(np.isfinite(yy) & (yy <= 0), floor, yy)
             if log:
                 yy = np.where(yy > 0, yy, np.nan)
+            collected[axis].append(yy)
             data.append(
                 {"type": "scatter", "mode": "lines", "x": idx, "y": _arr(yy), "name": line.label, "yaxis": axis,
                  "xaxis": "x", "line": {"color": line.color, "width": 2, "dash": line.dash}, "showlegend": False,
                  "legendgroup": line.key}
             )  # fmt: skip
     axis = {"showline": True, "zeroline": False}
+
+    def yax(key: str, log: bool) -> dict:
+        vals = np.concatenate(collected[key]) if collected[key] else np.zeros(0)
+        return _log_ticks(vals) if log else {"type": "linear"}
+
+    steps = lines[0].traj.steps if lines else 0
+    k = steps if shown_step is None else int(np.clip(shown_step, 0, steps))
+    cursor = {"type": "line", "xref": "x", "yref": "paper", "x0": k, "x1": k, "y0": 0, "y1": 1,
+              "line": {"color": "#555", "width": 1, "dash": "dot"}}  # fmt: skip
     return {
         "data": data,
         "layout": {
-            "height": height, "margin": {"l": 55, "r": 10, "t": 10, "b": 40}, "hovermode": "x unified",
-            "xaxis": {"title": {"text": "step"}, "anchor": "y3", **axis},
-            "yaxis": {"domain": [0.70, 1.0], "type": "log" if log_loss else "linear",
-                      "title": {"text": "loss f(θ)"}, **axis},
-            "yaxis2": {"domain": [0.36, 0.64], "type": "log", "title": {"text": "step |Δθ|"}, **axis},
-            "yaxis3": {"domain": [0.0, 0.30], "type": "log", "title": {"text": "gradient |g|"}, **axis},
+            "height": height, "margin": {"l": 60, "r": 10, "t": 10, "b": 40}, "hovermode": "x unified",
+            "font": {"color": "#262730"}, "shapes": [cursor],
+            "xaxis": {"title": {"text": "step k"}, "anchor": "y3", **axis},
+            "yaxis": {"domain": [0.70, 1.0], **yax("y", la.mode != "linear"), "title": {"text": la.title}, **axis},
+            "yaxis2": {"domain": [0.36, 0.64], **yax("y2", True), "title": {"text": "step |Δθ|"}, **axis},
+            "yaxis3": {"domain": [0.0, 0.30], **yax("y3", True), "title": {"text": "gradient |g|"}, **axis},
         },
     }  # fmt: skip
 
 
-def surface3d_figure(surface: landscapes.Surface, lines: list[Line], bounds=None, n: int = 120) -> dict:
-    """The surface in 3-D with each trajectory lifted onto it (static: plotly resets the camera per frame)."""
+def _map_colorscale() -> list[list]:
+    """The map's colours (lightened viridis) as a Plotly colour scale over [0, 1]."""
+    rgb = _VIRIDIS * (1 - MAP_WHITE) + 255 * MAP_WHITE
+    n = len(rgb) - 1
+    return [[i / n, "rgb({:.0f},{:.0f},{:.0f})".format(*c)] for i, c in enumerate(rgb)]
+
+
+def surface3d_figure(surface: landscapes.Surface, lines: list[Line], bounds=None, n: int = 120,
+                     start: tuple[float, float] | None = None) -> dict:  # fmt: skip
+    """The surface in 3-D with each trajectory lifted just above it (static: plotly resets the
+    camera on every animation frame). Colours are the map's bands; start, end points and the
+    minima in view are marked; heights above the 98th percentile are cut off (not drawn)."""
     xs, ys, z = surface.grid(n, bounds)
     finite = z[np.isfinite(z)]
+    zmin = float(finite.min()) if finite.size else 0.0
     zmax = float(np.quantile(finite, 0.98)) if finite.size else 1.0
-    zc = np.where(np.isfinite(z), np.minimum(z, zmax), np.nan)
+    lift = 0.015 * max(zmax - zmin, 1e-12)
+    zc = np.where(np.isfinite(z) & (z <= zmax), z, np.nan)
+    levels = contour_levels(surface, z)
+    band = np.digitize(np.where(np.isfinite(z), z, np.nan), levels) / max(len(levels), 1)
+    view = bounds or surface.bounds
     data: list[dict] = [
-        {"type": "surface", "x": xs.tolist(), "y": ys.tolist(), "z": _arr(zc),
-         "colorscale": "Viridis", "opacity": 0.85, "showscale": False, "name": surface.name}
+        {"type": "surface", "x": xs.tolist(), "y": ys.tolist(), "z": _arr(zc), "surfacecolor": _arr(band),
+         "colorscale": _map_colorscale(), "cmin": 0, "cmax": 1, "opacity": 0.9, "showscale": False,
+         "name": "f(x, y)", "hoverinfo": "x+y+z", "contours": {"z": {"show": False}}}
     ]  # fmt: skip
+    inside = _in_window(surface.minima, view)
+    if inside:
+        mz = [min(surface.minima_values[i], zmax) + lift for i in inside]
+        data.append(
+            {"type": "scatter3d", "mode": "markers", "name": "minima",
+             "x": [surface.minima[i][0] for i in inside], "y": [surface.minima[i][1] for i in inside], "z": mz,
+             "marker": {"symbol": "diamond", "size": 5, "color": "gold", "line": {"color": "black", "width": 1}}}
+        )  # fmt: skip
+    if start is not None:
+        f0 = float(surface.value(*start))
+        data.append(
+            {"type": "scatter3d", "mode": "markers", "name": "start", "x": [start[0]], "y": [start[1]],
+             "z": [min(f0, zmax) + lift if math.isfinite(f0) else zmax],
+             "marker": {"symbol": "diamond", "size": 6, "color": "white", "line": {"color": "black", "width": 2}}}
+        )  # fmt: skip
     for line in lines:
         tr = line.traj
         idx = _trail_index(tr.steps)
-        p, f = tr.path[idx], np.minimum(tr.loss[idx], zmax)
+        p, f = tr.path[idx], np.minimum(tr.loss[idx], zmax) + lift
         data.append(
-            {"type": "scatter3d", "mode": "lines+markers", "x": _arr(p[:, 0]), "y": _arr(p[:, 1]),
-             "z": _arr(f), "name": line.label, "line": {"color": line.color, "width": 6},
-             "marker": {"size": 2, "color": line.color}}
+            {"type": "scatter3d", "mode": "lines", "x": _arr(p[:, 0]), "y": _arr(p[:, 1]), "z": _arr(f),
+             "name": line.legend, "legendgroup": line.key, "line": {"color": line.color, "width": 6}}
+        )  # fmt: skip
+        k = tr.steps if tr.diverged_step is None else max(tr.diverged_step - 1, 0)
+        data.append(
+            {"type": "scatter3d", "mode": "markers", "x": [float(tr.path[k, 0])], "y": [float(tr.path[k, 1])],
+             "z": [float(min(tr.loss[k], zmax) + lift)], "name": f"{line.label} end", "legendgroup": line.key,
+             "showlegend": False, "marker": {"size": 6, "color": line.color, "symbol": "circle",
+                                             "line": {"color": "white", "width": 2}}}
         )  # fmt: skip
     return {
         "data": data,
         "layout": {
-            "height": 620, "margin": {"l": 0, "r": 0, "t": 30, "b": 0},
-            "scene": {"xaxis": {"title": {"text": "x"}}, "yaxis": {"title": {"text": "y"}},
-                      "zaxis": {"title": {"text": "f"}}, "aspectmode": "manual",
-                      "aspectratio": {"x": 1, "y": 1, "z": 0.6}},
+            "height": 700, "margin": {"l": 0, "r": 0, "t": 30, "b": 0}, "font": {"color": "#262730"},
+            "legend": {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
+            "scene": {"xaxis": {"title": {"text": "x = w₀"}}, "yaxis": {"title": {"text": "y = w₁"}},
+                      "zaxis": {"title": {"text": "f(x, y)"}}, "aspectmode": "manual",
+                      "aspectratio": {"x": 1, "y": 1, "z": 0.6},
+                      "camera": {"eye": {"x": 1.3, "y": -1.5, "z": 1.1}}},
             "uirevision": surface.name,
         },
     }  # fmt: skip
