@@ -42,33 +42,191 @@ function loadPlotly() {
   return window.__plotlyBasic;
 }
 
+// Controls drawn as real buttons (reachable and operable from the keyboard), a hover
+// read-out of f, and a step cursor that another chart on the page follows.
+function buildRoot(parentElement, controls) {
+  let root = parentElement.querySelector(".pb-root");
+  if (root) return root;
+  parentElement.textContent = "";
+  root = document.createElement("div");
+  root.className = "pb-root";
+  root.style.position = "relative";
+  if (controls) {
+    const bar = document.createElement("div");
+    bar.className = "pb-bar";
+    bar.setAttribute("role", "toolbar");
+    bar.setAttribute("aria-label", "animation");
+    bar.style.cssText = "display:flex;gap:6px;flex-wrap:wrap;align-items:center;margin:2px 0 4px 0;" +
+      "font:14px sans-serif";
+    const mk = (cls, text, label) => {
+      const b = document.createElement("button");
+      b.type = "button"; b.className = cls; b.textContent = text; b.setAttribute("aria-label", label);
+      b.title = label;
+      b.style.cssText = "padding:4px 10px;border:1px solid #8a8d99;border-radius:6px;background:#fff;" +
+        "color:#262730;cursor:pointer;font:inherit";
+      bar.appendChild(b);
+      return b;
+    };
+    mk("pb-first", "|◀", "first step (Home)");
+    mk("pb-back", "◀ step", "one step back (←)");
+    mk("pb-play", "▶ Play", "play or pause (space)");
+    mk("pb-fwd", "step ▶", "one step forward (→)");
+    mk("pb-last", "▶|", "last step (End)");
+    const st = document.createElement("span");
+    st.className = "pb-status"; st.setAttribute("aria-live", "polite");
+    st.style.cssText = "margin-left:6px;color:#262730";
+    bar.appendChild(st);
+    root.appendChild(bar);
+  }
+  const gd = document.createElement("div");
+  gd.className = "plotly-basic";
+  root.appendChild(gd);
+  const ro = document.createElement("div");
+  ro.className = "pb-readout";
+  ro.style.cssText = "position:absolute;right:12px;pointer-events:none;background:rgba(255,255,255,.92);" +
+    "color:#262730;font:13px sans-serif;padding:2px 6px;border-radius:4px;display:none";
+  root.appendChild(ro);
+  parentElement.appendChild(root);
+  return root;
+}
+
+function fAt(g, x, y) {
+  // bilinear interpolation in the grid the page sent (f on n×n points over the view)
+  const n = g.n, tx = (x - g.x0) / (g.x1 - g.x0) * (n - 1), ty = (y - g.y0) / (g.y1 - g.y0) * (n - 1);
+  if (!(tx >= 0 && ty >= 0 && tx <= n - 1 && ty <= n - 1)) return null;
+  const j = Math.min(Math.floor(tx), n - 2), i = Math.min(Math.floor(ty), n - 2), a = tx - j, b = ty - i;
+  const z = (ii, jj) => g.z[ii * n + jj];
+  const v = (1 - a) * (1 - b) * z(i, j) + a * (1 - b) * z(i, j + 1) +
+    (1 - a) * b * z(i + 1, j) + a * b * z(i + 1, j + 1);
+  return v === null || !isFinite(v) ? null : v;
+}
+
+function fmt(v) {
+  const a = Math.abs(v);
+  return (a !== 0 && (a < 1e-3 || a >= 1e5)) ? v.toExponential(3) : Number(v.toPrecision(4)).toString();
+}
+
+function toData(gd, ev) {
+  const L = gd._fullLayout, xa = L && L.xaxis, ya = L && L.yaxis;
+  if (!xa || !ya) return null;
+  const r = gd.getBoundingClientRect();
+  const px = ev.clientX - r.left - xa._offset, py = ev.clientY - r.top - ya._offset;
+  if (px < 0 || py < 0 || px > xa._length || py > ya._length) return null;
+  return {x: xa.p2d(px), y: ya.p2d(py), top: ya._offset};
+}
+
+function wireControls(root, gd, Plotly, channel) {
+  const names = () => (gd.__frames || []);
+  const opts = (ms) => ({mode: "immediate", transition: {duration: 0}, frame: {duration: ms, redraw: false}});
+  const bar = root.querySelector(".pb-bar"), play = root.querySelector(".pb-play");
+  const status = root.querySelector(".pb-status");
+  const show = () => {
+    const n = names(); if (!n.length) return;
+    status.textContent = "step " + n[gd.__cur] + " of " + n[n.length - 1];
+    play.textContent = gd.__playing ? "❚❚ Pause" : "▶ Play";
+  };
+  const go = (i) => {
+    const n = names(); if (!n.length) return;
+    gd.__playing = false;
+    gd.__cur = Math.max(0, Math.min(n.length - 1, i));
+    Plotly.animate(gd, [n[gd.__cur]], opts(0)).catch(() => {});
+    show();
+  };
+  const toggle = () => {
+    const n = names(); if (!n.length) return;
+    if (gd.__playing) {
+      gd.__playing = false;
+      Plotly.animate(gd, [null], opts(0)).catch(() => {});  // pausing rejects a promise: harmless
+    } else {
+      const from = gd.__cur >= n.length - 1 ? 0 : gd.__cur + 1;
+      gd.__playing = true;
+      Plotly.animate(gd, n.slice(from), opts(gd.__ms)).then(() => { gd.__playing = false; show(); }).catch(() => {});
+    }
+    show();
+  };
+  root.querySelector(".pb-first").onclick = () => go(0);
+  root.querySelector(".pb-back").onclick = () => go(gd.__cur - 1);
+  root.querySelector(".pb-fwd").onclick = () => go(gd.__cur + 1);
+  root.querySelector(".pb-last").onclick = () => go(names().length - 1);
+  play.onclick = toggle;
+  root.tabIndex = 0;
+  root.setAttribute("aria-label", "map: space plays or pauses, arrow keys step, Home and End jump");
+  root.addEventListener("keydown", (ev) => {
+    if (ev.target && ev.target.tagName === "BUTTON" && (ev.key === " " || ev.key === "Enter")) return;
+    const k = ev.key;
+    if (k === " " || k === "k") toggle();
+    else if (k === "ArrowLeft") go(gd.__cur - 1);
+    else if (k === "ArrowRight") go(gd.__cur + 1);
+    else if (k === "Home") go(0);
+    else if (k === "End") go(names().length - 1);
+    else return;
+    ev.preventDefault();
+  });
+  gd.on("plotly_animatingframe", (ev) => {
+    const i = names().indexOf(ev.name);
+    if (i >= 0) gd.__cur = i;
+    show();
+    if (channel) window.dispatchEvent(new CustomEvent("pb-step:" + channel, {detail: Number(ev.name)}));
+  });
+  gd.on("plotly_sliderchange", (ev) => {
+    const i = ev && ev.step ? names().indexOf(ev.step.label) : -1;
+    if (i >= 0) { gd.__cur = i; gd.__playing = false; show(); }
+  });
+  gd.__show = show;
+  show();
+}
+
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
-  let gd = parentElement.querySelector(".plotly-basic");
-  if (!gd) {
-    gd = document.createElement("div");
-    gd.className = "plotly-basic";
-    parentElement.appendChild(gd);
-  }
+  const root = buildRoot(parentElement, data.controls);
+  const gd = root.querySelector(".plotly-basic"), readout = root.querySelector(".pb-readout");
   const spec = data.spec;
   gd.__spec = spec;  // the newest figure wins if renders overlap
   gd.__clicks = data.clicks;
+  gd.__fgrid = data.fgrid || null;
   loadPlotly().then((Plotly) => {
     if (gd.__spec !== spec) return;
     const fig = JSON.parse(spec);
+    const frames = (fig.frames || []).map((f) => f.name);
     return Plotly.react(gd, fig).then(() => {
+      gd.__frames = frames;
+      gd.__ms = data.frame_ms || 100;
+      const sl = fig.layout && fig.layout.sliders && fig.layout.sliders[0];
+      const active = sl ? sl.active : frames.length - 1;
+      gd.__cur = Math.max(0, active || 0);
+      gd.__playing = false;
+      if (data.controls && !gd.__ctl) { gd.__ctl = true; wireControls(root, gd, Plotly, data.channel); }
+      if (gd.__show) gd.__show();
+      if (data.follow && !gd.__follow) {
+        // this chart's first shape is a step cursor that follows another chart's animation
+        gd.__follow = true;
+        let pending = null;
+        window.addEventListener("pb-step:" + data.follow, (ev) => {
+          const first = pending === null;
+          pending = ev.detail;
+          if (first) requestAnimationFrame(() => {
+            Plotly.relayout(gd, {"shapes[0].x0": pending, "shapes[0].x1": pending}).catch(() => {});
+            pending = null;
+          });
+        });
+      }
       if (gd.__wired) return;
       gd.__wired = true;
       // A click anywhere inside the axes reports its data coordinates (points or not).
       // _fullLayout's axis offsets and p2d are plotly.js internals, stable since v1.
       gd.addEventListener("click", (ev) => {
-        const L = gd._fullLayout, xa = L && L.xaxis, ya = L && L.yaxis;
-        if (!xa || !ya || !gd.__clicks) return;
-        const r = gd.getBoundingClientRect();
-        const px = ev.clientX - r.left - xa._offset, py = ev.clientY - r.top - ya._offset;
-        if (px < 0 || py < 0 || px > xa._length || py > ya._length) return;
-        setTriggerValue("click", {x: xa.p2d(px), y: ya.p2d(py)});
+        const p = toData(gd, ev);
+        if (p && gd.__clicks) setTriggerValue("click", {x: p.x, y: p.y});
       });
+      gd.addEventListener("mousemove", (ev) => {
+        const p = gd.__fgrid ? toData(gd, ev) : null;
+        const f = p ? fAt(gd.__fgrid, p.x, p.y) : null;
+        if (f === null) { readout.style.display = "none"; return; }
+        readout.textContent = "x = " + fmt(p.x) + ", y = " + fmt(p.y) + ", f ≈ " + fmt(f);
+        readout.style.top = (gd.offsetTop + p.top + 4) + "px";
+        readout.style.display = "block";
+      });
+      gd.addEventListener("mouseleave", () => { readout.style.display = "none"; });
     });
   }).catch((err) => {
     gd.textContent = "The chart could not be drawn: " + (err && err.message ? err.message : err);
@@ -98,10 +256,27 @@ def available(fig: dict) -> bool:
     return enabled() and {t.get("type", "scatter") for t in fig.get("data", [])} <= TRACE_TYPES
 
 
-def to_spec(fig: dict, config: dict | None = None) -> str:
-    """The JSON the component draws: the figure with its config, clicks as events (no selection styling)."""
+def to_spec(fig: dict, config: dict | None = None, controls: bool = False) -> str:
+    """The JSON the component draws: the figure with its config, clicks as events (no selection
+    styling), and no plotly "send to cloud" button or logo link. With ``controls`` the
+    figure's own play/pause buttons are dropped: the component draws real buttons instead."""
+    from viz.figures import PLOTLY_CONFIG
+
     layout = {**fig.get("layout", {}), "clickmode": "event"}
-    return pio.to_json({**fig, "layout": layout, "config": {"responsive": True, **(config or {})}}, validate=False)
+    if controls and layout.get("updatemenus"):
+        layout["updatemenus"] = []
+        layout["sliders"] = [{**sl, "pad": {**sl.get("pad", {}), "t": 45}} for sl in layout.get("sliders", [])]
+        layout["margin"] = {**layout.get("margin", {}), "b": 110}
+    cfg = {"responsive": True, **(config or {}), **PLOTLY_CONFIG}
+    return pio.to_json({**fig, "layout": layout, "config": cfg}, validate=False)
+
+
+def frame_ms(fig: dict) -> int:
+    """The play speed the figure's own Play button would use (ms per frame)."""
+    try:
+        return int(fig["layout"]["updatemenus"][0]["buttons"][0]["args"][1]["frame"]["duration"])
+    except (KeyError, IndexError, TypeError):
+        return 100
 
 
 def plotly_basic_chart(
@@ -110,6 +285,10 @@ def plotly_basic_chart(
     key: str,
     on_click: Callable[[dict], None] | None = None,
     config: dict | None = None,
+    controls: bool = False,
+    fgrid: dict | None = None,
+    channel: str | None = None,
+    follow: str | None = None,
 ) -> None:
     """Draw a figure dict with plotly.js's basic bundle, or with ``st.plotly_chart`` if it cannot.
 
@@ -124,9 +303,17 @@ def plotly_basic_chart(
         inside the axes. The ``st.plotly_chart`` fallback reports clicks on points only: give
         such a figure an invisible grid of points to click (``trajectory_figure``'s ``click_grid``).
     config
-        plotly.js config (e.g. ``{"displayModeBar": False}``).
+        plotly.js config (e.g. ``{"displayModeBar": False}``); cloud buttons are always removed.
+    controls
+        For an animation: first / step back / play-pause / step forward / last as buttons, and
+        the keyboard (space, arrows, Home, End) on the focused chart.
+    fgrid
+        ``{"x0", "x1", "y0", "y1", "n", "z"}``: f on an n×n grid; hovering shows f there.
+    channel, follow
+        An animated chart announces its step on ``channel``; a chart with ``follow`` set to that
+        name moves its first shape (a vertical cursor) to the step.
     """
-    from viz.figures import PlotlyDict  # no import cycle: viz does not import ui
+    from viz.figures import PLOTLY_CONFIG, PlotlyDict  # no import cycle: viz does not import ui
 
     if not available(fig):
         cb = None
@@ -137,15 +324,18 @@ def plotly_basic_chart(
                 if pts:
                     on_click({"x": float(pts[0]["x"]), "y": float(pts[0]["y"])})
 
-        st.plotly_chart(PlotlyDict(fig), key=key, width="stretch", config=config or {},
-                        on_select=cb or "ignore", selection_mode="points")  # fmt: skip
+        st.plotly_chart(PlotlyDict(fig), key=key, width="stretch", config={**(config or {}), **PLOTLY_CONFIG},
+                        on_select=cb or "ignore", selection_mode="points", theme=None)  # fmt: skip
         return
 
-    spec = to_spec(fig, config)
+    controls = controls and bool(fig.get("frames"))
+    spec = to_spec(fig, config, controls)
 
     def on_trigger() -> None:
         ev = (st.session_state.get(key) or {}).get("click")
         if ev and on_click is not None:
             on_click({"x": float(ev["x"]), "y": float(ev["y"])})
 
-    _component()(key=key, data={"spec": spec, "clicks": on_click is not None}, on_click_change=on_trigger)
+    data = {"spec": spec, "clicks": on_click is not None, "controls": controls, "frame_ms": frame_ms(fig),
+            "fgrid": fgrid, "channel": channel, "follow": follow}  # fmt: skip
+    _component()(key=key, data=data, on_click_change=on_trigger)

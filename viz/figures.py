@@ -371,7 +371,7 @@ def trajectory_figure(
 
 
 def inspector_arrows(lines: list[Line], k: int, bounds) -> list[dict]:
-    """Arrows at step k for each run: gradient (−g direction), update and momentum.
+    """Arrows at θₖ for each run: −g, and (before the last step) the update to θₖ₊₁ and momentum.
 
     Lengths are scaled to the view so that every arrow is visible; the table beside the
     map gives the true values.
@@ -383,15 +383,14 @@ def inspector_arrows(lines: list[Line], k: int, bounds) -> list[dict]:
         tr = line.traj
         if tr.diverged_step is not None and k >= tr.diverged_step:
             continue
-        kk = min(k, tr.steps - 1) if tr.steps > 0 else 0
+        kk = min(k, tr.steps)
         px, py = tr.path[kk]
         spec = optimizers.spec(tr.optimizer)
         vecs = [("−g", -tr.grad[kk])]
-        if tr.steps > 0:
+        if kk < tr.steps:  # the update from θₖ to θₖ₊₁ and the momentum it used
             vecs.append(("Δθ", tr.update[kk]))
-        if spec.momentum_state and tr.steps > 0:
-            m = tr.state[spec.momentum_state][kk + 1]
-            vecs.append(("m", -m))  # every momentum-like state points against the step
+            if spec.momentum_state:
+                vecs.append(("m", -tr.state[spec.momentum_state][kk + 1]))  # momentum points against the step
         for name, v in vecs:
             n = float(np.hypot(*v))
             if not math.isfinite(n) or n == 0:

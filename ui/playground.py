@@ -1,0 +1,345 @@
+"""The playground page: watch optimizers race across a loss landscape and see why they behave
+as they do.
+
+The page only wires widgets to the engine: every number comes from ``viz.playground.compute``
+(``optimizers`` / ``landscapes``), every figure from ``viz.figures``, the session state from
+``ui.playground_state``. The whole view lives in the URL, so a link reproduces it.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+
+import numpy as np
+import streamlit as st
+
+import landscapes
+import optimizers
+from ui import playground_state as ps
+from ui import plotly_basic
+from ui.plotly_basic import plotly_basic_chart
+from ui.widgets import hyper_widget, safe_filename, surface_select
+from viz import export, figures
+from viz.playground import (
+    COLUMN_HELP,
+    STEP_CONVENTION,
+    TOL,
+    compute,
+    html_table,
+    inspector_table,
+    styled,
+    summary_table,
+)  # fmt: skip
+from viz.presets import PRESETS
+from viz.state import MAX_RUNS, MAX_STEPS, from_query, to_query
+
+SCHEDULE_LABELS = {
+    "constant": "constant",
+    "step": "step decay (StepLR)",
+    "exponential": "exponential (ExponentialLR)",
+    "cosine": "cosine annealing",
+    "cosine_restarts": "cosine with warm restarts",
+}
+# Phones: the formula wraps, tables scroll sideways inside their box.
+CSS = """<style>
+.stMarkdown .katex { white-space: normal; }
+.results-table table { border-collapse: collapse; font-size: 0.9rem; }
+.results-table th, .results-table td { padding: 4px 8px; border-bottom: 1px solid #d5d7de; text-align: left;
+  white-space: nowrap; }
+.results-table th[title] { cursor: help; text-decoration: underline dotted; }
+</style>"""
+
+
+@st.cache_resource(show_spinner=False)
+def warm_up() -> bool:
+    """Load (or, on a fresh machine, compile) the kernels once per server."""
+    optimizers.trajectory("adam", "wobbly", None, 3)
+    landscapes.get("wobbly").value(np.zeros(2), np.zeros(2))
+    return True
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def f_grid(surface_name: str, bounds: tuple, n: int = 101) -> dict:
+    """f on an n×n grid over the view, for the map's hover read-out (cached per surface and window)."""
+    s = landscapes.get(surface_name)
+    _, _, z = s.grid(n, bounds)
+    z = np.where(np.isfinite(z), z, np.nan)
+    zs = [None if not np.isfinite(v) else float(f"{v:.5g}") for v in z.ravel()]
+    return {"x0": bounds[0][0], "x1": bounds[0][1], "y0": bounds[1][0], "y1": bounds[1][1], "n": n, "z": zs}
+
+
+def sidebar() -> landscapes.Surface:
+    """The controls; returns the chosen surface."""
+    ss = st.session_state
+    with st.sidebar:
+        st.header("Landscape")
+        surf = surface_select("surface")
+        if window_for := ss.get("window_for"):
+            both_custom = window_for.startswith(landscapes.CUSTOM_PREFIX) and surf.name.startswith(
+                landscapes.CUSTOM_PREFIX
+            )  # editing a formula keeps the window
+            if window_for != surf.name and not both_custom:  # a new surface: its own default window
+                for k, v in zip(
+                    ("win_x0", "win_x1", "win_y0", "win_y1"), (*surf.bounds[0], *surf.bounds[1]), strict=True
+                ):
+                    ss[k] = float(v)
+        ss["window_for"] = surf.name
+        window_box = st.expander("View window", icon=":material/crop_free:", key="open::window", on_change="rerun")
+        if window_box.open:
+            with window_box:
+                w1, w2 = st.columns(2)
+                w1.number_input("x min", key="win_x0", step=0.5, format="%.3g")
+                w2.number_input("x max", key="win_x1", step=0.5, format="%.3g")
+                w1.number_input("y min", key="win_y0", step=0.5, format="%.3g")
+                w2.number_input("y max", key="win_y1", step=0.5, format="%.3g")
+        c1, c2 = st.columns(2)
+        c1.number_input("start x", key="start_x", step=0.1, format="%.3f")
+        c2.number_input("start y", key="start_y", step=0.1, format="%.3f")
+        st.caption("…or click on the map to set the start.")
+        st.number_input("steps", min_value=1, max_value=MAX_STEPS, key="steps", step=25)
+
+        st.header("Optimizers")
+        options = optimizers.names() + ss.get("extra_keys", [])
+        ss["runs"] = [k for k in ss["runs"] if k in options]
+        labels = dict(zip(ss["runs"], (lg for _, lg in _labels(ss["runs"])), strict=True))
+        st.multiselect("Compare", options, key="runs", max_selections=MAX_RUNS, on_change=ps.init_new_runs,
+                       format_func=lambda k: labels.get(k, optimizers.spec(k.split("#")[0]).label))  # fmt: skip
+        with st.popover("Add an optimizer or a copy"):
+            st.selectbox("optimizer", optimizers.names(), key="copy_of", format_func=lambda n: optimizers.spec(n).label)
+            st.caption("Adds it, or a copy with the same settings if it is already compared.")
+            st.button("Add", on_click=ps.add_copy)
+        for i, key in enumerate(ss["runs"]):
+            spec = optimizers.spec(key.split("#")[0])
+            style = figures.run_style(i)
+            box = st.expander(f":material/tune: {labels[key]}", key=f"open::{key}", on_change="rerun")
+            if not box.open:
+                continue
+            with box:
+                st.markdown(f"<span style='color:{style.color}'>■</span> {spec.description}", unsafe_allow_html=True)
+                for h in spec.hypers:
+                    if h.name == "weight_decay" and ss.get("use_wd"):
+                        continue
+                    hyper_widget(ps.hp_key(key, h.name), h)
+                st.button("torch defaults", key=f"defaults::{key}", on_click=ps.torch_defaults, args=(key,),
+                          help="Reset to torch.optim's defaults")  # fmt: skip
+
+        st.header("Training options")
+        st.selectbox("Learning-rate schedule", list(SCHEDULE_LABELS), key="schedule", format_func=SCHEDULE_LABELS.get)
+        sched = ss["schedule"]
+        if sched == "step":
+            st.number_input("step_size", 1.0, 10000.0, key="c::step_size", step=1.0)
+            st.number_input("gamma", 0.001, 1.0, key="c::gamma", step=0.05)
+        elif sched == "exponential":
+            st.number_input("gamma", 0.5, 1.0, key="c::gamma", step=0.001, format="%.4f")
+        elif sched == "cosine":
+            st.number_input("T_max (0 = run length)", 0.0, 100000.0, key="c::T_max", step=10.0)
+            st.number_input("eta_min", 0.0, 10.0, key="c::eta_min", format="%.4g")
+        elif sched == "cosine_restarts":
+            st.number_input("T_0", 1.0, 100000.0, key="c::T_0", step=5.0)
+            st.number_input("T_mult", 1.0, 8.0, key="c::T_mult", step=1.0)
+            st.number_input("eta_min", 0.0, 10.0, key="c::eta_min", format="%.4g")
+        st.number_input("linear warm-up steps", 0.0, 10000.0, key="c::warmup_steps", step=5.0)
+        st.slider(
+            "gradient noise σ", 0.0, 5.0, key="c::noise", step=0.05, help="Gaussian noise added to every gradient"
+        )
+        st.number_input("noise seed", 0, 1_000_000, key="c::seed", step=1)
+        st.checkbox("same weight decay for all", key="use_wd")
+        if ss["use_wd"]:
+            st.slider("weight decay", 0.0, 0.5, key="wd", step=0.005)
+    return surf
+
+
+def _labels(keys: list[str]) -> list[tuple[str, str]]:
+    from viz.state import Run, run_labels
+
+    ss = st.session_state
+    runs = []
+    for key in keys:
+        spec = optimizers.spec(key.split("#")[0])
+        runs.append(Run(key, {h.name: ss.get(ps.hp_key(key, h.name), h.default) for h in spec.hypers}))
+    return run_labels(runs)
+
+
+def presets_row() -> None:
+    """The article's experiments, one click each, at the top of the page."""
+    st.markdown("**The article's experiments** — one click loads the surface, start, optimizers and settings:")
+    cols = st.columns(3)
+    for i, (name, p) in enumerate(PRESETS.items()):
+        cols[i % 3].button(p.title.removeprefix("Article: "), key=f"preset::{name}", on_click=ps.load_preset,
+                           args=(name,), width="stretch", help=p.caption)  # fmt: skip
+
+
+def copy_link(query: dict) -> None:
+    """A link to this exact view, with a copy button (``st.code`` has one)."""
+    base = (st.context.url or "").split("?")[0] or "http://localhost:8501/"
+    url = base + "?" + urllib.parse.urlencode(query, doseq=True)
+    with st.popover("Copy link", icon=":material/link:"):
+        st.caption("This link opens exactly this view (the address bar holds it too):")
+        st.code(url, language=None, wrap_lines=True)
+
+
+# --- the page --------------------------------------------------------------------------
+
+with st.spinner("Compiling the optimizer kernels (first start only, ~30 s)…"):
+    warm_up()
+ss = st.session_state
+if "initialized" not in ss:
+    view0, notices = from_query({k: st.query_params.get_all(k) for k in st.query_params})
+    ps.apply_view(view0)
+    ss["notices"] = notices
+    ss["caption"] = ""
+    ss["initialized"] = True
+# Hyperparameters and the view window live in expanders whose widgets are drawn only while open
+# (a smaller first paint). Streamlit forgets the value of a widget that a run does not draw;
+# assigning the value back at the top of every run keeps it.
+for _k in [k for k in ss if k.startswith(("hp::", "win_"))]:
+    ss[_k] = ss[_k]
+
+surf = sidebar()
+view, window_ok = ps.view_from_widgets(surf)
+query = to_query(view)
+if {k: (v if isinstance(v, list) else [v]) for k, v in query.items()} != {
+    k: st.query_params.get_all(k) for k in st.query_params
+}:
+    st.query_params.from_dict(query)
+
+st.markdown(CSS, unsafe_allow_html=True)
+t1, t2 = st.columns([4, 1], vertical_alignment="bottom")
+t1.title("Optimizer landscapes")
+with t2:
+    copy_link(query)
+st.markdown(
+    "Each coloured line is one optimizer walking downhill on the surface from the white diamond; gold stars "
+    "are minima. **Press ▶ Play**, then try another optimizer, learning rate or start (click the map)."
+)
+presets_row()
+st.markdown(f"$f(x, y) = {surf.latex}$")
+for n in ss.get("notices", []):
+    st.warning("Link parameter refused: " + n.replace("_", r"\_").replace("*", r"\*"), icon="⚠️")
+if ss.get("caption"):
+    st.info(ss["caption"], icon=":material/lightbulb:")
+
+result = compute(view)
+for e in result.errors:
+    st.error(e)
+if not result.lines:
+    if not view.runs:
+        st.info("Pick at least one optimizer in the sidebar.")
+    st.stop()
+
+surf = result.surface  # with the view window and its minima
+bounds = surf.bounds
+steps = view.steps
+inspect_step = int(min(ss.get("inspect", steps), steps))
+if not window_ok:
+    st.warning("The view window needs min < max on both axes; showing the surface's default window.")
+left, right = st.columns([3, 2], gap="medium")
+with left:
+    c1, c2 = st.columns(2)
+    mode = c1.radio("view", ["contour map", "3-D surface"], horizontal=True, key="view_mode")
+    if mode == "contour map":
+        speed = c2.radio("animation speed", ["slow", "normal", "fast"], index=1, key="speed", horizontal=True)
+        n_frames = len(figures.frame_steps(steps, figures.MAX_FRAMES))
+        arrows = figures.inspector_arrows(result.lines, inspect_step, bounds) if ss.get("show_arrows", True) else []
+        fig = figures.trajectory_figure(
+            surf, result.lines, view.start, shown_step=inspect_step, bounds=bounds,
+            frame_ms=figures.frame_ms_for(n_frames, speed), arrows=arrows,
+            click_grid=0 if plotly_basic.enabled() else 40,
+        )  # fmt: skip
+        plotly_basic_chart(fig, key="map", on_click=ps.on_map_click, config={"displayModeBar": False},
+                           controls=True, fgrid=f_grid(surf.name, bounds), channel="map")  # fmt: skip
+        st.caption(STEP_CONVENTION + " Keyboard: focus the map, then space plays or pauses and ← → step.")
+        st.slider("inspect step k: the map draws θₖ and the arrows at θₖ; “Step details” below lists it",
+                  0, steps, key="inspect")  # fmt: skip
+        st.checkbox("arrows at step k (−g black; Δθ and momentum in the run's colour)", key="show_arrows", value=True)
+    else:
+        fig3 = figures.surface3d_figure(surf, result.lines, bounds, start=view.start)
+        st.plotly_chart(figures.PlotlyDict(fig3), width="stretch", config=figures.PLOTLY_CONFIG, theme=None)
+with right:
+    log = st.toggle("log-scale loss", key="logloss", value=True)
+    la = figures.loss_axis(result.lines, log, result.minima.lowest if result.minima else float("nan"))
+    plotly_basic_chart(figures.series_figure(result.lines, log_loss=log, f_star=la.f_star, shown_step=inspect_step),
+                       key="series", config={"displayModeBar": False}, follow="map")  # fmt: skip
+    if la.note:
+        st.caption(la.note)
+
+stopped = [ln.label for ln in result.lines if ln.traj.diverged_step is not None]
+if stopped:
+    st.warning(f"Stopped early (diverged, or f not finite): {', '.join(stopped)} — marked × on the map; "
+               "the Results tab says why.", icon="💥")  # fmt: skip
+
+# The panels below run only when their tab is open: the page's first paint stays small.
+results_tab, step_tab, rules_tab, export_tab = st.tabs(
+    ["Results", "Step details", "Update rules", "Export and share"], key="panel", on_change="rerun"
+)
+if results_tab.open:
+    with results_tab:
+        st.markdown(html_table(summary_table(result), COLUMN_HELP), unsafe_allow_html=True)
+        st.caption(
+            f"Hover a column's name for its definition. Settled: f stays within {TOL:g} of the nearest minimum's "
+            "value from that step on. " + STEP_CONVENTION
+        )
+
+if step_tab.open:
+    with step_tab:
+        nxt = f", the update to θ<sub>{inspect_step + 1}</sub>" if inspect_step < steps else " (the last point)"
+        st.markdown(f"**Step {inspect_step}**: at θ<sub>{inspect_step}</sub>{nxt}", unsafe_allow_html=True)
+        st.table(styled(inspector_table(result, inspect_step)))
+        st.caption(
+            "Effective step per coordinate = the factor the optimizer multiplies its numerator by "
+            "(lr/(√v̂+ε) for Adam, lr/(√E[g²]+ε) for RMSProp): when it jumps in one coordinate, RMSProp draws a "
+            "hedgehog."
+        )
+
+if rules_tab.open:
+    with rules_tab:
+        for line in result.lines:
+            spec = optimizers.spec(line.traj.optimizer)
+            hp = line.traj.hyperparameters
+            values = ", ".join(
+                f"{h.name} = {hp[h.name]}" if isinstance(hp[h.name], bool) else f"{h.name} = {hp[h.name]:g}"
+                for h in spec.hypers
+            )
+            st.markdown(f"**{line.label}** — {spec.description}  \n<small>{values} · {spec.reference}</small>",
+                        unsafe_allow_html=True)  # fmt: skip
+            st.latex(spec.latex)
+
+if export_tab.open:
+    with export_tab:
+        st.caption("The link in the address bar reproduces this view. Files below are made from the same trajectories.")
+        stem = getattr(export, "file_stem", None)
+        base = stem(view, result.lines) if stem else safe_filename(f"{view.surface}_{steps}steps.x").removesuffix(".x")
+        files = [  # label, data (a callable is run only when clicked), file suffix, MIME type, icon, help
+            ("Configuration (JSON)", view.to_json(), ".json", "application/json", "tune", None),
+            ("Trajectories (CSV)", lambda: export.csv_bytes(result), ".csv", "text/csv", "table", None),
+            ("Trajectories (Parquet)", lambda: export.parquet_bytes(result), ".parquet",
+             "application/vnd.apache.parquet", "table", None),
+            ("Animation (HTML)", lambda: export.html_bytes(result, view), ".html", "text/html", "animation",
+             "self-contained: plotly.js embedded, plays offline"),
+            ("This frame (PNG)", lambda: export.png_bytes(result, view, inspect_step), f"_step{inspect_step}.png",
+             "image/png", "image", None),
+        ]  # fmt: skip
+        for col, (label, data, suffix, mime, icon, tip) in zip(st.columns(len(files)), files, strict=True):
+            col.download_button(label, data, base + suffix, mime, icon=f":material/{icon}:", help=tip,
+                                on_click="ignore")  # fmt: skip
+        with st.expander("Animation as GIF or MP4", icon=":material/movie:"):
+            a1, a2, a3, a4 = st.columns(4)
+            fmt = a1.radio("format", ["gif", "mp4"], horizontal=True, key="exp_fmt")
+            fps = a2.slider("frames per second", 2, 30, 12, key="exp_fps")
+            n_exp = a3.slider("frames (last step always kept)", 10, 300, 120, 10, key="exp_frames")
+            size = a4.selectbox("size", ["480x360", "640x480", "800x600", "1280x960"], index=1, key="exp_size")
+            w, h = (int(v) for v in size.split("x"))
+            job = (repr(query), fmt, fps, n_exp, size)
+            if st.button(f"Render {fmt.upper()}", icon=":material/play_circle:", key="exp_render"):
+                bar = st.progress(0.0, text=f"Rendering {n_exp} frames…")
+                render = export.gif_bytes if fmt == "gif" else export.mp4_bytes
+                ss["exp_file"] = (job, render(result, view, w, h, fps, n_exp, lambda f: bar.progress(f)))
+                bar.empty()
+            done = ss.get("exp_file")
+            if done and done[0] == job:
+                mime = "image/gif" if fmt == "gif" else "video/mp4"
+                st.download_button(f"Download {fmt.upper()} ({len(done[1]) / 1e6:.1f} MB)", done[1], f"{base}.{fmt}",
+                                   mime, icon=":material/download:", key="exp_download", on_click="ignore")  # fmt: skip
+        st.file_uploader(
+            "Load a configuration (JSON) saved from here", type=["json"], key="config_upload", on_change=ps.load_config
+        )

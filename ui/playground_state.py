@@ -1,0 +1,169 @@
+"""The playground's session state: a View written into the widgets and read back from them.
+
+Callbacks (presets, map clicks, copies, uploads) live here too, so the page script only
+draws. Nothing here computes: the view goes to ``viz.playground.compute``.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import landscapes
+import optimizers
+from ui.widgets import CUSTOM
+from viz.presets import PRESETS, TEACHING_SETTINGS
+from viz.state import COMMON_KEYS, Run, View
+
+
+def hp_key(run_key: str, name: str) -> str:
+    """The session-state key of one run's hyperparameter widget."""
+    return f"hp::{run_key}::{name}"
+
+
+def apply_view(view: View) -> None:
+    """Write a view into the widgets' session state (before the widgets are drawn)."""
+    ss = st.session_state
+    if view.surface.startswith(landscapes.CUSTOM_PREFIX):
+        ss["surface"] = CUSTOM
+        ss["surface::formula"] = view.surface[len(landscapes.CUSTOM_PREFIX) :]
+    else:
+        ss["surface"] = view.surface
+    ss["start_x"], ss["start_y"] = float(view.start[0]), float(view.start[1])
+    b = view.bounds or landscapes.get(view.surface).bounds
+    ss["win_x0"], ss["win_x1"], ss["win_y0"], ss["win_y1"] = (float(v) for pair in b for v in pair)
+    ss["window_for"] = view.surface
+    ss["steps"] = int(view.steps)
+    ss["runs"] = [r.key for r in view.runs]
+    ss["extra_keys"] = sorted({r.key for r in view.runs if "#" in r.key})
+    for r in view.runs:
+        for h in optimizers.spec(r.optimizer).hypers:
+            v = r.hyper.get(h.name, h.default)
+            ss[hp_key(r.key, h.name)] = bool(v) if h.kind == "bool" else float(v)
+    c = view.common
+    ss["schedule"] = c.get("schedule", "constant")
+    for k in COMMON_KEYS[1:]:
+        h = optimizers.COMMON_OPTIONS[k]
+        ss[f"c::{k}"] = int(c.get(k, h.default)) if k == "seed" else float(c.get(k, h.default))
+    ss["use_wd"] = view.weight_decay is not None
+    ss["wd"] = float(view.weight_decay or 0.0)
+    ss["inspect"] = int(view.step) if view.step is not None else int(view.steps)
+    ss["applied_steps"] = int(view.steps)
+
+
+def load_preset(name: str) -> None:
+    """Load one of the article's experiments (on_click of its button)."""
+    apply_view(PRESETS[name].view())
+    st.session_state["caption"] = PRESETS[name].caption
+    st.session_state["caption_for"] = name
+    st.session_state["notices"] = []
+
+
+def on_map_click(point: dict) -> None:
+    """A click on the map moves the start there."""
+    st.session_state["start_x"] = round(float(point["x"]), 3)
+    st.session_state["start_y"] = round(float(point["y"]), 3)
+
+
+def teaching_values(name: str) -> dict[str, float]:
+    """Settings an optimizer added from the menu starts with: a learning rate that visibly
+    moves on the article's surfaces (torch's own defaults, lr 1e-3 for SGD, barely move in
+    125 steps); torch's defaults are one click away ("torch defaults")."""
+    return dict(TEACHING_SETTINGS.get(name, {}))
+
+
+def init_new_runs() -> None:
+    """Give every run that has no widget values yet its teaching settings (on_change of the menu)."""
+    ss = st.session_state
+    for key in ss.get("runs", []):
+        name = key.split("#")[0]
+        spec = optimizers.spec(name)
+        if all(hp_key(key, h.name) in ss for h in spec.hypers):
+            continue
+        start = {**spec.defaults(), **teaching_values(name)}
+        for h in spec.hypers:
+            v = start[h.name]
+            ss[hp_key(key, h.name)] = bool(v) if h.kind == "bool" else float(v)
+
+
+def torch_defaults(key: str) -> None:
+    """Reset one run's hyperparameters to torch's defaults."""
+    for h in optimizers.spec(key.split("#")[0]).hypers:
+        st.session_state[hp_key(key, h.name)] = bool(h.default) if h.kind == "bool" else float(h.default)
+
+
+def add_copy() -> None:
+    """Add the optimizer chosen in the "add" menu: itself if it is not in the view yet, else a
+    copy with the same settings (to change one of them)."""
+    ss = st.session_state
+    name = ss.get("copy_of")
+    if not name:
+        return
+    if name not in ss["runs"]:
+        ss["runs"] = [*ss["runs"], name]
+        if name not in ss.get("extra_keys", []) and not all(
+            hp_key(name, h.name) in ss for h in optimizers.spec(name).hypers
+        ):
+            init_new_runs()
+        return
+    taken = set(ss["runs"]) | set(ss.get("extra_keys", []))
+    k = 2
+    while f"{name}#{k}" in taken:
+        k += 1
+    key = f"{name}#{k}"
+    for h in optimizers.spec(name).hypers:
+        ss[hp_key(key, h.name)] = ss.get(hp_key(name, h.name), h.default)
+    ss["extra_keys"] = sorted({*ss.get("extra_keys", []), key})
+    ss["runs"] = [*ss["runs"], key]
+
+
+def load_config() -> None:
+    """Apply an uploaded JSON configuration (the "configuration (JSON)" download) to the page."""
+    f = st.session_state.get("config_upload")
+    if f is None:
+        return
+    view, notices = View.from_json(f.getvalue().decode("utf-8", errors="replace"))
+    apply_view(view)
+    st.session_state["notices"] = notices
+    st.session_state["caption"] = f"Loaded {f.name}."
+    st.session_state["caption_for"] = None
+
+
+def view_from_widgets(surface: landscapes.Surface) -> tuple[View, bool]:
+    """The view the widgets describe, and whether the view window is valid."""
+    ss = st.session_state
+    runs = []
+    for key in ss["runs"]:
+        spec = optimizers.spec(key.split("#")[0])
+        hyper = {}
+        for h in spec.hypers:
+            v = ss.get(hp_key(key, h.name), h.default)
+            if v != h.default:
+                hyper[h.name] = bool(v) if h.kind == "bool" else float(v)
+        runs.append(Run(key, hyper))
+    common = {"schedule": ss["schedule"]}
+    used = {"step": ("step_size", "gamma"), "exponential": ("gamma",), "cosine": ("T_max", "eta_min"),
+            "cosine_restarts": ("T_0", "T_mult", "eta_min")}.get(ss["schedule"], ())  # fmt: skip
+    for k in (*used, "warmup_steps", "noise", "seed"):
+        v = ss[f"c::{k}"]
+        if optimizers.COMMON_OPTIONS[k].kind == "int":
+            v = int(v)
+        if v != optimizers.COMMON_OPTIONS[k].default or k in used:
+            common[k] = v
+    steps = int(ss["steps"])
+    if ss.get("applied_steps") != steps:  # a new run length: inspect its last point
+        ss["inspect"] = steps
+        ss["applied_steps"] = steps
+    window = ((float(ss["win_x0"]), float(ss["win_x1"])), (float(ss["win_y0"]), float(ss["win_y1"])))
+    window_ok = window[0][0] < window[0][1] and window[1][0] < window[1][1]
+    step = int(min(ss.get("inspect", steps), steps))
+    view = View(
+        bounds=window if window_ok and window != surface.bounds else None,
+        surface=surface.name,
+        start=(float(ss["start_x"]), float(ss["start_y"])),
+        steps=steps,
+        runs=runs,
+        common=common,
+        weight_decay=float(ss["wd"]) if ss["use_wd"] else None,
+        step=step if step != steps else None,
+    )
+    return view, window_ok
