@@ -6,7 +6,10 @@ hyperparameters written in torch's names (see ``tests/test_article.py``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+
+import numpy as np
 
 from viz.state import Run, View
 
@@ -34,15 +37,113 @@ TEACHING_SETTINGS: dict[str, dict[str, float]] = {
 }
 
 
+# --- claims: every sentence a preset says is checked against its own results -------------------
+
+
+def _line(result, name: str):
+    return next(ln for ln in result.lines if ln.traj.optimizer == name or ln.label == name)
+
+
+def _near(result, name: str):
+    """(distance, value, kind, is_global) of the minimum nearest to the run's end point."""
+    ln = _line(result, name)
+    d, v, kind = result.minima.nearest(*ln.traj.final)
+    return d, v, kind, result.minima.is_global(v)
+
+
+def at_global(*names: str, within: float = 0.05) -> Callable:
+    return lambda r: all(_near(r, n)[3] and _near(r, n)[0] <= within for n in names)
+
+
+def at_local(*names: str, within: float = 0.05) -> Callable:
+    return lambda r: all(not _near(r, n)[3] and _near(r, n)[0] <= within for n in names)
+
+
+def near_local(*names: str, lo: float, hi: float) -> Callable:
+    return lambda r: all(not _near(r, n)[3] and lo <= _near(r, n)[0] <= hi for n in names)
+
+
+def near_global(*names: str, lo: float, hi: float) -> Callable:
+    return lambda r: all(_near(r, n)[3] and lo <= _near(r, n)[0] <= hi for n in names)
+
+
+def settled(*names: str) -> Callable:
+    from viz.playground import settled_step
+
+    return lambda r: all(settled_step(_line(r, n).traj.loss, _near(r, n)[1]) is not None for n in names)
+
+
+def not_settled(*names: str) -> Callable:
+    from viz.playground import settled_step
+
+    return lambda r: all(settled_step(_line(r, n).traj.loss, _near(r, n)[1]) is None for n in names)
+
+
+def last_step_at_least(size: float, *names: str) -> Callable:
+    return lambda r: all(float(np.hypot(*_line(r, n).traj.update[-2])) >= size for n in names)
+
+
+def moved_at_most(dist: float, *names: str) -> Callable:
+    return lambda r: all(float(np.hypot(*(_line(r, n).traj.final - _line(r, n).traj.path[0]))) <= dist for n in names)
+
+
+def gradient_at_start_below(g: float) -> Callable:
+    return lambda r: float(np.hypot(*r.lines[0].traj.grad[0])) < g
+
+
+def first_steps_ranked(*names: str) -> Callable:
+    """The runs' first steps |Δθ₀| are in this order, largest first, and larger than every other run's."""
+
+    def check(r) -> bool:
+        first = {ln.traj.optimizer: float(np.hypot(*ln.traj.update[0])) for ln in r.lines}
+        ranked = [first[n] for n in names]
+        others = [v for k, v in first.items() if k not in names]
+        return ranked == sorted(ranked, reverse=True) and min(ranked) > max(others, default=0.0)
+
+    return check
+
+
+def all_end_far_from_global(dist: float) -> Callable:
+    return lambda r: all(not _near(r, ln.traj.optimizer if "#" not in ln.key else ln.label)[3] for ln in r.lines) and all(
+        min(np.hypot(*(ln.traj.final - np.array(p))) for p, v in zip(r.minima.points, r.minima.values, strict=True)
+            if r.minima.is_global(v)) >= dist
+        for ln in r.lines
+    )  # fmt: skip
+
+
+def settled_later(a: str, b: str) -> Callable:
+    """Run ``a`` settles, and later than run ``b``."""
+    from viz.playground import settled_step
+
+    def check(r) -> bool:
+        sa = settled_step(_line(r, a).traj.loss, _near(r, a)[1])
+        sb = settled_step(_line(r, b).traj.loss, _near(r, b)[1])
+        return sa is not None and sb is not None and sa > sb
+
+    return check
+
+
+Claim = tuple[str, Callable]
+
+
 @dataclass(frozen=True)
 class Preset:
     name: str
     title: str
-    caption: str
+    claims: tuple[Claim, ...]
     surface: str
     runs: tuple
     steps: int = 125
     start: tuple[float, float] = (-2.8, -2.5)
+
+    @property
+    def caption(self) -> str:
+        """What to notice: the claims' sentences, each checked by ``tests/test_presets.py``."""
+        return " ".join(text for text, _ in self.claims)
+
+    def check(self, result) -> list[str]:
+        """The sentences that this preset's own results do not support (empty when all hold)."""
+        return [text for text, ok in self.claims if not ok(result)]
 
     def view(self) -> View:
         return View(
@@ -53,8 +154,8 @@ class Preset:
         )
 
 
-def _article(surface: str, title: str, caption: str) -> Preset:
-    return Preset(f"article_{surface}", title, caption, surface, ARTICLE_RUNS)
+def _article(surface: str, title: str, claims: tuple[Claim, ...]) -> Preset:
+    return Preset(f"article_{surface}", title, claims, surface, ARTICLE_RUNS)
 
 
 PRESETS: dict[str, Preset] = {
@@ -63,37 +164,125 @@ PRESETS: dict[str, Preset] = {
         _article(
             "wobbly",
             "Article: wobbly",
-            "All five methods converge with little tuning. Adam and RMSProp take big first steps "
-            "because their denominators start at zero.",
+            (
+                (
+                    "Nesterov, Adagrad and Adam settle at the global minimum within the 125 steps.",
+                    lambda r: (
+                        at_global("nesterov", "adagrad", "adam", within=0.01)(r)
+                        and settled("nesterov", "adagrad", "adam")(r)
+                    ),
+                ),
+                (
+                    "RMSProp and Adadelta reach its basin but keep hopping around it: at a constant learning rate their "
+                    "steps do not shrink.",
+                    lambda r: (
+                        near_global("rmsprop", "adadelta", lo=0.05, hi=1.0)(r)
+                        and not_settled("rmsprop", "adadelta")(r)
+                        and last_step_at_least(0.05, "rmsprop", "adadelta")(r)
+                    ),
+                ),
+                (
+                    "Adagrad and RMSProp take the biggest first steps (about lr per coordinate): their denominators start "
+                    "at zero, so the first step hardly depends on the gradient.",
+                    first_steps_ranked("adagrad", "rmsprop"),
+                ),
+            ),
         ),
         _article(
             "basins_and_walls",
             "Article: basins and walls",
-            "Walls between parallel basins: watch which methods climb a wall and which settle in the first basin.",
+            (
+                (
+                    "Nesterov and Adam settle in the side basin next to the start's wall, at x ≈ −0.76.",
+                    lambda r: at_local("nesterov", "adam", within=0.01)(r) and settled("nesterov", "adam")(r),
+                ),
+                (
+                    "Adagrad crosses the walls to the global minimum at the origin.",
+                    lambda r: at_global("adagrad", within=0.01)(r),
+                ),
+                (
+                    "RMSProp and Adadelta get near the origin but keep hopping between the walls without settling.",
+                    lambda r: (
+                        near_global("rmsprop", "adadelta", lo=0.01, hi=0.5)(r) and not_settled("rmsprop", "adadelta")(r)
+                    ),
+                ),
+            ),
         ),
         _article(
             "giant_plateau",
             "Article: giant plateau",
-            "The gradient at the start is ~1e-5: Nesterov with lr 0.01 barely moves, "
-            "while the adaptive methods rescale it and cross the plateau.",
+            (
+                (
+                    "The gradient at the start is ~2e-5: Nesterov with lr 0.01 does not move (less than 0.001 in 125 steps).",
+                    lambda r: gradient_at_start_below(1e-4)(r) and moved_at_most(1e-3, "nesterov")(r),
+                ),
+                (
+                    "The adaptive methods rescale the tiny gradient and cross the plateau to the minimum's well; "
+                    "Adagrad and Adam reach the minimum.",
+                    lambda r: (
+                        near_global("rmsprop", "adadelta", lo=0.0, hi=0.6)(r)
+                        and at_global("adagrad", "adam", within=0.01)(r)
+                    ),
+                ),
+            ),
         ),
         _article(
             "hills_and_canyon",
             "Article: hills and canyon",
-            "Only Adam escapes to the global minimum. Nesterov circles and fades in the trap; RMSProp draws "
-            "'hedgehogs' (spiky jumps as its squared-gradient average shrinks); Adagrad's steps only shrink.",
+            (
+                (
+                    "Only Adam escapes the trap and reaches the global minimum.",
+                    lambda r: (
+                        at_global("adam", within=0.01)(r)
+                        and all(not _near(r, n)[3] for n in ("nesterov", "rmsprop", "adadelta", "adagrad"))
+                    ),
+                ),
+                (
+                    "Nesterov and Adagrad settle in the local minimum;",
+                    lambda r: at_local("nesterov", "adagrad", within=0.01)(r) and settled("nesterov", "adagrad")(r),
+                ),
+                (
+                    "RMSProp and Adadelta keep jumping about 0.2 from it, their steps never shrinking.",
+                    lambda r: (
+                        near_local("rmsprop", "adadelta", lo=0.1, hi=0.4)(r)
+                        and not_settled("rmsprop", "adadelta")(r)
+                        and last_step_at_least(0.05, "rmsprop", "adadelta")(r)
+                    ),
+                ),
+            ),
         ),
         _article(
             "bad_init",
             "Article: bad init",
-            "Every method settles in the shallow minimum near (-2.5, -2.5): the global one at the origin, "
-            "across a flat plateau, is never found.",
+            (
+                (
+                    "Every method ends in the shallow minimum's basin near (−2.5, −2.5) — Nesterov, Adagrad and Adam at it, "
+                    "RMSProp and Adadelta hopping around it.",
+                    lambda r: (
+                        at_local("nesterov", "adagrad", "adam", within=0.01)(r)
+                        and near_local("rmsprop", "adadelta", lo=0.05, hi=0.6)(r)
+                    ),
+                ),
+                (
+                    "The global minimum at the origin, across a flat plateau, is never found.",
+                    all_end_far_from_global(2.0),
+                ),
+            ),
         ),
         Preset(
             "nesterov_gamma",
             "Article: Nesterov γ sweep",
-            "Small γ behaves like plain gradient descent; large γ wanders — enough, at 0.975, "
-            "to carry it out of the trap and over to the global minimum.",
+            (
+                (
+                    "With γ = 0.25 and γ = 0.9 Nesterov ends in the trap, γ = 0.25 creeping in slowest "
+                    "(it settles last).",
+                    lambda r: near_local("Nesterov γ=0.25", "Nesterov γ=0.9", lo=0.0, hi=0.05)(r),
+                ),
+                (
+                    "With γ = 0.975 it wanders far enough to leave the trap and ends in the global minimum's basin.",
+                    near_global("Nesterov γ=0.975", lo=0.0, hi=0.1),
+                ),
+            ),
             "hills_and_canyon",
             tuple((f"nesterov#{i}", {"lr": 0.01, "momentum": m}) for i, m in ((1, 0.25), (2, 0.9), (3, 0.975))),
             steps=250,

@@ -1,0 +1,22 @@
+"""Every sentence a preset says is a claim, checked against the engine's results for that view."""
+
+import pytest
+
+from viz.playground import compute
+from viz.presets import PRESETS
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_every_preset_sentence_holds_for_its_own_results(name):
+    p = PRESETS[name]
+    res = compute(p.view())
+    assert not res.errors
+    assert p.check(res) == [], f"{name}: these sentences are refuted by the results"
+
+
+def test_a_refuted_claim_is_reported():
+    # the sentence the old caption said ("all five converge") is refuted on wobbly
+    from viz.presets import settled
+
+    res = compute(PRESETS["article_wobbly"].view())
+    assert not settled("nesterov", "rmsprop", "adadelta", "adagrad", "adam")(res)
