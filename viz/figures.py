@@ -169,6 +169,15 @@ def _last_finite(traj: optimizers.Trajectory, k: int) -> int:
     return k
 
 
+def _sig(a: np.ndarray, digits: int = 6) -> np.ndarray:
+    """Values rounded to ``digits`` significant digits (tiny losses keep their size); NaN for non-finite."""
+    a = np.asarray(a, dtype=float)
+    ok = np.isfinite(a) & (a != 0)
+    mag = np.where(ok, np.floor(np.log10(np.abs(np.where(ok, a, 1.0)))), 0)
+    scale = 10.0 ** (digits - 1 - mag)
+    return np.where(np.isfinite(a), np.where(ok, np.round(a * scale) / scale, a), np.nan)
+
+
 def _arr(a: np.ndarray) -> np.ndarray:
     """Rounded float array (NaN and inf become NaN, serialised as null)."""
     a = np.asarray(a, dtype=float)
@@ -494,7 +503,7 @@ def series_figure(lines: list[Line], log_loss: bool = True, height: int = 640, f
                 yy = np.where(yy > 0, yy, np.nan)
             collected[axis].append(yy)
             data.append(
-                {"type": "scatter", "mode": "lines", "x": idx, "y": _arr(yy), "name": line.label, "yaxis": axis,
+                {"type": "scatter", "mode": "lines", "x": idx, "y": _sig(yy), "name": line.label, "yaxis": axis,
                  "xaxis": "x", "line": {"color": line.color, "width": 2, "dash": line.dash}, "showlegend": False,
                  "legendgroup": line.key}
             )  # fmt: skip

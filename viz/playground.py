@@ -7,6 +7,7 @@ tests call it directly.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -149,7 +150,9 @@ def html_table(table: pd.DataFrame, help: dict[str, str] | None = None) -> str:
     html = styled(table).to_html()
     for col, tip in (help or {}).items():
         esc = tip.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
-        html = html.replace(f'">{col}</th>', f'" title="{esc}">{col} <sup>ⓘ</sup></th>', 1)
+        html = re.sub(
+            rf"(<th [^>]*?)\s*>{re.escape(col)}</th>", rf'\1 title="{esc}">{col} <sup>ⓘ</sup></th>', html, count=1
+        )
     return f'<div class="results-table" style="overflow-x:auto;max-width:100%">{html}</div>'
 
 

@@ -1,0 +1,57 @@
+"""Runs are told apart: colours far apart (CIEDE2000) and from the map, plus a dash and a marker each;
+copies are labelled by the setting that differs. Computed from the figures' own colours."""
+
+import itertools
+
+import pytest
+from coloraide import Color
+
+from tools.make_palette import map_colours
+from viz import figures
+from viz.playground import compute
+from viz.presets import PRESETS
+from viz.state import Run, View, run_labels
+
+
+def _twelve_run_map() -> dict:
+    names = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam", "adamax", "nadam", "radam",
+             "adamw", "lion"]  # fmt: skip
+    res = compute(View(surface="wobbly", steps=20, runs=[Run(n, {"lr": 0.05}) for n in names]))
+    assert len(res.lines) == 12
+    return figures.trajectory_figure(res.surface, res.lines, (-2.8, -2.5), click_grid=0)
+
+
+def test_any_two_of_twelve_run_colours_differ_by_delta_e_20_and_stand_out_from_the_map():
+    fig = _twelve_run_map()
+    trails = [t for t in fig["data"] if t.get("mode") == "lines" and t.get("legendgroup")]
+    colours = [t["line"]["color"] for t in trails]
+    assert len(colours) == 12
+    worst = min(Color(a).delta_e(b, method="2000") for a, b in itertools.combinations(colours, 2))
+    assert worst >= 20, worst
+    bg = map_colours()
+    assert min(Color(c).delta_e(m, method="2000") for c in colours for m in bg) >= 15
+    heads = [t for t in fig["data"] if t.get("mode") == "markers" and t.get("legendgroup")
+             and "best" not in t["name"]]  # fmt: skip
+    assert len({h["marker"]["symbol"] for h in heads}) == 12  # a marker of its own per run
+    assert len({t["line"]["dash"] for t in trails}) == len(figures.DASHES)
+
+
+def test_nesterov_sweep_copies_are_labelled_by_gamma_and_coloured_apart():
+    res = compute(PRESETS["nesterov_gamma"].view())
+    assert [ln.label for ln in res.lines] == ["Nesterov γ=0.25", "Nesterov γ=0.9", "Nesterov γ=0.975"]
+    assert all("lr=0.01" in ln.legend for ln in res.lines)
+    cs = [ln.color for ln in res.lines]
+    assert min(Color(a).delta_e(b, method="2000") for a, b in itertools.combinations(cs, 2)) >= 20
+    assert len({ln.dash for ln in res.lines}) == 3
+
+
+@pytest.mark.parametrize(
+    "runs,expect",
+    [
+        ([Run("sgd")], ["SGD"]),
+        ([Run("adam", {"lr": 0.1}), Run("adam#2", {"lr": 0.01})], ["Adam lr=0.1", "Adam lr=0.01"]),
+        ([Run("sgd"), Run("sgd#2")], ["SGD #1", "SGD #2"]),  # identical copies: numbered
+    ],
+)
+def test_labels_name_the_setting_that_differs(runs, expect):
+    assert [lab for lab, _ in run_labels(runs)] == expect

@@ -1,0 +1,101 @@
+"""The pictures say what they show: no value dropped silently, one step convention, a step cursor,
+controls that never overlap, privacy-safe chart configs."""
+
+import json
+
+import numpy as np
+
+from ui import plotly_basic
+from viz import figures
+from viz.playground import COLUMN_HELP, compute, html_table, summary_table
+from viz.presets import PRESETS
+from viz.state import Run, View
+
+
+def _res(surface, runs, steps=125, start=(-2.8, -2.5)):
+    return compute(View(surface=surface, start=start, steps=steps, runs=runs))
+
+
+def test_log_loss_with_negative_values_switches_to_linear_and_says_so():
+    res = _res("f:x^2 + y", [Run("adam", {"lr": 0.25})])
+    assert np.nanmin(res.lines[0].traj.loss) < -10
+    la = figures.loss_axis(res.lines, True, res.minima.lowest)
+    assert la.mode == "linear" and "linear" in la.note
+    fig = figures.series_figure(res.lines, log_loss=True, f_star=res.minima.lowest)
+    loss = next(t for t in fig["data"] if t["yaxis"] == "y")
+    assert np.isfinite(np.array(loss["y"], dtype=float)).all()  # nothing dropped
+    assert fig["layout"]["yaxis"]["type"] == "linear"
+
+
+def test_log_loss_reaching_zero_plots_the_gap_at_the_floor_with_a_note():
+    res = compute(PRESETS["article_giant_plateau"].view())
+    ada = next(ln for ln in res.lines if ln.traj.optimizer == "adagrad")
+    assert (ada.traj.loss == 0).any()  # Adagrad reaches f = 0 exactly
+    la = figures.loss_axis(res.lines, True, res.minima.lowest)
+    assert la.mode == "log-gap" and "Adagrad" in la.note
+    fig = figures.series_figure(res.lines, log_loss=True, f_star=res.minima.lowest)
+    y = np.array(next(t for t in fig["data"] if t["yaxis"] == "y" and t["name"] == ada.label)["y"], dtype=float)
+    assert np.isfinite(y).all() and (y > 0).all()  # the line runs to the end
+    ax = fig["layout"]["yaxis"]
+    assert ax["type"] == "log" and ax["exponentformat"] == "power" and isinstance(ax["dtick"], int)
+
+
+def test_positive_losses_keep_a_plain_log_axis():
+    res = compute(PRESETS["article_hills_and_canyon"].view())
+    la = figures.loss_axis(res.lines, True, res.minima.lowest)
+    assert la.mode == "log" and la.note is None
+
+
+def test_one_step_convention_map_slider_frames_and_cursor():
+    res = compute(PRESETS["article_wobbly"].view())
+    fig = figures.trajectory_figure(res.surface, res.lines, (-2.8, -2.5), shown_step=125, click_grid=0)
+    names = [f["name"] for f in fig["frames"]]
+    assert names[0] == "0" and names[-1] == "125" and len(names) == 126  # every step a frame (≤ 200)
+    sl = fig["layout"]["sliders"][0]
+    assert sl["steps"][sl["active"]]["label"] == "125"
+    head = fig["frames"][-1]["data"][5]  # the first run's head at the last frame is θ_125
+    np.testing.assert_allclose([head["x"][0], head["y"][0]], res.lines[0].traj.path[125], atol=1e-5)
+    series = figures.series_figure(res.lines, shown_step=40)
+    assert series["layout"]["shapes"][0]["x0"] == 40
+    assert figures.frame_steps(5000).size == 200
+
+
+def test_best_so_far_marker_follows_the_lowest_loss():
+    res = compute(PRESETS["article_hills_and_canyon"].view())
+    for ln in res.lines:
+        best = figures.best_so_far(ln.traj)
+        k = 60
+        assert ln.traj.loss[best[k]] == np.nanmin(ln.traj.loss[: k + 1])
+
+
+def test_buttons_and_slider_are_on_separate_rows():
+    res = compute(PRESETS["article_wobbly"].view())
+    lay = figures.trajectory_figure(res.surface, res.lines, (-2.8, -2.5), click_grid=0)["layout"]
+    assert lay["sliders"][0]["pad"]["t"] > lay["updatemenus"][0]["pad"]["t"] + 25
+    assert lay["sliders"][0]["x"] == 0 and lay["sliders"][0]["len"] == 1.0
+
+
+def test_three_d_view_has_markers_titles_and_the_map_colours():
+    res = compute(PRESETS["article_hills_and_canyon"].view())
+    fig = figures.surface3d_figure(res.surface, res.lines, start=(-2.8, -2.5))
+    names = {t.get("name") for t in fig["data"]}
+    assert {"minima", "start"} <= names
+    sc = fig["layout"]["scene"]
+    assert sc["zaxis"]["title"]["text"] and sc["xaxis"]["title"]["text"]
+    assert fig["data"][0]["colorscale"] == figures._map_colorscale()
+
+
+def test_chart_config_has_no_cloud_button():
+    spec = json.loads(plotly_basic.to_spec({"data": [], "layout": {}}, {"displayModeBar": True}))
+    cfg = spec["config"]
+    assert cfg["displaylogo"] is False and cfg["showSendToCloud"] is False
+    assert "sendDataToCloud" in cfg["modeBarButtonsToRemove"]
+
+
+def test_results_headers_have_tooltips_and_missing_values_are_dashes():
+    res = compute(PRESETS["article_wobbly"].view())
+    html = html_table(summary_table(res), COLUMN_HELP)
+    for col in COLUMN_HELP:
+        assert 'title="' in html and f">{col} <sup>" in html
+    assert "None" not in html and "nan" not in html.lower() and "&lt;NA&gt;" not in html
+    assert "overflow-x:auto" in html
