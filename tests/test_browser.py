@@ -88,7 +88,7 @@ def _map_state(page):
         const p = document.querySelector('.js-plotly-plot');
         const fr = p._transitionData ? p._transitionData._frames : [];
         return {traces: p.data.length, frames: fr.length, last: fr.length ? fr[fr.length - 1].name : null,
-                start: [p.data[2].x[0], p.data[2].y[0]], image: (p.layout.images || []).length};
+                start: [p.data[3].x[0], p.data[3].y[0]], image: (p.layout.images || []).length};
     }"""
     )
 
@@ -100,7 +100,9 @@ def test_page_loads_changes_and_clicks(server):
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 1500, "height": 1400})
         errors = []
+        hosts = set()
         page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("request", lambda r: hosts.add(r.url.split("/")[2] if "://" in r.url else r.url[:40]))
         page.goto(server + "/?surface=wobbly&run=adam:lr=0.25&run=nesterov:lr=0.01&steps=125")
         page.wait_for_selector(MAP, timeout=240_000)
         _idle(page)
@@ -109,7 +111,26 @@ def test_page_loads_changes_and_clicks(server):
             "() => !!window.Plotly && /basic/.test(document.querySelector('script[src*=plotly-basic]').src)"
         )
         before = _map_state(page)
-        assert before["traces"] == 3 + 2 * 2 and before["image"] == 1 and before["last"] == "125"
+        assert before["traces"] == 4 + 3 * 2 and before["image"] == 1 and before["last"] == "125"
+        # the step slider never runs under the play/step buttons (element boxes)
+        boxes = page.evaluate(
+            """() => { const r = (el) => { const b = el.getBoundingClientRect();
+                         return [b.left, b.top, b.right, b.bottom]; };
+                       return {bar: r(document.querySelector('.pb-bar')),
+                               slider: r(document.querySelector('.js-plotly-plot .slider-container'))}; }"""
+        )
+        bar, sl = boxes["bar"], boxes["slider"]
+        assert bar[3] <= sl[1] or sl[3] <= bar[1] or bar[2] <= sl[0] or sl[2] <= bar[0], boxes
+        # the keyboard: focus the map, step back with ←, the status says which step is shown
+        page.focus(".pb-root")
+        page.keyboard.press("ArrowLeft")
+        page.wait_for_function("() => document.querySelector('.pb-status').textContent === 'step 124 of 125'")
+        page.keyboard.press("Home")
+        page.wait_for_function("() => document.querySelector('.pb-status').textContent === 'step 0 of 125'")
+        # the loss chart's cursor followed the map to step 0
+        page.wait_for_function(
+            "() => document.querySelectorAll('.js-plotly-plot')[1].layout.shapes[0].x0 === 0", timeout=10_000
+        )
 
         # change a control: the run length
         steps = page.get_by_label("steps", exact=True)
@@ -130,11 +151,18 @@ def test_page_loads_changes_and_clicks(server):
         assert "start=" in page.url and "start=-2.8" not in page.url
 
         # play the animation for a moment: the landscape image must stay
-        page.get_by_text("▶ Play").click()
+        page.get_by_role("button", name="play or pause (space)").click()
         time.sleep(1.5)
         assert _map_state(page)["image"] == 1
         page.screenshot(path=str(ARTIFACTS / "playground.png"), full_page=True)
+        # a phone: the page renders without an exception
+        page.set_viewport_size({"width": 390, "height": 844})
+        time.sleep(1.0)
+        assert not page.query_selector('[data-testid="stException"]')
+        page.screenshot(path=str(ARTIFACTS / "playground-390.png"))
         browser.close()
+    app_host = server.split("/")[2]
+    assert hosts <= {app_host}, f"requests to other hosts: {hosts - {app_host}}"
     real = [e for e in errors if "undefined" not in e]  # Pause rejects a promise with undefined (harmless)
     assert not real, real
 
