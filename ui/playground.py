@@ -203,7 +203,7 @@ if {k: (v if isinstance(v, list) else [v]) for k, v in query.items()} != {
 }:
     st.query_params.from_dict(query)
 
-st.markdown(CSS, unsafe_allow_html=True)
+st.html(CSS)
 t1, t2 = st.columns([4, 1], vertical_alignment="bottom")
 t1.title("Optimizer landscapes")
 with t2:
@@ -214,6 +214,7 @@ st.markdown(
 )
 presets_row()
 st.markdown(f"$f(x, y) = {surf.latex}$")
+st.markdown(f"**This surface:** {surf.description}")
 for n in ss.get("notices", []):
     st.warning("Link parameter refused: " + n.replace("_", r"\_").replace("*", r"\*"), icon="⚠️")
 if ss.get("caption"):
