@@ -71,21 +71,21 @@ class Surface:
         """f(x, y) for floats or arrays of any (broadcastable) shape."""
         xs, ys, shape = _k.flat_pair(x, y)
         out = np.empty(xs.size)
-        _k.map_value(self.kernel_arg, xs, ys, out)
+        (_k.map_value if xs.size >= _k.SERIAL_BELOW else _k.map_value_serial)(self.kernel_arg, xs, ys, out)
         return _shaped(out, shape)
 
     def gradient(self, x: Any, y: Any) -> tuple[Any, Any]:
         """(∂f/∂x, ∂f/∂y), exact; 0 at a kink where f is finite but the derivative is not."""
         xs, ys, shape = _k.flat_pair(x, y)
         gx, gy = np.empty(xs.size), np.empty(xs.size)
-        _k.map_gradient(self.kernel_arg, xs, ys, gx, gy)
+        (_k.map_gradient if xs.size >= _k.SERIAL_BELOW else _k.map_gradient_serial)(self.kernel_arg, xs, ys, gx, gy)
         return _shaped(gx, shape), _shaped(gy, shape)
 
     def hessian(self, x: Any, y: Any) -> tuple[Any, Any, Any]:
         """(f_xx, f_xy, f_yy), exact (0 for the Dirac terms of |x| at its kink)."""
         xs, ys, shape = _k.flat_pair(x, y)
         h = [np.empty(xs.size) for _ in range(3)]
-        _k.map_hessian(self.kernel_arg, xs, ys, *h)
+        (_k.map_hessian if xs.size >= _k.SERIAL_BELOW else _k.map_hessian_serial)(self.kernel_arg, xs, ys, *h)
         return tuple(_shaped(a, shape) for a in h)
 
     @property

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import ast
 import functools
+import keyword
 import math
 import re
+import string
 from collections.abc import Callable
 
 import numpy as np
@@ -62,29 +64,135 @@ EXAMPLES = (
 )
 
 
-class _Refuse(ValueError):
-    pass
+class FormulaError(ValueError):
+    """A refused formula: what is wrong, where, and the text with carets under the place.
+
+    ``str(e)`` is plain text: the reason with its column (1-based) on the first line, then the
+    formula with ``^`` under the offending characters. Parts of the formula are quoted as
+    typed (``'__import__'``). For a Markdown renderer (Streamlit's ``st.error``, where
+    ``__import__`` would turn into a bold "import") use ``e.markdown()``.
+
+    Attributes
+    ----------
+    summary : str
+        The first line: what is wrong and the column.
+    text : str
+        The formula as typed.
+    column : int or None
+        1-based column of the first offending character (None: the whole formula).
+    width : int
+        How many characters the carets underline.
+    """
+
+    def __init__(self, template: str, parts: tuple[str, ...] = (), text: str = "", column: int | None = None,
+                 width: int = 1):  # fmt: skip
+        self.template, self.parts, self.text, self.column = template, tuple(parts), text, column
+        self.width = max(1, int(width))
+        self.summary = _fill(template, [repr(p) for p in self.parts], str, column)
+        super().__init__("\n".join([self.summary, *("    " + ln for ln in self.snippet())]))
+
+    def snippet(self) -> list[str]:
+        """The formula (a window of it if it is long) and a caret line under the offending part; [] without a column."""
+        if self.column is None or not self.text:
+            return []
+        a = self.column - 1
+        lo = max(0, min(a - 30, len(self.text) - 72))
+        hi = min(len(self.text), lo + 72)
+        shown = ("…" if lo else "") + self.text[lo:hi] + ("…" if hi < len(self.text) else "")
+        pad = a - lo + (1 if lo else 0)
+        return [shown, " " * pad + "^" * max(1, min(self.width, hi - a))]
+
+    def markdown(self) -> str:
+        """The message as Markdown: the formula's parts in code spans, the caret lines in a code block."""
+        out = _fill(self.template, [_code_span(p) for p in self.parts], _md_escape, self.column)
+        lines = self.snippet()
+        if lines:
+            fence = "`" * max(3, 1 + max((len(r) for r in re.findall(r"`+", "\n".join(lines))), default=0))
+            out += "\n\n" + "\n".join([fence + "text", *lines, fence])
+        return out
 
 
-def _where(text: str, node: ast.AST) -> str:
-    a = getattr(node, "col_offset", None)
-    b = getattr(node, "end_col_offset", None)
-    if a is None:
-        return ""
-    part = text[a:b] if b is not None else text[a:]
-    part = part if len(part) <= 40 else part[:37] + "…"
-    return f" at column {a + 1}: {part!r}"
+def _fill(template: str, parts: list[str], escape: Callable[[str], str], column: int | None) -> str:
+    """``template`` with ``{0}``, ``{1}``… replaced by ``parts`` and ``{where}`` by "at column N";
+    the template's own text passed through ``escape``."""
+    out = []
+    for literal, field, _, _ in string.Formatter().parse(template):
+        out.append(escape(literal))
+        if field == "where":
+            out.append(f"at column {column}" if column is not None else "")
+        elif field is not None:
+            out.append(parts[int(field)])
+    return "".join(out)
+
+
+def _md_escape(text: str) -> str:
+    return re.sub(r"([\\`*_\[\]<>#|$~])", r"\\\1", text)
+
+
+def _code_span(text: str) -> str:
+    fence = "`" * (1 + max((len(r) for r in re.findall(r"`+", text)), default=0))
+    pad = " " if text[:1] in ("`", " ") or text[-1:] in ("`", " ") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def to_markdown(error: ValueError) -> str:
+    """Any refusal from ``parse``/``compiled``/``landscapes.from_formula`` as Markdown (see ``FormulaError``)."""
+    if isinstance(error, FormulaError):
+        return error.markdown()
+    return _md_escape(str(error))
+
+
+def _short(part: str, limit: int = 40) -> str:
+    return part if len(part) <= limit else part[: limit - 1] + "…"
+
+
+class _Source:
+    """The text as Python parses it (``^`` written ``**``, outer spaces stripped), mapped back to typed columns."""
+
+    def __init__(self, text: str):
+        self.text = text
+        lead = len(text) - len(text.lstrip())
+        body = text.strip()
+        chars, where = [], []
+        for i, ch in enumerate(body):
+            for c in "**" if ch == "^" else ch:
+                chars.append(c)
+                where.append(lead + i)
+        self.src = "".join(chars)
+        self.where = [*where, lead + len(body)]  # src index → text index (one past the end included)
+
+    def span(self, start: int, end: int | None) -> tuple[int, int]:
+        """The typed (0-based start, width) of ``src[start:end]``."""
+        a = self.where[min(max(start, 0), len(self.src))]
+        b = self.where[min(max(end, start + 1), len(self.src)) - 1] + 1 if end is not None else a + 1
+        return a, max(1, b - a)
+
+    def error(self, template: str, parts: tuple[str, ...], start: int, end: int | None) -> FormulaError:
+        a, w = self.span(start, end)
+        return FormulaError(template, parts, self.text, a + 1, w)
 
 
 class _Builder:
     """Walks the syntax tree against the whitelist, building an exact SymPy expression and a display one."""
 
-    def __init__(self, text: str):
-        self.text = text
+    def __init__(self, source: _Source):
+        self.source = source
+        self.src = source.src
         self.nodes = 0
 
-    def refuse(self, node: ast.AST, why: str) -> _Refuse:
-        return _Refuse(f"{why}{_where(self.text, node)}")
+    def part(self, node: ast.AST) -> str:
+        """The typed text of a node."""
+        a, w = self._span(node)
+        return self.source.text[a : a + w]
+
+    def _span(self, node: ast.AST) -> tuple[int, int]:
+        return self.source.span(getattr(node, "col_offset", 0), getattr(node, "end_col_offset", None))
+
+    def refuse(self, node: ast.AST, template: str, *parts: str) -> FormulaError:
+        """A refusal pointing at ``node``; ``{where}`` in the template is its column, ``{0}``… the quoted parts."""
+        if "{where}" not in template:
+            template += " {where}"
+        return self.source.error(template, parts, getattr(node, "col_offset", 0), getattr(node, "end_col_offset", None))
 
     def build(self, node: ast.AST, depth: int = 0) -> tuple[sp.Expr, sp.Expr, float | None]:
         """(exact expression, display expression, value if the subtree is constant)."""
@@ -96,10 +204,10 @@ class _Builder:
         if isinstance(node, ast.Constant):
             v = node.value
             if isinstance(v, bool) or not isinstance(v, (int, float)):
-                raise self.refuse(node, f"{type(v).__name__} values are not allowed, only numbers")
+                raise self.refuse(node, f"{type(v).__name__} values are not allowed {{where}}, only numbers")
             f = float(v)
             if not math.isfinite(f):
-                raise self.refuse(node, "the number is too large")
+                raise self.refuse(node, "the number {0} {where} is too large", _short(self.part(node)))
             exact = sp.Integer(v) if isinstance(v, int) else sp.Float(f)
             return exact, exact, f
         if isinstance(node, ast.Name):
@@ -111,11 +219,14 @@ class _Builder:
                 sym, val = CONSTANTS[node.id]
                 return sp.Float(val), sym, val
             if node.id in FUNCTIONS:
-                raise self.refuse(node, f"{node.id} is a function: write {node.id}(…)")
-            raise self.refuse(node, f"unknown name {node.id!r}: only x, y, pi and e")
+                raise self.refuse(node, f"{node.id} is a function {{where}}: write {node.id}(…)")
+            raise self.refuse(node, "unknown name {0} {where}: only x, y, pi and e" + _did_you_mean(node.id),
+                              node.id)  # fmt: skip
         if isinstance(node, ast.UnaryOp):
             if not isinstance(node.op, (ast.USub, ast.UAdd)):
-                raise self.refuse(node, "only + and − signs are allowed before a term")
+                sign = {ast.Invert: "~", ast.Not: "not"}.get(type(node.op), "?")
+                raise self.source.error("only + and − signs are allowed before a term; {0} {where} is not",
+                                        (sign,), node.col_offset, node.col_offset + len(sign))  # fmt: skip
             e, d, c = self.build(node.operand, depth + 1)
             if isinstance(node.op, ast.UAdd):
                 return e, d, c
@@ -124,20 +235,32 @@ class _Builder:
             return self._binop(node, depth)
         if isinstance(node, ast.Call):
             return self._call(node, depth)
+        if isinstance(node, ast.Tuple) and not node.elts:
+            raise self.refuse(node, "empty parentheses {0} {where}", self.part(node))
         kind = {
-            ast.Attribute: "attribute access (a.b)", ast.Subscript: "indexing (a[…])", ast.Lambda: "lambda",
-            ast.Compare: "comparisons", ast.BoolOp: "and/or", ast.IfExp: "if/else", ast.JoinedStr: "strings",
-            ast.List: "lists", ast.Tuple: "tuples (a, b)", ast.Dict: "dicts", ast.Set: "sets",
-            ast.NamedExpr: ":=", ast.Starred: "*", ast.GeneratorExp: "generators", ast.ListComp: "comprehensions",
-        }.get(type(node), type(node).__name__)  # fmt: skip
-        raise self.refuse(node, f"{kind} is not allowed")
+            ast.Attribute: "attribute access (a.b) is", ast.Subscript: "indexing (a[…]) is", ast.Lambda: "lambda is",
+            ast.Compare: "comparisons are", ast.BoolOp: "and/or is", ast.IfExp: "if/else is",
+            ast.JoinedStr: "strings are", ast.List: "lists are", ast.Tuple: "tuples (a, b) are", ast.Dict: "dicts are",
+            ast.Set: "sets are", ast.NamedExpr: ":= is", ast.Starred: "* unpacking is",
+            ast.GeneratorExp: "generators are",
+            ast.ListComp: "comprehensions are", ast.SetComp: "comprehensions are", ast.DictComp: "comprehensions are",
+            ast.Await: "await is", ast.Yield: "yield is", ast.YieldFrom: "yield is",
+        }.get(type(node), type(node).__name__ + " is")  # fmt: skip
+        raise self.refuse(node, f"{kind} not allowed {{where}}: {{0}}", _short(self.part(node)))
 
     def _fold(self, node, exact, display, value):
         if value is not None:
             if not math.isfinite(value) or abs(value) > 1e300:
-                raise self.refuse(node, "this constant part is not a finite number")
+                part = _short(self.part(node))
+                raise self.refuse(node, "this constant part {0} {where} is not a finite number", part)
             return sp.Float(value), display, value
         return exact, display, None
+
+    def _operator(self, node: ast.BinOp, sym: str) -> tuple[int, int]:
+        """Where the operator of ``node`` is in ``src`` (between its operands, outside parentheses)."""
+        a, b = node.left.end_col_offset or 0, node.right.col_offset
+        i = self.src.find(sym, a, b)
+        return (i, i + len(sym)) if i >= 0 else (node.col_offset, node.end_col_offset)
 
     def _binop(self, node: ast.BinOp, depth: int):
         ops = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
@@ -145,11 +268,13 @@ class _Builder:
         if op is None:
             sym = {ast.Mod: "%", ast.FloorDiv: "//", ast.MatMult: "@", ast.BitAnd: "&", ast.BitOr: "|",
                    ast.LShift: "<<", ast.RShift: ">>", ast.BitXor: "^"}.get(type(node.op), "?")  # fmt: skip
-            raise self.refuse(node, f"the operator {sym} is not allowed (use + - * / ^)")
+            raise self.source.error(f"the operator {sym} is not allowed {{where}} (use + - * / ^)", (),
+                                    *self._operator(node, sym))  # fmt: skip
         a, da, ca = self.build(node.left, depth + 1)
         b, db, cb = self.build(node.right, depth + 1)
         if op == "**" and cb is not None and abs(cb) > MAX_EXPONENT:
-            raise self.refuse(node, f"exponents are limited to ±{MAX_EXPONENT}")
+            raise self.refuse(node.right, f"exponents are limited to ±{MAX_EXPONENT}; the exponent {{0}} {{where}} "
+                                          f"is {cb:.4g}", _short(self.part(node.right)))  # fmt: skip
         value = None
         if ca is not None and cb is not None:
             try:
@@ -157,7 +282,8 @@ class _Builder:
                 if op == "**":
                     value = math.pow(ca, cb)
             except (OverflowError, ValueError, ZeroDivisionError):
-                raise self.refuse(node, "this constant part is not a finite number") from None
+                raise self.refuse(node, "this constant part {0} {where} is not a finite number",
+                                  _short(self.part(node))) from None  # fmt: skip
         if op == "+":
             exact, disp = a + b, sp.Add(da, db, evaluate=False)
         elif op == "-":
@@ -168,22 +294,38 @@ class _Builder:
             exact, disp = a / b, sp.Mul(da, sp.Pow(db, -1, evaluate=False), evaluate=False)
         else:
             if cb is None and ca is not None and ca <= 0:
-                raise self.refuse(node, "a non-positive number to a variable power is undefined for most x, y")
+                raise self.refuse(node.left, "a non-positive number to a variable power is undefined for most x, y: "
+                                             "{0} {where}", _short(self.part(node.left)))  # fmt: skip
             exact, disp = a**b, sp.Pow(da, db, evaluate=False)
         return self._fold(node, exact, disp, value)
 
     def _call(self, node: ast.Call, depth: int):
-        if not isinstance(node.func, ast.Name):
-            raise self.refuse(node, "only calls of the listed functions are allowed")
-        name = node.func.id
+        func = node.func
+        if not isinstance(func, ast.Name):
+            if (
+                isinstance(func, ast.Constant)
+                and isinstance(func.value, (int, float))
+                and not isinstance(func.value, bool)
+            ):  # "2(x + 1)"
+                raise self.refuse(func, "a number cannot be called: {0} {where} is followed by '(' (write {1})",
+                                  self.part(func), f"{self.part(func)}*(…)")  # fmt: skip
+            raise self.refuse(func, "only calls of the listed functions are allowed; {0} {where} is not one",
+                              _short(self.part(func)))  # fmt: skip
+        name = func.id
+        if name in ("x", "y", *CONSTANTS):  # "x(y + 1)"
+            raise self.refuse(func, "{0} {where} is not a function (write {1} to multiply)", name, f"{name}*(…)")
         if name not in FUNCTIONS:
             allowed = ", ".join(FUNCTIONS)
-            raise self.refuse(node.func, f"unknown function {name!r}; allowed: {allowed}")
+            raise self.refuse(func, "unknown function {0} {where}" + _did_you_mean(name) + f"; allowed: {allowed}",
+                              name)  # fmt: skip
         if node.keywords:
-            raise self.refuse(node, f"{name}() takes no keyword arguments")
+            kw = node.keywords[0]
+            raise self.refuse(kw, f"{name}() takes no keyword arguments; {{0}} {{where}}", _short(self.part(kw)))
         arity, fn, fnum = FUNCTIONS[name]
         if len(node.args) != arity:
-            raise self.refuse(node, f"{name}() takes {arity} argument{'s' if arity > 1 else ''}")
+            got = {0: "none"}.get(len(node.args), str(len(node.args)))
+            raise self.refuse(node, f"{name}() takes {arity} argument{'s' if arity > 1 else ''}, got {got}: "
+                                    "{0} {where}", _short(self.part(node)))  # fmt: skip
         built = [self.build(a, depth + 1) for a in node.args]
         consts = [c for _, _, c in built]
         value = None
@@ -191,32 +333,160 @@ class _Builder:
             try:
                 value = float(fnum(*consts))
             except (OverflowError, ValueError, ZeroDivisionError):
-                raise self.refuse(node, "this constant part is not a finite number") from None
+                raise self.refuse(node, "this constant part {0} {where} is not a finite number",
+                                  _short(self.part(node))) from None  # fmt: skip
         exact = fn(*[e for e, _, _ in built])
         disp = fn(*[d for _, d, _ in built], evaluate=False)
         return self._fold(node, exact, disp, value)
 
 
+_ALIASES = {"ln": "log", "atan": "arctan", "pow": "^", "power": "^", "fabs": "abs"}
+
+
+def _did_you_mean(name: str) -> str:
+    known = ["x", "y", *CONSTANTS, *FUNCTIONS]
+    guess = _ALIASES.get(name) or next((k for k in known if k == name.lower()), None)
+    return f" (did you mean {guess}?)" if guess and guess != name else ""
+
+
+# --- syntax errors: what is wrong and where, from the tokens ----------------------------------
+
+_TOKEN = re.compile(
+    r"(?P<ws>\s+)"
+    r"|(?P<string>[rRbBuUfF]{0,2}(?:'[^']*'?|\"[^\"]*\"?))"
+    r"|(?P<number>0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+"
+    r"|(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d[\d_]*)?[jJ]?)"
+    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+    r"|(?P<op>\*\*|//|<<|>>|<=|>=|==|!=|:=|->|\.\.\.|.)"
+)
+_OPEN, _CLOSE = "([{", ")]}"
+_BINARY = {"+", "-", "*", "/", "**", "^", "//", "%", "@", "<<", ">>", "&", "|", "<", ">", "<=", ">=", "==", "!="}
+_KEYWORDS = set(keyword.kwlist) - {"True", "False", "None"}
+
+
+def _tokens(text: str) -> list[tuple[str, str, int]]:
+    """(kind, text, 0-based column) for each token of the typed text, spaces left out."""
+    out = []
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup or "op"
+        if kind != "ws":
+            out.append((kind, m.group(), m.start()))
+    return out
+
+
+def _diagnose(text: str) -> FormulaError | None:
+    """The first place where ``text`` stops being a formula, read left to right; None if none is found.
+
+    Expects an operand or an operator in turn and keeps a stack of open brackets; each
+    refusal names the token as typed and its column.
+    """
+
+    def err(template: str, parts: tuple[str, ...], tok: tuple[str, str, int]) -> FormulaError:
+        return FormulaError("not a formula: " + template, parts, text, tok[2] + 1, len(tok[1]))
+
+    stack: list[tuple[str, str, int]] = []
+    operand = True  # an operand (number, name, "(" or a sign) is expected next
+    toks = _tokens(text)
+    prev: tuple[str, str, int] | None = None
+    for i, tok in enumerate(toks):
+        kind, t, _ = tok
+        if kind == "name" and t in _KEYWORDS:
+            return err("{0} {where} is a Python keyword, not part of a formula", (t,), tok)
+        if kind == "string" and (len(t.lstrip("rRbBuUfF")) < 2 or t[-1] != t.lstrip("rRbBuUfF")[0]):
+            return err("the quote {where} is never closed (and strings are not allowed)", (), tok)
+        if kind == "op" and t in (";", "=", ":"):
+            what = {";": "a formula is one expression", "=": "a formula is an expression, not an assignment",
+                    ":": "a formula has no ':'"}[t]  # fmt: skip
+            return err("{0} {where} is not allowed: " + what, (t,), tok)
+        if kind == "op" and t not in _BINARY and t not in _OPEN + _CLOSE + ",.~":
+            return err(("the operator" if len(t) > 1 else "the character") + " {0} {where} is not allowed", (t,), tok)
+        if t in _CLOSE and kind == "op":
+            if not stack:
+                return err("{0} {where} has no matching {1}", (t, _OPEN[_CLOSE.index(t)]), tok)
+            if stack[-1][1] != _OPEN[_CLOSE.index(t)]:
+                o = stack[-1]
+                return err(f"{{0}} {{where}} does not close {{1}} at column {o[2] + 1}", (t, o[1]), tok)
+        if operand:
+            if kind in ("number", "name", "string"):
+                operand = False
+            elif t in _OPEN:
+                stack.append(tok)
+            elif t in ("+", "-", "~"):
+                pass
+            elif t in _CLOSE:
+                if prev is not None and prev[1] == _OPEN[_CLOSE.index(t)]:
+                    before = toks[i - 2] if i >= 2 else None
+                    if before is None or (before[0] not in ("name", "number") and before[1] not in _CLOSE):
+                        return err("empty parentheses {0} {where}", (prev[1] + t,), (kind, prev[1] + t, prev[2]))
+                elif prev is not None and prev[1] in _BINARY | {"~"}:
+                    return err("{0} {where} needs a term after it", (prev[1],), prev)
+                stack.pop()
+                operand = False
+            elif prev is None:
+                return err("the formula cannot start with {0} {where}", (t,), tok)
+            elif prev[1] in _BINARY | {"~"}:
+                return err(f"{{0}} {{where}} follows {{1}} at column {prev[2] + 1} with no term between them",
+                           (t, prev[1]), tok)  # fmt: skip
+            else:
+                return err("a term is missing before {0} {where}", (t,), tok)
+        else:
+            if kind in ("number", "name", "string"):
+                if prev and prev[0] == "name" and prev[1] in FUNCTIONS:
+                    return err("{0} {where} needs parentheses: write {1}", (prev[1], f"{prev[1]}({t})"), prev)
+                if prev and prev[0] == "number" and kind == "name" and prev[2] + len(prev[1]) == tok[2]:
+                    return err("missing * between {0} and {1} {where} (write {2})",
+                               (prev[1], t, f"{prev[1]}*{t}"), tok)  # fmt: skip
+                return err("missing operator between {0} and {1} {where}", (prev[1] if prev else "", t), tok)
+            if t in _BINARY or t == ",":
+                operand = True
+            elif t in _OPEN:
+                stack.append(tok)
+                operand = True
+            elif t in _CLOSE:
+                stack.pop()
+            elif t == ".":
+                return err("{0} {where} is not allowed (attribute access a.b)", (t,), tok)
+            else:
+                return err("unexpected {0} {where}", (t,), tok)
+        prev = tok
+    if stack:
+        o = stack[-1]
+        return err("{0} {where} is never closed", (o[1],), o)
+    if operand and prev is not None:
+        return err("{0} {where} needs a term after it", (prev[1],), prev)
+    return None
+
+
 def parse(text: str) -> tuple[sp.Expr, sp.Expr]:
-    """The exact and display SymPy expressions of a formula in x and y; ``ValueError`` says what is wrong."""
+    """The exact and display SymPy expressions of a formula in x and y.
+
+    Raises
+    ------
+    FormulaError
+        (a ``ValueError``) saying what is wrong, at which column, with the text and a caret.
+    """
     if not isinstance(text, str):
         raise ValueError("the formula must be text")
     if len(text) > MAX_LENGTH:
-        raise ValueError(f"the formula is {len(text)} characters long; the limit is {MAX_LENGTH}")
+        raise FormulaError(f"the formula is {len(text)} characters long; the limit is {MAX_LENGTH}")
     if not text.strip():
-        raise ValueError("the formula is empty")
+        raise FormulaError("the formula is empty")
     bad = re.search(r"[^\x20-\x7e]", text)
     if bad:
-        raise ValueError(f"character {bad.group()!r} at column {bad.start() + 1} is not allowed")
-    src = text.replace("^", "**")
+        raise FormulaError("character {0} {where} is not allowed", (bad.group(),), text, bad.start() + 1)
+    source = _Source(text)
     try:
-        tree = ast.parse(src.strip(), mode="eval")
+        tree = ast.parse(source.src, mode="eval")
     except SyntaxError as e:
-        col = f" at column {e.offset}" if e.offset else ""
-        raise ValueError(f"not a formula ({e.msg}){col}") from None
+        found = _diagnose(text)
+        if found is not None:
+            raise found from None
+        a, w = source.span((e.offset or len(source.src) + 1) - 1, None)
+        msg = str(e.msg).replace("{", "{{").replace("}", "}}")
+        raise FormulaError(f"not a formula: {msg} {{where}}", (), text, a + 1, w) from None
     except (RecursionError, MemoryError):
-        raise ValueError(f"the formula is nested too deeply (more than {MAX_DEPTH} levels)") from None
-    exact, display, _ = _Builder(src.strip()).build(tree.body)
+        raise FormulaError(f"the formula is nested too deeply (more than {MAX_DEPTH} levels)") from None
+    exact, display, _ = _Builder(source).build(tree.body)
     return exact, display
 
 

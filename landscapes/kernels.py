@@ -59,6 +59,11 @@ def hessian(surf, x, y):
     return hessian_raw(surf[0], x, y)
 
 
+# Parallel maps for grids; serial ones for a handful of points, where waking the thread pool
+# costs more than the work (the minima search and the curve tracing call them thousands of times).
+SERIAL_BELOW = 512
+
+
 @jit(parallel=True)
 def map_value(surf, xs, ys, out):
     for i in prange(xs.size):
@@ -76,6 +81,30 @@ def map_gradient(surf, xs, ys, gx, gy):
 @jit(parallel=True)
 def map_hessian(surf, xs, ys, hxx, hxy, hyy):
     for i in prange(xs.size):
+        a, b, c = hessian(surf, xs[i], ys[i])
+        hxx[i] = a
+        hxy[i] = b
+        hyy[i] = c
+
+
+# The same loops, serial (separate functions: Numba's on-disk cache keys a function by its name).
+@jit
+def map_value_serial(surf, xs, ys, out):
+    for i in range(xs.size):
+        out[i] = value(surf, xs[i], ys[i])
+
+
+@jit
+def map_gradient_serial(surf, xs, ys, gx, gy):
+    for i in range(xs.size):
+        _, a, b = value_grad(surf, xs[i], ys[i])
+        gx[i] = a
+        gy[i] = b
+
+
+@jit
+def map_hessian_serial(surf, xs, ys, hxx, hxy, hyy):
+    for i in range(xs.size):
         a, b, c = hessian(surf, xs[i], ys[i])
         hxx[i] = a
         hxy[i] = b
