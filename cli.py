@@ -2,15 +2,19 @@
 
     python cli.py presets
     python cli.py export --preset article_hills_and_canyon --format gif --out hills.gif
+    python cli.py export --preset article_hills_and_canyon --format png      # named after the view
     python cli.py export --config view.json --format mp4 --out run.mp4 --fps 20 --frames 200 --size 800x600
     python cli.py sweep --surface wobbly --optimizer adam --grid 128 --steps 300 --set lr=0.1 --out basins.parquet
     python cli.py sweep --surface wobbly --optimizer momentum --x lr=1e-4:1:64:log --y momentum=0:0.99:64 \\
         --out heatmap.csv
     python cli.py sweep --surface "f:sin(3*x)*cos(3*y) + 0.1*(x^2+y^2)" --optimizer adam --grid 64 --out my.parquet
 
-A configuration file is what the app's "configuration (JSON)" download holds. Bad arguments
-print a clear message and exit with status 2; an output file is written under a temporary
-name and renamed, so an existing file is never left half-written.
+A configuration file is what the app's "configuration (JSON)" download holds. Without ``--out``
+(or with a folder as ``--out``) an export is named by ``viz.export.file_stem``: surface,
+optimizers, steps and a hash of the configuration, so two different views never share a name.
+Bad arguments print a clear message (a refused formula adds the formula with a caret under the
+place) and exit with status 2; an output file is written under a temporary name and renamed,
+so an existing file is never left half-written.
 """
 
 from __future__ import annotations
@@ -80,6 +84,9 @@ def cmd_presets(args: argparse.Namespace) -> int:
 
 
 def _load_view(args: argparse.Namespace):
+    import json
+
+    import landscapes
     from viz.presets import PRESETS
     from viz.state import View
 
@@ -90,7 +97,17 @@ def _load_view(args: argparse.Namespace):
     path = Path(args.config)
     if not path.is_file():
         raise UsageError(f"configuration file {str(path)!r} does not exist")
-    view, notices = View.from_json(path.read_text(encoding="utf-8", errors="replace"))
+    text = path.read_text(encoding="utf-8", errors="replace")
+    try:
+        surface = json.loads(text).get("surface")
+    except (ValueError, AttributeError):
+        surface = None
+    if isinstance(surface, str) and surface.startswith(landscapes.CUSTOM_PREFIX):
+        try:  # the formula's own message, with its caret, rather than the notice's summary
+            landscapes.get(surface)
+        except ValueError as e:
+            raise UsageError(f"{path}: custom formula refused: {e}") from None
+    view, notices = View.from_json(text)
     if notices:  # the app falls back to defaults with a notice; a script should not guess
         raise UsageError(f"{path}: " + "; ".join(n.split("; using")[0] for n in notices))
     return view
@@ -105,11 +122,25 @@ def _check_out(out: str) -> Path:
     return p
 
 
+def default_name(view, fmt: str) -> str:
+    """The file name an export gets without ``--out``: ``export.file_stem`` and the format
+    (a PNG adds the step it shows)."""
+    from viz import export
+
+    stem = export.file_stem(view)
+    if fmt == "png":
+        stem += f"_step{view.steps if view.step is None else view.step}"
+    return f"{stem}.{fmt}"
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from viz import export
 
-    out = _check_out(args.out)
+    target = Path.cwd() if args.out is None else Path(args.out)
+    if not target.is_dir():
+        _check_out(args.out)
     view = _load_view(args)
+    out = target / default_name(view, args.format) if target.is_dir() else target
     w, h = args.size
     try:
         if args.format in ("gif", "mp4", "png"):
@@ -195,7 +226,7 @@ def parser() -> argparse.ArgumentParser:
     src.add_argument("--preset", help="a name from `cli.py presets`")
     src.add_argument("--config", help="a JSON configuration saved from the app")
     e.add_argument("--format", required=True, choices=FORMATS)
-    e.add_argument("--out", required=True, help="file to write")
+    e.add_argument("--out", help="file (or folder) to write; default: a name that identifies the view, here")
     e.add_argument("--fps", type=float, default=12.0, help="frames per second (animations)")
     e.add_argument("--frames", type=int, default=120, help="number of frames; the last step is always kept")
     e.add_argument("--size", type=_size, default=(640, 480), help="WIDTHxHEIGHT in pixels (gif, mp4, png)")
@@ -222,7 +253,10 @@ def main(argv: list[str] | None = None) -> int:
         if _LINE_OPEN[0]:
             print(file=sys.stderr)
             _LINE_OPEN[0] = False
-        print(f"cli.py {args.command}: error: {e}", file=sys.stderr)
+        first, *more = str(e).splitlines() or [""]
+        print(f"cli.py {args.command}: error: {first}", file=sys.stderr)
+        for line in more:  # a refused formula: the formula and a caret under the place
+            print(line, file=sys.stderr)
         return EXIT_USAGE
 
 

@@ -205,8 +205,8 @@ def test_cli_errors_are_clear_and_exit_2(tmp_path, args, message, capsys):
     out.write_bytes(b"keep me")
     rc = cli.main([*args, "--out", str(out)])
     err = capsys.readouterr().err
-    last = err.splitlines()[-1]
-    assert rc == 2 and message in last and last.startswith(f"cli.py {args[0]}: error:")
+    lines = [ln for ln in err.splitlines() if ln.startswith(f"cli.py {args[0]}: error:")]
+    assert rc == 2 and len(lines) == 1 and message in lines[0]
     assert out.read_bytes() == b"keep me"
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import sympy as sp
+import sympy.tensor.tensor  # noqa: F401  (SymPy imports it lazily with exec; import it before exec is patched)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
