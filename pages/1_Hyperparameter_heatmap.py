@@ -11,11 +11,22 @@ import numpy as np
 import streamlit as st
 
 import optimizers
-from ui.widgets import csv_download, hyper_widget, optimizer_label, progress_bar, start_inputs, surface_select
+from ui.widgets import (
+    chart,
+    csv_download,
+    hyper_widget,
+    md,
+    optimizer_label,
+    progress_bar,
+    run_legend,
+    start_inputs,
+    surface_select,
+)
 from viz import export, figures, sweeps
 from viz import sweep_figures as sf
-from viz.figures import Line, PlotlyDict, run_color
+from viz.figures import Line, run_color
 from viz.playground import Result
+from viz.sweeps import fmt_number
 
 st.set_page_config(page_title="Hyperparameter heatmap", page_icon="🟪", layout="wide")
 ss = st.session_state
@@ -42,10 +53,11 @@ def axis_controls(opt: str, which: str, default_name: str, exclude: str | None) 
     name = st.selectbox(f"{which} axis", names, key=k)
     h = next(h for h in hs if h.name == name)
     lo0, hi0, log0 = default_axis(opt, h, which)
-    c1, c2, c3 = st.columns([2, 2, 1])
+    c1, c2 = st.columns(2)
     lo = c1.number_input("from", value=lo0, key=f"{k}::{name}::lo", format="%.4g")
     hi = c2.number_input("to", value=hi0, key=f"{k}::{name}::hi", format="%.4g")
-    log = c3.checkbox("log", value=log0, key=f"{k}::{name}::log")
+    log = st.checkbox("log scale", value=log0, key=f"{k}::{name}::log",
+                      help="space the values evenly in log10 (for ranges over several decades, like lr)")  # fmt: skip
     return sweeps.Axis(name, float(lo), float(hi), int(ss["hm::n"]), bool(log))
 
 
@@ -76,13 +88,17 @@ with st.sidebar:
         if noise:
             fixed["noise"] = noise
     st.header("Colour")
-    metric = st.selectbox("metric", list(sweeps.METRICS), format_func=sweeps.METRICS.get, key="hm::metric")
-    log_color = st.checkbox("log colour scale (loss, distance)", value=True, key="hm::logc")
+    metric_help = "  \n".join(f"**{sweeps.METRICS[m]}**: {h}" for m, h in sweeps.METRIC_HELP.items())
+    metric = st.selectbox("metric", list(sweeps.METRICS), format_func=sweeps.METRICS.get, key="hm::metric",
+                          help=metric_help)  # fmt: skip
+    log_color = st.checkbox("log colour scale", value=True, key="hm::logc",
+                            help="colours by powers of ten; for final loss and distance only")  # fmt: skip
 
 st.title("Hyperparameter heatmap")
 st.caption(
     "Every cell is one run of the optimizer from the same start with the two hyperparameters set to the cell's "
-    "values. Dark red cells diverged. Click a cell to see its trajectory on the right."
+    "values. Dark red cells diverged. Click a cell to draw its run on the map beside the heatmap (below it on a "
+    "narrow screen)."
 )
 
 try:
@@ -121,22 +137,23 @@ hyper = result.cell_hyper(j, i)
 left, right = st.columns([1, 1], gap="medium")
 with left:
     fig = sf.heatmap_figure(result, metric, log_color, selected=(j, i))
-    st.plotly_chart(PlotlyDict(fig), key="hm::chart", on_select=on_click, selection_mode="points",
-                    width="stretch", config={"displayModeBar": False})  # fmt: skip
+    chart(fig, key="hm::chart", on_select=on_click, selection_mode="points")
     n_div = int(result.diverged.sum())
     st.caption(f"{n_div:,} of {result.diverged.size:,} runs diverged." if n_div else "No run diverged.")
     csv_download(result.frame(), f"heatmap_{opt}_{surf.name}_{xa.name}_{ya.name}.csv")
 with right:
     tr = optimizers.trajectory(opt, surf, (sx, sy), int(steps), **hyper)
-    label = f"{xa.name} = {hyper[xa.name]:.4g}, {ya.name} = {hyper[ya.name]:.4g}"
-    line = Line(opt, optimizer_label(opt), run_color(opt), tr)
-    fig = figures.trajectory_figure(surf, [line], (sx, sy), click_grid=2, height=520)
-    st.plotly_chart(PlotlyDict(fig), key="hm::traj", width="stretch", config={"displayModeBar": False})
+    label = (
+        f"{xa.name} = {fmt_number(hyper[xa.name], small=1e-6)}, {ya.name} = {fmt_number(hyper[ya.name], small=1e-6)}"
+    )
+    line = Line(opt, optimizer_label(opt), run_color(opt), tr, legend=run_legend(opt, hyper))
+    fig = figures.trajectory_figure(surf, [line], (sx, sy), click_grid=2, height=560)
+    chart(fig, key="hm::traj")
     csv_download(lambda: export.trajectories_frame(Result(surf, [line])), f"run_{opt}_{surf.name}.csv",
                  label="Download this run (CSV)", key="hm::run_csv")  # fmt: skip
     value = z[j, i]
     st.markdown(
         f"**Selected cell:** {label}  \n"
         + (f"diverged at step {tr.diverged_step}" if tr.diverged_step is not None
-           else f"{sweeps.METRICS[metric]}: **{value:.4g}**" if math.isfinite(value) else "never within tolerance")
+           else f"{md(sweeps.METRICS[metric])}: **{fmt_number(value)}**" if math.isfinite(value) else "never settles")
     )  # fmt: skip

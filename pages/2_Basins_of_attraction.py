@@ -5,22 +5,31 @@ from __future__ import annotations
 import streamlit as st
 
 import optimizers
-from ui.widgets import csv_download, optimizer_controls, optimizer_label, progress_bar, surface_select
+from ui.widgets import (
+    chart,
+    csv_download,
+    md,
+    optimizer_controls,
+    optimizer_label,
+    progress_bar,
+    run_legend,
+    surface_select,
+    table,
+)
 from viz import sweep_figures as sf
 from viz import sweeps
-from viz.figures import PlotlyDict
+from viz.figures import run_style
 from viz.presets import TEACHING_SETTINGS
+from viz.sweeps import fmt_percent
 
 st.set_page_config(page_title="Basins of attraction", page_icon="🗺️", layout="wide")
-
-COLOR_BY = {"basin": "which minimum it reaches", "final_loss": "final loss", "steps_to_tol": "steps to tolerance"}
 
 with st.sidebar:
     st.header("Landscape")
     surf = surface_select("bs::surface", window=True)
     st.select_slider("starts per side", [16, 32, 64, 128, 192, 256, 384, 512], value=128, key="bs::n")
     steps = st.number_input("steps", 1, 2000, value=300, step=25, key="bs::steps")
-    color_by = st.radio("colour by", list(COLOR_BY), format_func=COLOR_BY.get, key="bs::color")
+    color_by = st.radio("colour by", list(sf.COLOR_BY), format_func=sf.COLOR_BY.get, key="bs::color")
     st.header("Optimizers (up to four)")
     chosen = st.multiselect("Compare", optimizers.names(), default=["sgd", "momentum", "rmsprop", "adam"],
                             max_selections=4, key="bs::opts", format_func=optimizer_label)  # fmt: skip
@@ -37,10 +46,8 @@ st.title("Basins of attraction")
 n = int(st.session_state["bs::n"])
 st.caption(
     f"Each pixel is a start point on a {n}×{n} grid over the view; its colour says where the optimizer ends after "
-    f"{steps} steps (within 0.05 of a known minimum, its star's colour). Momentum and Adam escape where plain "
-    "gradient descent stays. Grey: the run is still moving or hovering — RMSProp at a constant lr keeps jumping "
-    "around a minimum instead of settling (try 'final loss'). Learning rates start at the article's settings "
-    "(torch's defaults barely move here)."
+    f"{steps} steps: within 0.05 of a known minimum (that star's colour), near none of them (grey) or diverged "
+    "(dark red). Learning rates start at the article's settings."
 )
 if not chosen:
     st.info("Pick at least one optimizer in the sidebar.")
@@ -56,22 +63,35 @@ for k, name in enumerate(chosen):
         errors.append(f"{optimizer_label(name)}: {e}")
 for e in errors:
     st.error(e)
+if not results:
+    st.stop()
 
-cols = st.columns(max(len(results), 1))
-for col, r in zip(cols, results, strict=False):
-    with col:
-        share = r.share_global()
-        title = f"{optimizer_label(r.optimizer)}: {share:.0%} → global min"
-        fig = sf.basins_figure(r, color_by, title=title, height=440)
-        st.plotly_chart(PlotlyDict(fig), key=f"bs::fig::{r.optimizer}", width="stretch",
-                        config={"displayModeBar": False})  # fmt: skip
-        csv_download(r.frame(), f"basins_{r.optimizer}_{surf.name}_{n}.csv", key=f"bs::csv::{r.optimizer}")
+# The result, stated from the numbers shown below (never a fixed sentence).
+st.markdown(f"**{md(sweeps.basins_sentence(results))}** {md(sweeps.grey_sentence(results))}")
 
-if results:
-    st.subheader("Where the starts end")
-    table = sweeps.basin_table(results)
-    st.dataframe(
-        table, hide_index=True, width="stretch",
-        column_config={c: st.column_config.NumberColumn(format="percent") for c in table.columns[1:5]},
-    )  # fmt: skip
-    csv_download(table, f"basins_summary_{surf.name}_{n}.csv", label="Download the table (CSV)")
+styles = [run_style(chosen.index(r.optimizer)) for r in results]
+labels = [run_legend(r.optimizer, {**r.hyper}) for r in results]
+scale = sf.basins_scale(results, color_by)
+st.markdown(sf.basins_legend_html(surf, color_by), unsafe_allow_html=True)  # one legend for every map
+if scale is not None:
+    chart(sf.colorbar_figure(scale, color_by), key="bs::colorbar")  # one colour scale for every map
+for row in range(0, len(results), 2):  # two maps per row (one per row on a phone)
+    cols = st.columns(2, gap="medium")
+    for col, r, style, label in zip(cols, results[row : row + 2], styles[row:], labels[row:], strict=False):
+        with col:
+            title = f"{sf.glyph(style)} {label}<br>{fmt_percent(100 * r.share_global())} of starts → global minimum"
+            chart(sf.basins_figure(r, color_by, title=title, scale=scale), key=f"bs::fig::{r.optimizer}")
+            csv_download(r.frame(), f"basins_{r.optimizer}_{surf.name}_{n}.csv", key=f"bs::csv::{r.optimizer}")
+
+st.subheader("Where the starts end")
+summary = sweeps.basin_table(results, labels)
+table(summary)
+st.caption(
+    "Reach: the run ends within 0.05 of that minimum. Settle: from that step on, the loss stays within 0.001 of "
+    "the minimum's value. The four shares of a row add up to 100% (up to rounding)."
+)
+csv_download(summary, f"basins_summary_{surf.name}_{n}.csv", label="Download the table (CSV)")
+st.markdown(
+    "**How fast they get there:** the share of all starts (%) that have settled at the global minimum by each step"
+)
+chart(sf.settle_figure(results, labels, styles), key="bs::settle")

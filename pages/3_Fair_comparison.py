@@ -7,10 +7,10 @@ import pandas as pd
 import streamlit as st
 
 import optimizers
-from ui.widgets import csv_download, optimizer_label, progress_bar, surface_select
+from ui.widgets import chart, csv_download, md, optimizer_label, progress_bar, run_legend, surface_select, table
 from viz import export, figures, sweeps
 from viz import sweep_figures as sf
-from viz.figures import Line, PlotlyDict, run_color
+from viz.figures import Line, run_style
 from viz.playground import Result
 
 st.set_page_config(page_title="Fair comparison", page_icon="⚖️", layout="wide")
@@ -29,23 +29,26 @@ with st.sidebar:
     st.header("Tuning")
     chosen = st.multiselect("Optimizers", optimizers.names(), default=["sgd", "momentum", "nesterov", "rmsprop",
                             "adam"], key="fc::opts", format_func=optimizer_label)  # fmt: skip
-    budget = st.select_slider("budget (settings per optimizer)", [4, 9, 16, 25, 36, 64, 100, 144, 256, 512],
-                              value=64, key="fc::budget")  # fmt: skip
+    budget = st.select_slider("settings per optimizer", [4, 9, 16, 25, 36, 64, 100, 144, 256, 512], value=64,
+                              key="fc::budget", help="the tuning budget: how many settings each one tries")  # fmt: skip
     method = st.radio("search", ["random", "grid"], horizontal=True, key="fc::method")
     lr_only = st.checkbox(
         "tune the learning rate only",
         key="fc::lronly",
         help="otherwise also momentum / betas / alpha / rho / damping (sampled as 1 − β on a log scale)",
     )
-    objective = st.selectbox("objective (lower is better)", list(sweeps.OBJECTIVES),
-                             format_func=sweeps.OBJECTIVES.get, key="fc::objective")  # fmt: skip
+    objective = st.selectbox("objective (lower is better)", list(sweeps.OBJECTIVES), format_func=sweeps.OBJECTIVES.get,
+                             key="fc::objective",
+                             help="  \n".join(f"**{sweeps.OBJECTIVES[o]}**: {h}"
+                                              for o, h in sweeps.OBJECTIVE_HELP.items()))  # fmt: skip
     seed = st.number_input("random seed", 0, 10_000, value=0, key="fc::seed")
 
 st.title("Fair comparison")
+spacing = "log-uniform at random" if method == "random" else "on a log-spaced grid"
 st.caption(
-    "Each optimizer tries the same number of settings of its own hyperparameters (learning rate log-uniform in "
-    "[1e-4, 10]) from the same starts, and keeps its best. Comparing defaults says little: comparing tuned "
-    "optimizers says which one suits the landscape."
+    f"Each optimizer tries the same number of settings ({budget}) of its own hyperparameters (learning rate from "
+    f"10⁻⁴ to 10, {spacing}) from the same starts, and keeps its best. A setting's score is its objective averaged "
+    "over the starts; a setting that diverges from any start is out."
 )
 if not chosen:
     st.info("Pick at least one optimizer in the sidebar.")
@@ -67,31 +70,35 @@ except (ValueError, TypeError) as e:
     st.stop()
 done()
 
-table = sweeps.tune_table(results, objective)
+# Every run keeps its place on the page: colour, dash and marker by the order of the menu.
+styles = [run_style(i) for i in range(len(results))]
+labels = [run_legend(t.optimizer, t.best) for t in results]
+st.markdown(f"**{md(sweeps.tune_sentence(results, objective))}**")
 st.subheader("Tuned settings")
-st.dataframe(
-    table,
-    hide_index=True,
-    width="stretch",
-    column_config={"share of budget diverged": st.column_config.NumberColumn(format="percent")},
-)
-csv_download(table, f"fair_{surf.name}_{objective}.csv", label="Download the table (CSV)")
+summary = sweeps.tune_table(results, objective)
+table(summary)
+csv_download(summary, f"fair_{surf.name}_{objective}.csv", label="Download the table (CSV)")
 
 left, right = st.columns([3, 2], gap="medium")
 lines = []
-for t in results:
+for t, style, label in zip(results, styles, labels, strict=True):
     tr = optimizers.trajectory(t.optimizer, surf, tuple(starts[0]), int(steps), **t.best)
-    lines.append(Line(t.optimizer, optimizer_label(t.optimizer), run_color(t.optimizer), tr))
+    lines.append(Line(t.optimizer, optimizer_label(t.optimizer), style.color, tr, dash=style.dash,
+                      symbol=style.symbol, legend=label))  # fmt: skip
 with left:
     st.markdown(f"**The tuned runs from ({starts[0][0]:.2f}, {starts[0][1]:.2f})** — press ▶ to animate.")
-    fig = figures.trajectory_figure(surf, lines, tuple(starts[0]), bounds=surf.bounds, click_grid=2, height=560)
-    st.plotly_chart(PlotlyDict(fig), key="fc::map", width="stretch", config={"displayModeBar": False})
+    fig = figures.trajectory_figure(surf, lines, tuple(starts[0]), bounds=surf.bounds, click_grid=2, height=600)
+    chart(fig, key="fc::map")
     csv_download(lambda: export.trajectories_frame(Result(surf, lines)), f"fair_{surf.name}_tuned_runs.csv",
                  label="Download the tuned runs (CSV)")  # fmt: skip
 with right:
-    st.markdown("**Every tried setting** (score against lr: how forgiving each optimizer is)")
-    st.plotly_chart(PlotlyDict(sf.tuning_scatter(results, objective)), key="fc::scatter", width="stretch")
-    st.plotly_chart(PlotlyDict(figures.series_figure(lines, height=360)), key="fc::series", width="stretch")
+    st.markdown(
+        f"**Every tried setting:** its score ({md(sweeps.OBJECTIVES[objective])}) against its learning rate; settings "
+        "that diverged are not drawn. A wide low valley = an optimizer that forgives a rough lr."
+    )
+    chart(sf.tuning_scatter(results, objective, styles, labels), key="fc::scatter")
+    st.markdown("**The tuned runs step by step:** loss, step size and gradient norm")
+    chart(figures.series_figure(lines, height=420), key="fc::series")
 rows = [{"optimizer": t.optimizer, **{k: v[i] for k, v in t.candidates.items()}, "score": t.scores[i]}
         for t in results for i in range(t.scores.size)]  # fmt: skip
 csv_download(pd.DataFrame(rows), f"fair_{surf.name}_all_settings.csv", label="Download every setting (CSV)")

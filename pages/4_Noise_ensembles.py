@@ -6,10 +6,21 @@ import pandas as pd
 import streamlit as st
 
 import optimizers
-from ui.widgets import csv_download, optimizer_controls, optimizer_label, progress_bar, start_inputs, surface_select
+from ui.widgets import (
+    chart,
+    csv_download,
+    md,
+    optimizer_controls,
+    optimizer_label,
+    progress_bar,
+    run_legend,
+    start_inputs,
+    surface_select,
+    table,
+)
 from viz import sweep_figures as sf
 from viz import sweeps
-from viz.figures import PlotlyDict, run_color
+from viz.figures import run_style
 from viz.presets import TEACHING_SETTINGS
 
 st.set_page_config(page_title="Noise ensembles", page_icon="🌫️", layout="wide")
@@ -35,21 +46,21 @@ with st.sidebar:
 st.title("Noise ensembles")
 st.caption(
     "Minibatch gradients are noisy. Each run adds Gaussian noise of σ to every gradient, with its own seed "
-    "(run k uses seed first+k, so any single run can be reproduced in the playground). Noise can shake a run "
-    "out of a shallow minimum — or keep it from settling."
+    "(run k uses seed first + k, so any single run can be reproduced in the playground)."
 )
 if not chosen:
     st.info("Pick at least one optimizer in the sidebar.")
     st.stop()
 
 ens, errors = [], []
-for name in chosen:
+for k, name in enumerate(chosen):
     try:
         update, done = progress_bar(f"{optimizer_label(name)}: {n} noisy runs × {steps} steps…")
         e = sweeps.ensemble(name, surf, (sx, sy), int(steps), int(n), float(noise), int(seed), hypers[name],
                             progress=update)  # fmt: skip
         done()
-        ens.append((e, optimizer_label(name), run_color(name)))
+        # The run's place in the menu fixes its colour, dash and marker on every figure.
+        ens.append((e, run_legend(name, hypers[name]), run_style(k)))
     except (ValueError, TypeError) as err:
         errors.append(f"{optimizer_label(name)}: {err}")
 for err in errors:
@@ -57,17 +68,18 @@ for err in errors:
 if not ens:
     st.stop()
 
+runs = [e for e, _, _ in ens]
+st.markdown(f"**{md(sweeps.ensemble_sentence(runs, float(noise)))}**")
 left, right = st.columns(2, gap="medium")
 with left:
-    st.markdown("**The cloud of paths** (up to 60 per optimizer drawn; dots = end points)")
-    st.plotly_chart(PlotlyDict(sf.ensemble_map(surf, ens, (sx, sy))), key="ne::map", width="stretch",
-                    config={"displayModeBar": False})  # fmt: skip
+    st.markdown("**The cloud of paths** (up to 60 per optimizer drawn; markers = end points)")
+    chart(sf.ensemble_map(surf, ens, (sx, sy)), key="ne::map")
 with right:
-    st.markdown("**Loss over steps**: median, 25–75 % and 5–95 % of the runs")
-    st.plotly_chart(PlotlyDict(sf.ensemble_bands(ens, log=log)), key="ne::bands", width="stretch")
-shares = ("end nearest a global minimum", "end within 0.05 of it", "diverged")
-st.dataframe(pd.DataFrame([e.summary() for e, _, _ in ens]), hide_index=True, width="stretch",
-             column_config={c: st.column_config.NumberColumn(format="percent") for c in shares})  # fmt: skip
+    st.markdown("**Loss over steps:** the median (line), the middle half (25–75 %, darker) and 90 % (5–95 %) of runs")
+    chart(sf.ensemble_bands(ens, log=log), key="ne::bands")
+summary = sweeps.ensemble_table(runs, [label for _, label, _ in ens])
+table(summary)
+st.caption("Nearest: of all known minima, a global one is the closest to where the run ends (however far).")
 csv_download(
     pd.concat([e.frame() for e, _, _ in ens]),
     f"ensemble_{surf.name}_{noise:g}.csv",

@@ -7,22 +7,33 @@ import pandas as pd
 import streamlit as st
 
 from optimizers import response as resp
-from ui.widgets import csv_download
+from ui.widgets import chart, csv_download, table
 from viz import sweep_figures as sf
-from viz.figures import PlotlyDict
+from viz import sweeps
 
 st.set_page_config(page_title="Gradient response (1D)", page_icon="〰️", layout="wide")
 ss = st.session_state
 SIGNALS = resp.signals()
+# How each rule works, read from its formula; tests/test_pages.py checks every number in these
+# sentences against the method's own response to a gradient of constant size.
 NOTES = {
-    "momentum": "Momentum accumulates: on a constant gradient its step grows to η/(1−γ), far beyond one step.",
-    "nesterov": "Nesterov reads the gradient ahead of itself: it speeds up where the gradient grows ahead.",
-    "smoothed_nesterov": "Averaging four look-ahead points smooths Nesterov's reaction to sharp changes.",
-    "adagrad": "Adagrad divides by the sum of all squared gradients: on the square wave its updates decay to zero.",
-    "rmsprop": "RMSProp divides by a moving average instead: its updates settle at a level.",
-    "adadelta_zero": "Adadelta started at E[Δθ²] = 0 creeps: its step is scaled by its own past steps.",
-    "adadelta_big": "Adadelta started big takes large steps until its memory of past steps decays.",
-    "adam": "Adam synchronises quickly with the signal and smooths its noise.",
+    "momentum": "Momentum adds up its past updates: on a constant gradient g its update grows towards "
+    "η·g/(1 − γ), ten times one step for γ = 0.9.",
+    "nesterov": "Nesterov adds up past updates like momentum, but reads the gradient where the momentum is "
+    "heading (at t + γ·v) instead of where it stands.",
+    "smoothed_nesterov": "Smoothed Nesterov averages the gradient at four points along the look-ahead instead of "
+    "reading it at one.",
+    "adagrad": "Adagrad divides by the root of the sum of all squared gradients so far: on a gradient of constant "
+    "size its update shrinks like η/√t.",
+    "rmsprop": "RMSProp divides by the root of a moving average of g² instead: on a gradient of constant size its "
+    "update levels off at η.",
+    "adadelta_zero": "Adadelta scales each update by the root of its own past squared updates: started at "
+    "E[Δθ²] = 0, its first update is √ε/√((1 − γ)g² + ε) · g (ε = 0.001: 0.1·g for γ = 0.9), and on a gradient of "
+    "constant size its updates then grow step by step.",
+    "adadelta_big": "Adadelta started at a large E[Δθ²] = η: its first update is √(η + ε)/√((1 − γ)g² + ε) · g, "
+    "22 times g for η = 50 and γ = 0.9.",
+    "adam": "Adam divides a bias-corrected moving average of g by the root of one of g²: on a gradient of constant "
+    "size its update is η from the first step.",
 }
 
 with st.sidebar:
@@ -59,7 +70,12 @@ except (ValueError, KeyError) as e:
     st.error(str(e))
     st.stop()
 fig = sf.response_figure(signal, updates, values, method, cumulative=cumulative)
-st.plotly_chart(PlotlyDict(fig), key="gr::fig", width="stretch")
+chart(fig, key="gr::fig")
+table(sweeps.response_table(signal, updates, values, m.param))
+st.caption(
+    "Updates are in the article's sign convention (positive = along the gradient; the parameter moves by −update), "
+    "so an update curve's sum is how far the parameter moved in all."
+)
 df = pd.DataFrame({"step": np.arange(signal.size), "gradient": signal})
 for v, u in zip(values, updates, strict=True):
     df[f"update_{m.param}={v:g}"] = u

@@ -1,10 +1,14 @@
 """The sweep computations behind the practitioner's pages: they must agree with single runs."""
 
+import base64
+import dataclasses
+import io
 import math
 
 import numpy as np
 import plotly.graph_objects as go
 import pytest
+from PIL import Image
 
 import landscapes
 import optimizers
@@ -12,6 +16,8 @@ from optimizers import response as resp
 from viz import sweep_figures as sf
 from viz import sweeps
 from viz.cache import ResultCache
+from viz.figures import run_style
+from viz.sweeps import fmt_number, fmt_percent
 
 HC = landscapes.get("hills_and_canyon")
 
@@ -71,7 +77,9 @@ def test_a_sweep_that_diverges_everywhere_is_shown_as_diverged():
         go.Figure(sf.heatmap_figure(r, m))  # validates
     b = sweeps.basins("sgd", landscapes.get("rosenbrock"), 8, 50, {"lr": 100.0}, cache=None)
     table = sweeps.basin_table([b])
-    assert table.loc[0, "diverged"] == 1.0 and table.loc[0, "global minimum"] == 0.0
+    c = sweeps.BASIN_COLUMNS
+    assert table.loc[0, c["diverged"]] == 100.0 and table.loc[0, c["global"]] == 0.0
+    assert sweeps.format_table(table).loc[0, c["steps"]] == "—"
     for c in ("basin", "final_loss", "steps_to_tol"):
         go.Figure(sf.basins_figure(b, c))
 
@@ -101,9 +109,10 @@ def test_basins_agree_with_single_runs_and_shares_add_up():
         np.testing.assert_array_equal(r.final[j, i], tr.path[-1])
         assert r.basin[j, i] == tr.basin
     t = sweeps.basin_table([r])
-    total = t.loc[0, ["global minimum", "a local minimum", "no known minimum", "diverged"]].sum()
-    assert total == pytest.approx(1.0)
-    assert t.loc[0, "global minimum"] == pytest.approx(r.share_global()) and r.share_global() > 0.9  # four global
+    c = sweeps.BASIN_COLUMNS
+    total = t.loc[0, [c["global"], c["local"], c["none"], c["diverged"]]].sum()
+    assert total == pytest.approx(100.0)
+    assert t.loc[0, c["global"]] == pytest.approx(100 * r.share_global()) and r.share_global() > 0.9  # four global
     assert len(r.frame()) == 144
 
 
@@ -156,7 +165,7 @@ def test_tuning_keeps_the_best_setting_and_its_score_reproduces(objective):
             }[objective])  # fmt: skip
         assert t.score == pytest.approx(np.mean(per_start), rel=1e-12, abs=1e-15)
     table = sweeps.tune_table(res, objective)
-    assert table[f"best {objective}"].is_monotonic_increasing
+    assert table[sweeps.tune_columns(objective)["best"]].is_monotonic_increasing
 
 
 def test_ensemble_runs_are_the_seeded_trajectories():
@@ -167,7 +176,8 @@ def test_ensemble_runs_are_the_seeded_trajectories():
     b = e.bands()
     assert b.shape == (5, 61) and np.all(np.diff(b, axis=0) >= 0)
     s = e.summary()
-    assert s["runs"] == 20 and 0 <= s["end within 0.05 of it"] <= s["end nearest a global minimum"] <= 1
+    c = sweeps.ENSEMBLE_COLUMNS
+    assert s[c["runs"]] == 20 and 0 <= s[c["within"]] <= s[c["nearest"]] <= 100
     assert len(e.frame()) == 61
     pf = e.paths_frame()
     assert len(pf) == 20 * 61
@@ -192,10 +202,16 @@ def test_figures_validate_and_clicks_map_to_cells():
     assert sf.click_to_cell(r, {"x": math.log10(0.0101), "y": 0.41}) == (4, 6)
     assert sf.click_to_cell(r, {}) is None
     e = sweeps.ensemble("adam", HC, HC.start, 30, 5, 0.5, cache=None)
-    go.Figure(sf.ensemble_map(HC, [(e, "Adam", "#1f77b4")], HC.start))
-    go.Figure(sf.ensemble_bands([(e, "Adam", "#1f77b4")]))
+    go.Figure(sf.ensemble_map(HC, [(e, "Adam", run_style(0))], HC.start))
+    go.Figure(sf.ensemble_bands([(e, "Adam", run_style(0))]))
     t = sweeps.tune(["sgd"], HC, [HC.start], 20, 4, cache=None)
     go.Figure(sf.tuning_scatter(t, "final_loss"))
+    b = sweeps.basins("adam", HC, 12, 30, cache=None)
+    for c in ("final_loss", "steps_to_tol"):
+        go.Figure(sf.colorbar_figure(sf.basins_scale([b], c), c))
+        go.Figure(sf.basins_figure(b, c, key=True))
+    go.Figure(sf.settle_figure([b], ["Adam"]))
+    go.Figure(sf.response_figure(np.ones(20), np.ones((2, 20)), [0.5, 0.9], "momentum"))
 
 
 def test_cache_evicts_by_bytes_and_counts_hits():
@@ -211,6 +227,102 @@ def test_cache_evicts_by_bytes_and_counts_hits():
     assert len(c) == 3 and c.get(0) is None and c.get(4)[0] == 4
     c.get_or_compute(4, lambda: make(99))
     assert calls == [0, 1, 2, 3, 4] and c.hits == 2
+
+
+# --- numbers, tables and sentences for people ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(1e-15, "10⁻¹⁵"), (1.332e-15, "1.332 × 10⁻¹⁵"), (12.345678, "12.35"), (200, "200"), (16384, "16,384"),
+     (0.0, "0"), (-0.5, "−0.5"), (0.001, "0.001"), (9999.5, "10⁴"), (2.5e-5, "2.5 × 10⁻⁵"), (123456.0, "1.235 × 10⁵"),
+     (math.nan, "—"), (None, "—"), (np.int64(7), "7"), (math.inf, "∞")],
+)  # fmt: skip
+def test_numbers_read_as_people_write_them(value, text):
+    assert fmt_number(value) == text
+
+
+def test_percentages_never_round_a_share_away():
+    assert [fmt_percent(v) for v in (0, 100, 73.52, 0.006, 99.97, 50, math.nan)] == [
+        "0%", "100%", "73.5%", "<0.1%", ">99.9%", "50.0%", "—"]  # fmt: skip
+
+
+def test_format_table_uses_the_kinds():
+    df = sweeps._table(
+        [{"Optimizer": "SGD", "Share (%)": 12.345, "Steps": 103.0, "Loss": 1e-15, "Score": math.inf},
+         {"Optimizer": None, "Share (%)": math.nan, "Steps": math.nan, "Loss": 0.30421, "Score": 2.0}],
+        {"Optimizer": "text", "Share (%)": "percent", "Steps": "integer", "Loss": "number", "Score": "score"},
+        ["Optimizer", "Share (%)", "Steps", "Loss", "Score"],
+    )  # fmt: skip
+    out = sweeps.format_table(df)
+    assert out.to_numpy().tolist() == [["SGD", "12.3%", "103", "10⁻¹⁵", "diverged"], ["—", "—", "—", "0.3042", "2"]]
+
+
+def _fake_basins(shares: dict[str, float], n: int = 20) -> list[sweeps.BasinsResult]:
+    """Basin results where optimizer k reaches the global minimum from exactly shares[k] % of the starts."""
+    base = sweeps.basins("sgd", HC, n, 5, cache=None)
+    out = []
+    for name, pct in shares.items():
+        basin = np.full(n * n, HC.n_global, dtype=base.basin.dtype)  # a local minimum
+        basin[: round(pct / 100 * n * n)] = 0
+        out.append(dataclasses.replace(base, optimizer=name, basin=basin.reshape(n, n)))
+    return out
+
+
+def test_basins_sentence_follows_the_numbers():
+    r = _fake_basins({"sgd": 74.0, "momentum": 75.0, "rmsprop": 0.0, "adam": 84.0})
+    assert sweeps.basins_sentence(r) == (
+        "Adam reaches the global minimum from the most starts (84.0%), 9.0 percentage points more than Momentum "
+        "(75.0%); RMSProp from the fewest (0%)."
+    )
+    r = _fake_basins({"sgd": 90.0, "adam": 10.0})
+    assert sweeps.basins_sentence(r).startswith("SGD reaches the global minimum from the most starts (90.0%), 80.0")
+    r = _fake_basins({"sgd": 50.0, "momentum": 50.0, "adam": 25.0})
+    assert sweeps.basins_sentence(r) == (
+        "SGD and Momentum reach the global minimum from the most starts (50.0% each), 25.0 percentage points more "
+        "than Adam (25.0%)."
+    )
+    assert sweeps.basins_sentence(_fake_basins({"sgd": 30.0, "adam": 30.0})).startswith("All 2 reach")
+    assert sweeps.basins_sentence(_fake_basins({"sgd": 30.0})) == (
+        "SGD reaches the global minimum from 30.0% of the starts."
+    )
+
+
+def test_ensemble_and_tuning_sentences_follow_the_numbers():
+    e = [sweeps.ensemble(n, HC, HC.start, 150, 40, 1.0, hyper=hp, cache=None)
+         for n, hp in (("sgd", {"lr": 0.05}), ("adam", {"lr": 0.25}))]  # fmt: skip
+    shares = {optimizers.spec(x.optimizer).label: x.summary()[sweeps.ENSEMBLE_COLUMNS["nearest"]] for x in e}
+    best = max(shares, key=shares.get)
+    text = sweeps.ensemble_sentence(e, 1.0)
+    assert shares["SGD"] != shares["Adam"] and f"{best}'s runs end nearest a global minimum most often" in text
+    res = sweeps.tune(["sgd", "adam"], HC, [HC.start], 80, 9, cache=None)
+    win = min(res, key=lambda t: t.score)
+    text = sweeps.tune_sentence(res, "final_loss")
+    assert text.startswith(f"Tuned, {optimizers.spec(win.optimizer).label} scores best (final loss − f* = "
+                           f"{fmt_number(win.score)})")  # fmt: skip
+
+
+def _pixels(fig: dict) -> np.ndarray:
+    src = fig["layout"]["images"][0]["source"]
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(src.split(",", 1)[1]))).convert("RGB"))
+
+
+def test_basin_panels_share_one_colour_scale():
+    """With the page's shared scale, one value has one colour in every panel; each panel's own
+    scale (the old behaviour) would colour the same runs differently."""
+    a = sweeps.basins("sgd", HC, 16, 100, {"lr": 0.05}, cache=None)
+    b = dataclasses.replace(a, loss=a.loss.copy())
+    b.loss[0, 0] = 1e6  # one start far worse: it stretches b's own range
+    scale = sf.basins_scale([a, b], "final_loss")
+    same = np.isclose(a.loss, b.loss)  # every start but (0, 0)
+    assert not same[0, 0] and same.sum() == same.size - 1
+    big = np.repeat(np.repeat(same[::-1], 32, axis=0), 32, axis=1)  # the image is enlarged and upside down
+    pa = _pixels(sf.basins_figure(a, "final_loss", scale=scale))
+    pb = _pixels(sf.basins_figure(b, "final_loss", scale=scale))
+    assert np.array_equal(pa[big], pb[big])
+    own_a, own_b = _pixels(sf.basins_figure(a, "final_loss")), _pixels(sf.basins_figure(b, "final_loss"))
+    assert not np.array_equal(own_a[big], own_b[big])
+    assert pa.shape[0] >= sf.MIN_IMAGE_PX  # a 16×16 grid is enlarged, not blurred by the browser
 
 
 # --- the 1D gradient response --------------------------------------------------------------

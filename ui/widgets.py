@@ -19,6 +19,8 @@ import streamlit as st
 import landscapes
 import optimizers
 from optimizers.registry import Hyper
+from viz.figures import PLOTLY_CONFIG, PlotlyDict
+from viz.state import Run, run_labels
 
 
 def log_options(h: Hyper, current: float) -> list[float]:
@@ -188,3 +190,44 @@ def csv_download(
     name = safe_filename(filename)
     st.download_button(label, data, file_name=name, mime="text/csv", key=key or f"csv::{name}",
                        icon=":material/download:", on_click="ignore")  # fmt: skip
+
+
+def chart(fig: dict, key: str, **kwargs: Any) -> Any:
+    """``st.plotly_chart`` as every sweep page draws it: the figure's own dark text on white
+    (Streamlit's theme off: its grey text is below WCAG AA), no cloud or logo buttons
+    (``PLOTLY_CONFIG``), the container's width. ``kwargs`` go to ``st.plotly_chart``."""
+    from viz.sweep_figures import readable  # the sweep modules load only on the sweep pages (not the playground)
+
+    return st.plotly_chart(PlotlyDict(readable(fig)), key=key, theme=None, config=PLOTLY_CONFIG, width="stretch",
+                           **kwargs)  # fmt: skip
+
+
+def table(df: pd.DataFrame) -> None:
+    """A table for people (``viz.sweeps.format_table``: ~4 significant digits, integers as
+    integers, missing values as a dash), numbers right-aligned; it wraps its headers and
+    scrolls sideways inside its box when the screen is narrower than the table."""
+    from viz.sweeps import format_table
+
+    shown = format_table(df)
+    kinds = shown.attrs.get("kinds", {})
+    numeric = [c for c in shown.columns if kinds.get(c) in ("percent", "integer", "number", "score")]
+    styler = shown.style.hide(axis="index")
+    if numeric:
+        styler = styler.set_properties(subset=numeric, **{"text-align": "right"})
+    st.table(styler, hide_index=True)
+
+
+def run_legend(name: str, hyper: dict[str, Any]) -> str:
+    """A run's legend label with its key hyperparameters, as the playground writes it
+    ("Adam · lr=0.25"); values rounded to 4 significant digits."""
+    from viz.sweeps import fmt_number
+
+    shown = {k: float(f"{v:.4g}") if isinstance(v, float) else v for k, v in hyper.items()}
+    label = run_labels([Run(name, shown)])[0][1]
+    return re.sub(r"\d+(?:\.\d+)?e[+-]?\d+", lambda m: fmt_number(float(m.group())), label)  # 1e-06 → 10⁻⁶
+
+
+def md(text: str) -> str:
+    """``text`` with Markdown's emphasis characters escaped, for computed text inside
+    ``st.markdown`` (a name like "f*" would otherwise start italics)."""
+    return re.sub(r"([*_`])", r"\\\1", text)

@@ -28,22 +28,167 @@ MAX_BASINS = 512
 MAX_ENSEMBLE = 2000
 MAX_BUDGET = 512
 
+# Short names for menus and colour bars (they fit a sidebar at 390 px); the full definitions
+# are the menus' help text.
 METRICS = {
-    "final_loss": "final loss − global minimum value",
-    "distance": "distance to the nearest global minimum",
-    "steps_to_tol": "steps to tolerance (1e-3 of a minimum's value)",
-    "diverged": "step at which the run diverged",
+    "final_loss": "final loss − f*",
+    "distance": "distance to global min",
+    "steps_to_tol": "steps to settle",
+    "diverged": "step it diverged",
+}
+METRIC_HELP = {
+    "final_loss": "f at the last step minus f*, the global minimum's value (0 = at the global minimum)",
+    "distance": "Euclidean distance from the last point to the nearest global minimiser",
+    "steps_to_tol": "the first step after which the loss stays within 0.001 of the nearest minimum's value",
+    "diverged": "the step at which the run left |θ| < 10⁶ or stopped being finite",
 }
 OBJECTIVES = {
-    "final_loss": "final loss − global minimum value",
-    "distance": "distance to the nearest global minimum",
-    "auc": "area under the loss curve (mean of f − f* over steps)",
-    "steps_to_tol": "steps to tolerance (never = steps + 1)",
+    "final_loss": "final loss − f*",
+    "distance": "distance to global min",
+    "auc": "mean loss over the run",
+    "steps_to_tol": "steps to settle",
+}
+OBJECTIVE_HELP = {
+    "final_loss": METRIC_HELP["final_loss"],
+    "distance": METRIC_HELP["distance"],
+    "auc": "the area under the loss curve: the mean of f − f* over every step (rewards getting there early)",
+    "steps_to_tol": METRIC_HELP["steps_to_tol"] + "; a run that never settles counts as steps + 1",
 }
 # Hyperparameters fair tuning searches (the rest keep their defaults): the ones that set
 # an optimizer's step and memory. Decay-like ones are sampled as 1 − β on a log scale.
 TUNABLE = ("lr", "momentum", "beta1", "beta2", "alpha", "rho", "damping")
 _ONE_MINUS = ("momentum", "beta1", "beta2", "alpha", "rho")
+
+
+# --- numbers and tables for people ------------------------------------------------------
+
+DASH = "—"
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def fmt_number(v: Any, digits: int = 4, small: float = 1e-3) -> str:
+    """A number as a person reads it: ``digits`` significant digits, integers as integers,
+    powers of ten as ``1.5 × 10⁻⁸`` outside [``small``, 10⁴), missing values as a dash.
+    (``small=1e-6`` writes 0.0009641 for a learning rate instead of 9.641 × 10⁻⁴.)
+
+    Examples
+    --------
+    >>> fmt_number(0.000000000000001), fmt_number(12.345678), fmt_number(200), fmt_number(float("nan"))
+    ('10⁻¹⁵', '12.35', '200', '—')
+    """
+    if v is None or v is pd.NA:
+        return DASH
+    if isinstance(v, (bool, np.bool_)):
+        return "yes" if v else "no"
+    if isinstance(v, (int, np.integer)):
+        return f"{int(v):,}"
+    v = float(v)
+    if math.isnan(v):
+        return DASH
+    if math.isinf(v):
+        return "∞" if v > 0 else "−∞"
+    a = abs(v)
+    if a == 0:
+        return "0"
+    short = f"{v:.{digits}g}"
+    if 1e-3 <= a < 1e4 and "e" not in short:
+        return short.replace("-", "−")
+    if small <= a < 1e-3:
+        return np.format_float_positional(v, precision=digits, unique=False, fractional=False, trim="-").replace(
+            "-", "−"
+        )
+    mantissa, exponent = f"{v:.{digits - 1}e}".split("e")
+    mantissa = mantissa.rstrip("0").rstrip(".").replace("-", "−")
+    power = "10" + str(int(exponent)).translate(_SUPERSCRIPT)
+    return power if mantissa == "1" else f"{mantissa} × {power}"
+
+
+def fmt_percent(v: Any) -> str:
+    """A percentage (0–100) to one decimal; never rounds a nonzero share to 0 % or a partial one
+    to 100 %, and a missing value is a dash."""
+    if v is None or v is pd.NA or not math.isfinite(float(v)):
+        return DASH
+    v = float(v)
+    if v == 0 or v == 100:
+        return f"{v:.0f}%"
+    if v < 0.05:
+        return "<0.1%"
+    if v >= 99.95:
+        return ">99.9%"
+    return f"{v:.1f}%"
+
+
+def format_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Every cell as display text: ``df.attrs["kinds"]`` names a column's kind ("percent",
+    "integer", "number", "score", "text"); otherwise integer columns are integers, float
+    columns numbers. A score of +inf (every run diverged) reads "diverged".
+    """
+    kinds = df.attrs.get("kinds", {})
+    out = pd.DataFrame(index=df.index)
+    for c in df.columns:
+        col = df[c]
+        kind = kinds.get(c)
+        if kind is None:
+            if pd.api.types.is_integer_dtype(col):
+                kind = "integer"
+            elif pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+                kind = "number"
+            else:
+                kind = "text"
+        if kind == "percent":
+            out[c] = [fmt_percent(v) for v in col]
+        elif kind == "integer":
+            out[c] = [DASH if pd.isna(v) else fmt_number(int(v)) for v in col]
+        elif kind == "score":
+            out[c] = ["diverged" if (v is not None and not pd.isna(v) and math.isinf(v) and v > 0) else fmt_number(v)
+                      for v in col]  # fmt: skip
+        elif kind == "number":
+            out[c] = [fmt_number(v) for v in col]
+        else:
+            out[c] = [DASH if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v) for v in col]
+    out.attrs["kinds"] = {c: kinds.get(c, "") for c in df.columns}
+    return out
+
+
+def _table(rows: list[dict[str, Any]], kinds: dict[str, str], columns: list[str]) -> pd.DataFrame:
+    df = pd.DataFrame(rows, columns=columns)
+    df.attrs["kinds"] = kinds
+    return df
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Who leads on a percentage, as the page shows it (one decimal): the leaders (ties share
+    the lead), the runner-up, the gap in percentage points between the shown values, the last."""
+
+    top: list[str]
+    top_value: str
+    runner_up: str | None
+    runner_up_value: str
+    gap: float
+    bottom: list[str]
+    bottom_value: str
+
+
+def rank_shares(shares: list[tuple[str, float]]) -> Ranking:
+    """Rank ``(name, percent)`` pairs by their displayed value (``fmt_percent``), largest first.
+
+    The gap is the difference of the displayed numbers, so a sentence built from it adds up
+    with the table beside it; equal displayed values are ties.
+    """
+    shown = [(name, fmt_percent(v), round(float(v), 1)) for name, v in shares]
+    order = sorted(shown, key=lambda t: -t[2])
+    top = [t for t in order if t[1] == order[0][1]]
+    rest = [t for t in order if t[1] != order[0][1]]
+    low = [t for t in rest if t[1] == rest[-1][1]] if len(rest) > 1 else []
+    return Ranking(
+        [t[0] for t in top], top[0][1], rest[0][0] if rest else None, rest[0][1] if rest else "",
+        round(top[0][2] - rest[0][2], 1) if rest else 0.0, [t[0] for t in low], low[0][1] if low else "",
+    )  # fmt: skip
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 # --- the engine, chunked ----------------------------------------------------------------
@@ -308,23 +453,75 @@ def basins(
     return _cached(cache, key, compute)
 
 
-def basin_table(results: list[BasinsResult]) -> pd.DataFrame:
-    """Per optimizer: share of starts reaching the global minimum, a local one, none, diverged."""
+BASIN_COLUMNS = {
+    "global": "Reach the global minimum (% of starts)",
+    "local": "Reach a local minimum (% of starts)",
+    "none": "End near no known minimum (% of starts)",
+    "diverged": "Diverged (% of starts)",
+    "steps": "Median steps to settle at the global minimum",
+}
+
+
+def basin_table(results: list[BasinsResult], labels: list[str] | None = None) -> pd.DataFrame:
+    """Per optimizer: percent of starts that end at the global minimum, a local one, none, or
+    diverge (they add up to 100), and the median steps to settle of those that reach the global one.
+
+    ``labels`` name the rows (default: the optimizers' names).
+    """
     rows = []
-    for r in results:
+    c = BASIN_COLUMNS
+    for k, r in enumerate(results):
         s = r.surface
         glob = (r.basin >= 0) & (r.basin < s.n_global)
         local = r.basin >= s.n_global
         stt = r.steps_to_tol[glob & (r.steps_to_tol >= 0)]
         rows.append({
-            "optimizer": optimizers.spec(r.optimizer).label,
-            "global minimum": float(glob.mean()),
-            "a local minimum": float(local.mean()),
-            "no known minimum": float(((r.basin < 0) & ~r.diverged).mean()),
-            "diverged": float(r.diverged.mean()),
-            "median steps to tol (global)": float(np.median(stt)) if stt.size else math.nan,
+            "Optimizer": labels[k] if labels else optimizers.spec(r.optimizer).label,
+            c["global"]: 100 * float(glob.mean()),
+            c["local"]: 100 * float(local.mean()),
+            c["none"]: 100 * float(((r.basin < 0) & ~r.diverged).mean()),
+            c["diverged"]: 100 * float(r.diverged.mean()),
+            c["steps"]: float(np.median(stt)) if stt.size else math.nan,
         })  # fmt: skip
-    return pd.DataFrame(rows)
+    kinds = {"Optimizer": "text", **{v: "percent" for k, v in c.items() if k != "steps"}, c["steps"]: "number"}
+    return _table(rows, kinds, ["Optimizer", *c.values()])
+
+
+def basins_sentence(results: list[BasinsResult]) -> str:
+    """What the maps show, computed from them: which optimizer reaches the global minimum from
+    the most starts, by how many percentage points over the next, and which from the fewest."""
+    if not results:
+        return ""
+    shares = [(optimizers.spec(r.optimizer).label, 100 * r.share_global()) for r in results]
+    if len(shares) == 1:
+        return f"{shares[0][0]} reaches the global minimum from {fmt_percent(shares[0][1])} of the starts."
+    rk = rank_shares(shares)
+    if rk.runner_up is None:
+        return f"All {len(shares)} reach the global minimum from the same share of starts ({rk.top_value})."
+    verb = "reaches" if len(rk.top) == 1 else "reach"
+    each = "" if len(rk.top) == 1 else " each"
+    text = (
+        f"{_and(rk.top)} {verb} the global minimum from the most starts ({rk.top_value}{each}), "
+        f"{rk.gap:.1f} percentage points more than {rk.runner_up} ({rk.runner_up_value})"
+    )
+    if rk.bottom:
+        text += f"; {_and(rk.bottom)} from the fewest ({rk.bottom_value})"
+    return text + "."
+
+
+def grey_sentence(results: list[BasinsResult], at_least: float = 10.0) -> str:
+    """Names the optimizers whose runs end near no known minimum from at least ``at_least``
+    percent of the starts (grey on the maps), with that share; empty if none does."""
+    grey = [(optimizers.spec(r.optimizer).label, 100 * float(((r.basin < 0) & ~r.diverged).mean())) for r in results]
+    grey = [(n, v) for n, v in grey if v >= at_least]
+    if not grey:
+        return ""
+    if len(grey) == 1:
+        who = f"{grey[0][0]} ends near no known minimum (grey) from {fmt_percent(grey[0][1])} of the starts"
+    else:
+        who = _and([f"{n} ({fmt_percent(v)})" for n, v in grey]) + " end near no known minimum (grey) from that "
+        who += "share of the starts"
+    return who + ": colour by final loss to see how close those runs come."
 
 
 # --- fair comparison ---------------------------------------------------------------------
@@ -456,19 +653,75 @@ def tune(
     return _cached(cache, key, compute)
 
 
-def tune_table(results: list[Tuned], objective: str) -> pd.DataFrame:
-    """The tuned settings and scores, one row per optimizer, best first."""
+def _setting_text(best: dict[str, float]) -> str:
+    return ", ".join(f"{k} = {fmt_number(v)}" for k, v in best.items())
+
+
+def tune_columns(objective: str) -> dict[str, str]:
+    """The fair-comparison table's headers for ``objective`` (its name is in the score columns)."""
+    what = OBJECTIVES[objective]
+    return {
+        "best": f"Best score: {what} (lower is better)",
+        "default": f"With torch's defaults: {what}",
+        "diverged": "Settings that diverged (% of the budget)",
+    }
+
+
+def tune_table(results: list[Tuned], objective: str, labels: list[str] | None = None) -> pd.DataFrame:
+    """The tuned settings and scores, one row per optimizer, best first (a score is the objective
+    averaged over the starts; a setting with any diverged start scores +inf, shown "diverged")."""
+    c = tune_columns(objective)
     rows = []
-    for t in results:
+    for k, t in enumerate(results):
         rows.append({
-            "optimizer": optimizers.spec(t.optimizer).label,
-            "tuned settings": ", ".join(f"{k} = {v:.4g}" for k, v in t.best.items()),
-            f"best {objective}": t.score,
-            f"{objective} with defaults": t.default_score,
-            "share of budget diverged": t.diverged_share,
+            "Optimizer": labels[k] if labels else optimizers.spec(t.optimizer).label,
+            "Best setting found": _setting_text(t.best) if math.isfinite(t.score) else "none (all diverged)",
+            c["best"]: t.score,
+            c["default"]: t.default_score,
+            c["diverged"]: 100 * t.diverged_share,
         })  # fmt: skip
-    df = pd.DataFrame(rows)
-    return df.sort_values(f"best {objective}", kind="stable").reset_index(drop=True) if rows else df
+    kinds = {"Optimizer": "text", "Best setting found": "text", c["best"]: "score", c["default"]: "score",
+             c["diverged"]: "percent"}  # fmt: skip
+    df = _table(rows, kinds, list(kinds))
+    if rows:
+        df = df.sort_values(c["best"], kind="stable").reset_index(drop=True)
+        df.attrs["kinds"] = kinds
+    return df
+
+
+def tune_sentence(results: list[Tuned], objective: str) -> str:
+    """Who scores best once tuned (and who next), and who with torch's defaults, with the scores
+    as the table shows them (ties by the shown value share the place)."""
+    if not results:
+        return ""
+    what = OBJECTIVES[objective]
+    names = [optimizers.spec(t.optimizer).label for t in results]
+
+    def places(scores: list[float]) -> list[tuple[list[str], str]]:
+        shown = sorted({fmt_number_key(v) for v in scores if math.isfinite(v)})
+        return [([n for n, v in zip(names, scores, strict=True) if math.isfinite(v) and fmt_number_key(v) == key],
+                 fmt_number(key)) for key in shown]  # fmt: skip
+
+    tuned = places([t.score for t in results])
+    default = places([t.default_score for t in results])
+    if not tuned:
+        return "Every setting of every optimizer diverged from at least one start."
+    verb = "scores" if len(tuned[0][0]) == 1 else "score"
+    text = f"Tuned, {_and(tuned[0][0])} {verb} best ({what} = {tuned[0][1]})"
+    if len(tuned) > 1:
+        text += f", then {_and(tuned[1][0])} ({tuned[1][1]})"
+    if len(results) > 1:
+        if not default:
+            text += "; with torch's defaults every optimizer diverged"
+        else:
+            verb = "scores" if len(default[0][0]) == 1 else "score"
+            text += f"; with torch's defaults, {_and(default[0][0])} {verb} best ({default[0][1]})"
+    return text + "."
+
+
+def fmt_number_key(v: float) -> float:
+    """A score as the table shows it (4 significant digits), for comparing what people see."""
+    return float(f"{v:.4g}")
 
 
 # --- noise ensembles -----------------------------------------------------------------------
@@ -520,18 +773,60 @@ class Ensemble:
             "x": self.paths[..., 0].ravel(), "y": self.paths[..., 1].ravel(), "loss": self.losses.ravel(),
         })  # fmt: skip
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self, label: str | None = None) -> dict[str, Any]:
+        """One row of the page's table (see ``ENSEMBLE_COLUMNS``): runs, median final loss of
+        the runs that did not diverge, and percent of runs by where they end."""
         finite = self.losses[:, -1][np.isfinite(self.losses[:, -1])]
         near = self.nearest_minimum()
         n_global = self.surface.n_global
+        c = ENSEMBLE_COLUMNS
         return {
-            "optimizer": optimizers.spec(self.optimizer).label,
-            "runs": int(self.paths.shape[0]),
-            "median final loss": float(np.median(finite)) if finite.size else math.nan,
-            "end nearest a global minimum": float(np.mean((near >= 0) & (near < n_global))),
-            "end within 0.05 of it": float(np.mean((self.basin >= 0) & (self.basin < n_global))),
-            "diverged": float(self.diverged.mean()),
+            "Optimizer": label or optimizers.spec(self.optimizer).label,
+            c["runs"]: int(self.paths.shape[0]),
+            c["median"]: float(np.median(finite)) if finite.size else math.nan,
+            c["nearest"]: 100 * float(np.mean((near >= 0) & (near < n_global))),
+            c["within"]: 100 * float(np.mean((self.basin >= 0) & (self.basin < n_global))),
+            c["diverged"]: 100 * float(self.diverged.mean()),
         }
+
+
+ENSEMBLE_COLUMNS = {
+    "runs": "Runs",
+    "median": "Median final loss (runs that did not diverge)",
+    "nearest": "End nearest a global minimum (% of runs)",
+    "within": "End within 0.05 of it (% of runs)",
+    "diverged": "Diverged (% of runs)",
+}
+
+
+def ensemble_table(ensembles: list[Ensemble], labels: list[str] | None = None) -> pd.DataFrame:
+    """One row per optimizer: ``Ensemble.summary``, with display kinds for ``format_table``."""
+    rows = [e.summary(labels[k] if labels else None) for k, e in enumerate(ensembles)]
+    c = ENSEMBLE_COLUMNS
+    kinds = {"Optimizer": "text", c["runs"]: "integer", c["median"]: "number", c["nearest"]: "percent",
+             c["within"]: "percent", c["diverged"]: "percent"}  # fmt: skip
+    return _table(rows, kinds, list(kinds))
+
+
+def ensemble_sentence(ensembles: list[Ensemble], noise: float) -> str:
+    """Which optimizer's noisy runs end nearest a global minimum most often (and least), by how much."""
+    if not ensembles:
+        return ""
+    shares = [(optimizers.spec(e.optimizer).label, e.summary()[ENSEMBLE_COLUMNS["nearest"]]) for e in ensembles]
+    n = ensembles[0].paths.shape[0]
+    head = f"With σ = {noise:g}"
+    if len(shares) == 1:
+        return f"{head}, {fmt_percent(shares[0][1])} of {shares[0][0]}'s {n:,} runs end nearest a global minimum."
+    rk = rank_shares(shares)
+    if rk.runner_up is None:
+        return f"{head}, every optimizer's runs end nearest a global minimum equally often ({rk.top_value})."
+    text = (
+        f"With σ = {noise:g}, {_and(rk.top)}'s runs end nearest a global minimum most often "
+        f"({rk.top_value} of {n:,}), {rk.gap:.1f} percentage points more than {rk.runner_up}'s ({rk.runner_up_value})"
+    )
+    if rk.bottom:
+        text += f"; {_and(rk.bottom)}'s least often ({rk.bottom_value})"
+    return text + "."
 
 
 def ensemble(
@@ -561,3 +856,28 @@ def ensemble(
 
     key = ("ensemble", optimizer, surface, start, steps, int(n), float(noise), int(seed), _hkey(hyper))
     return _cached(cache, key, compute)
+
+
+# --- the 1D gradient response ------------------------------------------------------------
+
+
+def response_table(signal: np.ndarray, updates: np.ndarray, values, param: str) -> pd.DataFrame:
+    """What each curve of the gradient-response chart does, read off its numbers: the largest
+    update (and its step), the last update and the total distance moved, with the gradient
+    itself as the first row for scale."""
+    rows = []
+    for name, u in [("gradient itself", np.asarray(signal, dtype=float))] + [
+        (f"{param} = {v:g}", np.asarray(u, dtype=float)) for v, u in zip(np.atleast_1d(values), updates, strict=True)
+    ]:
+        finite = np.where(np.isfinite(u), np.abs(u), -np.inf)
+        k = int(np.argmax(finite))
+        rows.append({
+            "Curve": name,
+            "Largest size |value|": float(abs(u[k])) if math.isfinite(finite[k]) else math.nan,
+            "At step": k,
+            "Value at the last step": float(u[-1]),
+            "Sum over all steps": float(np.sum(u)),
+        })  # fmt: skip
+    kinds = {"Curve": "text", "Largest size |value|": "number", "At step": "integer",
+             "Value at the last step": "number", "Sum over all steps": "number"}  # fmt: skip
+    return _table(rows, kinds, list(kinds))
