@@ -599,15 +599,38 @@ def compile_tape(expr: sp.Expr) -> np.ndarray:
     return tape
 
 
+class _Typed(str):
+    """A normalized formula that remembers the text as typed, so that a refusal can point into it."""
+
+    typed: str
+
+
 def normalize(text: str) -> str:
-    """The formula as it is stored in links and configurations: spaces collapsed, ** written ^."""
-    return re.sub(r"\s+", " ", text.strip()).replace("**", "^")
+    """The formula as it is stored in links and configurations: spaces collapsed, ** written ^.
+
+    The result is a ``str`` that also keeps the text as typed: if ``compiled`` refuses it, the
+    message quotes and points into what was typed (``**`` stays ``**``, columns count every space).
+    """
+    out = _Typed(re.sub(r"\s+", " ", text.strip()).replace("**", "^"))
+    out.typed = text
+    return out
 
 
 @functools.lru_cache(maxsize=128)
 def compiled(text: str) -> tuple[sp.Expr, sp.Expr, np.ndarray]:
     """(exact, display, tape) for a formula; cached, so reopening a link costs nothing."""
-    exact, display = parse(text)
+    try:
+        exact, display = parse(text)
+    except FormulaError as e:
+        typed = getattr(text, "typed", None)
+        if typed is None or typed == text or e.column is None:
+            raise
+        try:  # the same refusal, pointing into the text as typed (any space is one column)
+            parse(re.sub(r"\s", " ", typed))
+        except FormulaError as as_typed:
+            if as_typed.column is not None:
+                raise as_typed from None
+        raise
     if not exact.free_symbols <= {X, Y}:
         raise ValueError("the formula may only use x and y")
     return exact, display, compile_tape(exact)

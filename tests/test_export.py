@@ -1,7 +1,12 @@
 """Exports decode in their formats, configurations round-trip to identical runs, the CLI fails clearly."""
 
+import copy
+import dataclasses
 import io
 import json
+import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -10,12 +15,12 @@ import imageio_ffmpeg
 import numpy as np
 import pandas as pd
 import pytest
-from PIL import Image, ImageSequence
+from PIL import Image, ImageDraw, ImageSequence
 
 import cli
 from viz import export
-from viz.figures import frame_steps
-from viz.playground import compute
+from viz.figures import SYMBOLS, frame_steps
+from viz.playground import Result, compute
 from viz.presets import PRESETS
 from viz.state import Run, View
 
@@ -88,6 +93,199 @@ def test_html_is_self_contained_and_holds_the_data(result, view):
 def test_png_frame(result, view):
     im = Image.open(io.BytesIO(export.png_bytes(result, view, step=10, width=400, height=300)))
     assert im.format == "PNG" and im.size == (400, 300)
+
+
+def _rgb(line) -> tuple[int, int, int]:
+    return tuple(int(line.color[i : i + 2], 16) for i in (1, 3, 5))
+
+
+def _frame_box(im: np.ndarray) -> tuple[int, int, int, int]:
+    """The map's frame found in the picture: the rows and columns of its grey (90, 90, 90) border."""
+    grey = (im[..., :3] == (90, 90, 90)).all(axis=-1)
+    rows, cols = grey.sum(axis=1), grey.sum(axis=0)
+    r = np.flatnonzero(rows >= 0.8 * rows.max())
+    c = np.flatnonzero(cols >= 0.8 * cols.max())
+    return int(c[0]), int(r[0]), int(c[-1]), int(r[-1])
+
+
+@pytest.mark.parametrize("size", [(640, 480), (320, 240), (480, 640)])
+def test_trails_never_leave_the_map(result, view, size):
+    """Outside the map's frame every frame equals the first (title row aside: the step counter),
+    although SGD at lr=5 flies far off the map and its trail is cut at the frame."""
+    frames = [np.asarray(f.convert("RGB")) for f in export.frames(result, view, *size, 30, "P")]
+    x0, y0, x1, y1 = _frame_box(frames[-1])
+    r = export.renderer(result, view, *size)
+    assert (x0, y0, x1, y1) == (r.left, r.top, r.left + r.side, r.top + r.side)
+    outside = np.ones(frames[0].shape[:2], dtype=bool)
+    outside[y0 : y1 + 1, x0 : x1 + 1] = False
+    outside[: r.title_h] = False
+    for k, f in enumerate(frames):
+        changed = (f != frames[0]).any(axis=-1) & outside
+        assert not changed.any(), f"frame {k}: {changed.sum()} pixels drawn outside the map"
+    sgd = next(ln for ln in result.lines if ln.key == "sgd")
+    on = (frames[-1][y0 + 1 : y1, x0 + 1 : x1] == _rgb(sgd)).all(axis=-1)
+    assert on[[0, -1], :].any() or on[:, [0, -1]].any()  # drawn up to the frame's edge, not dropped
+    png = np.asarray(Image.open(io.BytesIO(export.png_bytes(result, view, None, *size))).convert("RGB"))
+    bx0, by0, bx1, by1 = r.legend_box
+    for line in result.lines:  # run colours outside the map: the legend's samples only
+        ys, xs = np.nonzero((png == _rgb(line)).all(axis=-1) & outside)
+        assert ys.size and (bx0 <= xs).all() and (xs <= bx1).all() and (by0 <= ys).all() and (ys <= by1).all()
+
+
+def test_frames_have_axes_with_numbers_and_titles(result, view):
+    r = export.renderer(result, view, 640, 480)
+    im = np.asarray(r.frame(view.steps))
+    x0, y0, x1, y1 = _frame_box(im)
+    dark = im.sum(axis=-1) < 300  # text is (38, 39, 48)
+    grey = (im == 90).all(axis=-1)
+    xt, yt = export.nice_ticks(r.x0, r.x1), export.nice_ticks(r.y0, r.y1)
+    assert 3 <= len(xt) <= 8 and 3 <= len(yt) <= 8
+    for v in xt:
+        px = round(r.xy(v, r.y0)[0])
+        assert grey[y1 + 1 : y1 + 4, px].all()  # the tick mark under the frame
+        assert dark[y1 + 6 : y1 + 24, px - 12 : px + 13].sum() > 10  # its number under it
+    for v in yt:
+        py = round(r.xy(r.x0, v)[1])
+        assert grey[py, x0 - 4 : x0].all()
+        assert dark[py - 9 : py + 10, x0 - 40 : x0 - 5].sum() > 10
+    mid_x, mid_y = (x0 + x1) // 2, (y0 + y1) // 2
+    assert dark[y1 + 26 : y1 + 50, mid_x - 30 : mid_x + 30].sum() > 30  # "x = w₀"
+    assert dark[mid_y - 30 : mid_y + 30, : x0 - 30].sum() > 30  # "y = w₁", turned
+    assert not dark[y1 + 26 : y1 + 50, x0 : x0 + 40].any()  # nothing else there
+    assert export.nice_ticks(-3, 3) == [-3, -2, -1, 0, 1, 2, 3] or export.nice_ticks(-3, 3) == [-2, 0, 2]
+    assert export.nice_ticks(0.0, 1.0) == [0.0, 0.2, 0.4, 0.6000000000000001, 0.8, 1.0]
+
+
+def test_the_legend_shows_each_run_with_its_dash_marker_and_settings(result, view):
+    r = export.renderer(result, view, 640, 480, "P")  # exact colours: the palette's text is not anti-aliased
+    im = np.asarray(r.frame(0).convert("RGB"))
+    assert r.legend_mode == "side2" and r.legend_box[0] > r.left + r.side  # beside the map at 640x480
+    bx0, by0, bx1, by1 = r.legend_box
+    leg = im[by0:by1, bx0:bx1]
+    dark = leg.sum(axis=-1) < 300
+    grey = (leg == 90).all(axis=-1)
+    shapes = []
+    for line in result.lines:
+        mine = (leg == _rgb(line)).all(axis=-1)
+        rows = np.flatnonzero(mine.any(axis=1))
+        assert rows.size, line.label
+        top, bottom = rows[0], rows[-1]
+        assert dark[top - 3 : bottom + 3, r.sample :].sum() > 30, line.label  # its name
+        if " · " in line.legend:  # and its settings on the line under it
+            assert grey[bottom + 2 : bottom + 20, r.sample :].sum() > 20, line.label
+        cy = int(np.argmax(mine[:, : r.sample // 2 - 8].sum(axis=1)))  # the sample line's row
+        # the line sample either side of the marker: whole if solid, with gaps if dashed
+        row = np.r_[mine[cy, : r.sample // 2 - 8], mine[cy, r.sample // 2 + 9 : r.sample]]
+        assert row.all() if line.dash == "solid" else (row.any() and not row.all()), (line.label, line.dash)
+        shapes.append(mine[top : bottom + 1, r.sample // 2 - 9 : r.sample // 2 + 10])
+    for i, a in enumerate(shapes):  # every head marker has its own shape
+        for b in shapes[:i]:
+            assert a.shape != b.shape or not np.array_equal(a, b)
+    assert len({ln.symbol for ln in result.lines}) == len(result.lines)
+    # the settings come from line.legend: without them the legend's second lines are gone
+    bare = Result(result.surface, [dataclasses.replace(ln, legend=ln.label) for ln in result.lines])
+    r2 = export.renderer(bare, view, 640, 480, "P")
+    im2 = np.asarray(r2.frame(0).convert("RGB"))
+    cx0, cy0, cx1, cy1 = r2.legend_box
+    assert (im2[cy0:cy1, cx0 + 1 : cx1] == 90).all(axis=-1).sum() < grey[:, 1:].sum() / 3
+
+
+def test_every_marker_symbol_is_drawn_as_its_shape():
+    masks = []
+    for sym in SYMBOLS:
+        im = Image.new("L", (40, 40), 0)
+        pts = export._shape(sym, 20, 20, 12)
+        d = ImageDraw.Draw(im)
+        if pts is None:
+            assert sym == "circle"
+            d.ellipse([8, 8, 32, 32], fill=255)
+        else:
+            d.polygon(pts, fill=255)
+        masks.append(np.asarray(im) > 0)
+    for i, a in enumerate(masks):
+        assert 60 < a.sum() < 1400, SYMBOLS[i]
+        for j, b in enumerate(masks[:i]):
+            assert (a != b).sum() > 20, (SYMBOLS[i], SYMBOLS[j])
+
+
+def test_dashes_follow_plotly_patterns_and_keep_their_phase():
+    line = np.array([[0.0, 0.0], [30.0, 0.0]])
+    pieces = export._dashes(line, (3.0, 3.0))
+    assert [(p[0][0], p[-1][0]) for p in pieces] == [(0, 3), (6, 9), (12, 15), (18, 21), (24, 27)]
+    later = export._dashes(line, (3.0, 3.0), phase=4.5)  # continuing a trail 4.5 px long
+    assert [(p[0][0], p[-1][0]) for p in later][:2] == [(1.5, 4.5), (7.5, 10.5)]
+    clipped = export._clip_polyline(np.array([[-50.0, 5.0], [50.0, 5.0], [50.0, 500.0]]), (0, 0, 20, 20))
+    assert len(clipped) == 1 and clipped[0][1] == 50.0  # cut at x=0, 50 px along the trail
+    np.testing.assert_allclose(clipped[0][0], [[0, 5], [20, 5]])
+
+
+def test_one_step_convention_png_equals_the_animation_frame(result, view):
+    assert export.step_label(10, 90) == "step 10 of 90"
+    every = list(export.frames(result, view, 480, 360, view.steps + 1, "RGB"))  # one frame per step
+    assert len(every) == view.steps + 1
+    for k in (0, 10, view.steps):
+        png = Image.open(io.BytesIO(export.png_bytes(result, view, step=k, width=480, height=360)))
+        np.testing.assert_array_equal(np.asarray(png.convert("RGB")), np.asarray(every[k]))
+    r = export.renderer(result, view, 480, 360)
+    band = np.s_[: r.title_h, 240:]
+    assert not np.array_equal(np.asarray(every[10])[band], np.asarray(every[11])[band])  # the counter moves
+    # frame k ends at θ_k: a single run's head marker is drawn there
+    line = next(ln for ln in result.lines if ln.traj.diverged_step is None)
+    one = export.Renderer(result.surface, [line], view.start, view.steps, 480, 360)
+    for k in (5, 40):
+        im = np.asarray(one.frame(k))
+        hx, hy = one.xy(*line.traj.path[k])
+        assert tuple(im[round(hy), round(hx)]) == _rgb(line)
+
+
+def test_file_stem_names_a_view_uniquely_and_safely(result, view):
+    stem = export.file_stem(view, result.lines)
+    assert re.fullmatch(r"[A-Za-z0-9_-]+", stem) and len(stem) <= 120
+    assert stem.startswith("hills_and_canyon_") and f"_{view.steps}steps_" in stem
+    assert re.search(r"_[0-9a-f]{8}$", stem)
+    assert export.file_stem(view) == stem  # from the view's runs: the same
+    again = copy.deepcopy(view)
+    again.runs = [Run(r.key, dict(reversed(list(r.hyper.items())))) for r in view.runs]
+    assert export.file_stem(again) == stem  # the same view, settings listed in another order
+    other = copy.deepcopy(view)
+    other.runs[0].hyper["lr"] = float(other.runs[0].hyper.get("lr", 0.01)) * 1.5  # one hyperparameter
+    assert export.file_stem(other) != stem
+    assert export.file_stem(other)[:-8] == stem[:-8]  # only the hash tells them apart
+    custom = View(surface="f:x^2 + 3*sin(y)^2 / (1 + x)", runs=[Run("adam", {"lr": 0.1}), Run("adam#2", {"lr": 0.3})])
+    c = export.file_stem(custom)
+    assert re.fullmatch(r"f-x-2-3-sin-y-2-1-x_adamx2_125steps_[0-9a-f]{8}", c), c
+
+
+def test_html_title_and_legend_do_not_overlap_in_a_browser(result, view, tmp_path):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        if os.environ.get("CI"):
+            pytest.fail("Debian's chromium is missing: scripts/test.sh installs it")
+        pytest.skip("chromium not installed")
+    page_file = tmp_path / "anim.html"
+    page_file.write_bytes(export.html_bytes(result, view, fps=10, n_frames=30))
+    requests = []
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium,
+                                     args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])  # fmt: skip
+        try:
+            for width in (1280, 800, 560):
+                page = browser.new_page(viewport={"width": width, "height": 900})
+                page.on("request", lambda rq: requests.append(rq.url))
+                page.goto(page_file.as_uri())
+                page.wait_for_selector(".js-plotly-plot g.legend", timeout=30_000)
+                title = page.locator(".js-plotly-plot .gtitle").bounding_box()
+                legend = page.locator(".js-plotly-plot g.legend").bounding_box()
+                assert title and legend and title["width"] > 50 and legend["height"] > 50
+                t, g = title, legend
+                apart = (t["x"] + t["width"] <= g["x"] or g["x"] + g["width"] <= t["x"]
+                         or t["y"] + t["height"] <= g["y"] or g["y"] + g["height"] <= t["y"])  # fmt: skip
+                assert apart, (width, title, legend)
+                page.close()
+        finally:
+            browser.close()
+    assert [u for u in requests if not u.startswith("file:")] == []
 
 
 def test_csv_and_parquet_round_trip(result):

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import sympy as sp
-import sympy.tensor.tensor  # noqa: F401  (SymPy imports it lazily with exec; import it before exec is patched)
+import sympy.tensor.tensor  # SymPy imports it lazily, with exec: import it before exec is patched
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -189,10 +189,86 @@ def test_redundant_parentheses_are_harmless():
 
 
 def test_refusals_point_at_the_offending_part():
-    with pytest.raises(ValueError, match=r"at column 5: 'foo\(x\)'|at column 5: 'foo'"):
+    with pytest.raises(ValueError, match=r"unknown function 'foo' at column 5;"):
         landscapes.from_formula("x + foo(x)")
-    with pytest.raises(ValueError, match=r"column 9: 'x\.real'"):
+    with pytest.raises(ValueError, match=r"attribute access \(a\.b\) is not allowed at column 9: 'x\.real'"):
         landscapes.from_formula("y + 2 * x.real")
+    with pytest.raises(ValueError, match=r"unknown name 'z' at column 9:"):  # typed columns: ^ is one character
+        landscapes.from_formula("  x^2 + z")
+    with pytest.raises(ValueError, match=r"^not a formula: '\*\*' at column 4 needs a term after it\n    x  \*\*\n"):
+        landscapes.from_formula("x  **")  # as typed, though links store it as "x^"
+
+
+# Malformed formulas: the exact message (what is wrong, where), then the formula and carets under the place.
+MALFORMED = [
+    ("__import__('os')", "unknown function '__import__' at column 1; allowed: " + ", ".join(F.FUNCTIONS), "^^^^^^^^^^"),
+    ("x^2 +", "not a formula: '+' at column 5 needs a term after it", "    ^"),
+    ("x**", "not a formula: '**' at column 2 needs a term after it", " ^^"),
+    ("2x", "not a formula: missing * between '2' and 'x' at column 2 (write '2*x')", " ^"),
+    ("sin()", "sin() takes 1 argument, got none: 'sin()' at column 1", "^^^^^"),
+    ("(x + 1", "not a formula: '(' at column 1 is never closed", "^"),
+    ("x + 1)", "not a formula: ')' at column 6 has no matching '('", "     ^"),
+    ("sin((x)", "not a formula: '(' at column 4 is never closed", "   ^"),
+    ("(x]", "not a formula: ']' at column 3 does not close '(' at column 1", "  ^"),
+    ("x y", "not a formula: missing operator between 'x' and 'y' at column 3", "  ^"),
+    ("sin x", "not a formula: 'sin' at column 1 needs parentheses: write 'sin(x)'", "^^^"),
+    ("3 * * x", "not a formula: '*' at column 5 follows '*' at column 3 with no term between them", "    ^"),
+    ("foo + 1", "unknown name 'foo' at column 1: only x, y, pi and e", "^^^"),
+    ("X + y", "unknown name 'X' at column 1: only x, y, pi and e (did you mean x?)", "^"),
+    ("ln(x)", "unknown function 'ln' at column 1 (did you mean log?); allowed: " + ", ".join(F.FUNCTIONS), "^^"),
+    ("y + __class__", "unknown name '__class__' at column 5: only x, y, pi and e", "    ^^^^^^^^^"),
+    ("x + 'a'", "str values are not allowed at column 5, only numbers", "    ^^^"),
+    ("x + 'abc", "not a formula: the quote at column 5 is never closed (and strings are not allowed)", "    ^^^^"),
+    ("x.real", "attribute access (a.b) is not allowed at column 1: 'x.real'", "^^^^^^"),
+    ("x.", "not a formula: '.' at column 2 is not allowed (attribute access a.b)", " ^"),
+    ("x = 1", "not a formula: '=' at column 3 is not allowed: a formula is an expression, not an assignment", "  ^"),
+    ("x; y", "not a formula: ';' at column 2 is not allowed: a formula is one expression", " ^"),
+    ("import os", "not a formula: 'import' at column 1 is a Python keyword, not part of a formula", "^^^^^^"),
+    ("x $ y", "not a formula: the character '$' at column 3 is not allowed", "  ^"),
+    ("x^^2", "not a formula: '^' at column 3 follows '^' at column 2 with no term between them", "  ^"),
+    ("* x", "not a formula: the formula cannot start with '*' at column 1", "^"),
+    ("x + ()", "empty parentheses '()' at column 5", "    ^^"),
+    ("2(x + 1)", "a number cannot be called: '2' at column 1 is followed by '(' (write '2*(…)')", "^"),
+    ("x % 2", "the operator % is not allowed at column 3 (use + - * / ^)", "  ^"),
+    ("x^1000", "exponents are limited to ±64; the exponent '1000' at column 3 is 1000", "  ^^^^"),
+    ("max(x)", "max() takes 2 arguments, got 1: 'max(x)' at column 1", "^^^^^^"),
+]
+
+
+@pytest.mark.parametrize(("text", "summary", "carets"), MALFORMED, ids=[m[0] for m in MALFORMED])
+def test_malformed_formulas_say_what_is_wrong_and_where(text, summary, carets):
+    with pytest.raises(F.FormulaError) as info:
+        F.parse(text)
+    e = info.value
+    assert isinstance(e, ValueError)
+    assert str(e).splitlines() == [summary, "    " + text, "    " + carets]
+    assert e.summary == summary and e.column == len(carets) - len(carets.lstrip()) + 1
+    assert e.text == text
+
+
+def test_long_formulas_show_a_window_around_the_place():
+    text = "x + 1" + "0" * 150 + " + foo + y" + " " * 60
+    with pytest.raises(F.FormulaError) as info:
+        F.parse(text)
+    summary, shown, carets = str(info.value).splitlines()
+    assert summary.startswith("unknown name 'foo' at column 159:")
+    assert shown.startswith("    …") and shown.endswith("…") and len(shown) <= 4 + 74
+    assert shown[carets.index("^") : carets.index("^") + 3] == "foo" and carets.strip() == "^^^"
+
+
+def test_refusals_as_markdown_keep_names_exactly_as_typed():
+    with pytest.raises(F.FormulaError) as info:
+        F.parse("__import__('os')")
+    md = info.value.markdown()
+    first, *rest = md.split("\n")
+    # in Markdown '__import__' would turn into a bold "import": the name goes in a code span
+    assert first.startswith("unknown function `__import__` at column 1")
+    assert rest[1:] == ["```text", "__import__('os')", "^^^^^^^^^^", "```"]
+    assert F.to_markdown(info.value) == md
+    with pytest.raises(F.FormulaError) as info:
+        F.parse("x*`y`")
+    assert "`` ` ``" in info.value.markdown()  # a backtick inside a code span
+    assert F.to_markdown(ValueError("bad *bounds*")) == "bad \\*bounds\\*"
 
 
 def test_links_carrying_a_bad_formula_fall_back_with_a_notice():

@@ -347,6 +347,11 @@ class _Entry:
     detail: str = ""
 
 
+def step_label(k: int, n: int) -> str:
+    """What a frame of step k of an N-step run says: "step k of N" (it shows θ₀…θₖ)."""
+    return f"step {int(k)} of {int(n)}"
+
+
 def surface_title(surface: landscapes.Surface) -> str:
     """How a surface is named in a title: "hills and canyon", or a custom formula as typed."""
     name = surface.name
@@ -448,7 +453,7 @@ class Renderer:
         map or in rows above it, whichever leaves the larger map)."""
         s, w, h = self.scale, self.w, self.h
         pad = round(8 * s)
-        self.title_h = round(26 * s)
+        self.title_h = round(5 * s) + self.big.getbbox("Ay")[3] + max(2, round(4 * s))  # the text sits at y = 5s
         self.xt = nice_ticks(self.x0, self.x1)
         self.yt = nice_ticks(self.y0, self.y1)
         tick = round(5 * s)
@@ -678,7 +683,7 @@ class Renderer:
             self._marker(d, e.symbol, x + self.sample / 2, cy, 5 * s, e.color)
 
     def _step_text(self, k: int) -> str:
-        return f"step {k} of {self.steps}"
+        return step_label(k, self.steps)
 
     def _last(self, i: int, k: int) -> tuple[int, int]:
         """(last step drawn, its trail vertex) of run i at step k: k, or the last finite point."""
