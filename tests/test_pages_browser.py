@@ -1,0 +1,160 @@
+"""The sweep pages as a class sees them: Debian's Chromium at 1440×900 (a projector) and 390×844 (a phone).
+
+Basin maps wide enough to read, no label cut, tables that scroll inside their box, and chart text
+as drawn (not as configured) dark enough. Skipped like ``test_browser.py`` when Chromium or
+Playwright is missing outside CI.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+]  # fmt: skip
+PAGES = ("Hyperparameter_heatmap", "Basins_of_attraction", "Fair_comparison", "Noise_ensembles", "Gradient_response")
+
+pytestmark = pytest.mark.browser
+
+# Text the browser cuts: an element that clips its overflowing text, or an input whose value is
+# wider than its box (a select shows its value in an input).
+TRUNCATED = """() => {
+  const out = [];
+  for (const e of document.querySelectorAll('body *')) {
+    const r = e.getBoundingClientRect();
+    if (r.width <= 0 || r.height <= 0 || r.right <= 0 || r.left >= window.innerWidth) continue;
+    if (e.closest('.katex, .js-plotly-plot, [data-testid="stTable"]')) continue;
+    const cs = getComputedStyle(e);
+    const clips = cs.textOverflow === 'ellipsis' || cs.overflow === 'hidden' || cs.overflowX === 'hidden';
+    if (clips && e.scrollWidth > e.clientWidth + 1 && e.textContent.trim() && !e.querySelector('svg, canvas, img'))
+      out.push(e.textContent.trim().slice(0, 60));
+  }
+  const c = document.createElement('canvas').getContext('2d');
+  for (const e of document.querySelectorAll('input:not([type=checkbox]):not([type=radio])')) {
+    const r = e.getBoundingClientRect();
+    if (r.width <= 0 || !e.value) continue;
+    const cs = getComputedStyle(e);
+    c.font = cs.font;
+    if (c.measureText(e.value).width > e.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight) + 1)
+      out.push('input: ' + e.value);
+  }
+  return [...new Set(out)];
+}"""
+
+
+def _require():
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip("playwright not installed (scripts/test.sh installs it)")
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("Debian's chromium is missing: scripts/test.sh installs it")
+        pytest.skip("chromium not installed (scripts/test.sh installs it)")
+
+
+@pytest.fixture(scope="module")
+def server():
+    _require()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--browser.gatherUsageStats", "false", "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--server.fileWatcherType", "none"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start")
+    yield url
+    proc.terminate()
+    proc.wait(10)
+
+
+def _idle(page, timeout=240_000):
+    time.sleep(1.0)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-stale=\"true\"]')"
+        " && !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+        timeout=timeout,
+    )
+    time.sleep(0.5)
+
+
+def _open(browser, url, width, height):
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(url)
+    page.wait_for_selector('[data-testid="stPlotlyChart"] .js-plotly-plot', timeout=240_000)
+    _idle(page)
+    assert not page.query_selector('[data-testid="stException"]')
+    return page
+
+
+def _luminance(rgb: list[float]) -> float:
+    lin = [v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4 for v in (c / 255 for c in rgb)]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def test_pages_on_a_projector_and_a_phone(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        # Basin maps at 1440 px: at least 300 px of plot each, square.
+        page = _open(browser, server + "/Basins_of_attraction", 1440, 900)
+        sizes = page.evaluate(
+            """() => [...document.querySelectorAll('.js-plotly-plot')].filter(p => (p.layout.images || []).length)
+                 .map(p => [p._fullLayout.xaxis._length, p._fullLayout.yaxis._length])"""
+        )
+        assert len(sizes) == 4 and all(w >= 300 and abs(w - h) <= 2 for w, h in sizes), sizes
+        # Chart text as drawn: tick labels, titles and legends at least 4.5:1 on the chart's white.
+        fills = page.evaluate(
+            """() => [...document.querySelectorAll('.js-plotly-plot .xtick text, .js-plotly-plot .ytick text,'
+                 + ' .js-plotly-plot .legendtext, .js-plotly-plot .xtitle, .js-plotly-plot .ytitle')]
+                 .map(t => getComputedStyle(t).fill.match(/[0-9.]+/g).slice(0, 3).map(Number))"""
+        )
+        assert fills and all((1.05 / (_luminance(f) + 0.05)) >= 4.5 for f in fills), fills[:5]
+        page.close()
+        for width, height in ((1440, 900), (390, 844)):
+            for name in PAGES:
+                page = _open(browser, f"{server}/{name}", width, height)
+                if width < 600:  # the sidebar opens over the page on a phone
+                    page.locator('[data-testid="stExpandSidebarButton"]').first.click()
+                    time.sleep(1.0)
+                cut = page.evaluate(TRUNCATED)
+                assert not cut, (name, width, cut)
+                if width < 600:
+                    assert page.evaluate("() => document.documentElement.scrollWidth") <= width, name
+                    tables = page.evaluate(
+                        """() => [...document.querySelectorAll('[data-testid="stTable"]')].map(t => ({
+                             right: t.getBoundingClientRect().right,
+                             scrolls: [...t.querySelectorAll('*')].some(e => e.scrollWidth > e.clientWidth
+                                 && ['auto', 'scroll'].includes(getComputedStyle(e).overflowX))}))"""
+                    )
+                    assert all(t["right"] <= width for t in tables), (name, tables)  # inside the screen
+                    if name == "Basins_of_attraction":  # its table is wider than a phone: it scrolls in its box
+                        assert tables and tables[0]["scrolls"], tables
+                page.close()
+        browser.close()
