@@ -408,6 +408,47 @@ def test_cli_errors_are_clear_and_exit_2(tmp_path, args, message, capsys):
     assert out.read_bytes() == b"keep me"
 
 
+def test_cli_export_names_the_file_after_the_view(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    view = PRESETS["article_wobbly"].view()
+    assert cli.main(["export", "--preset", "article_wobbly", "--format", "json"]) == 0
+    name = f"{export.file_stem(view)}.json"
+    assert [p.name for p in tmp_path.iterdir()] == [name] and name.startswith("wobbly_")
+    folder = tmp_path / "out"
+    folder.mkdir()
+    assert cli.main(["export", "--preset", "article_wobbly", "--format", "png", "--out", str(folder), "--size",
+                     "320x240"]) == 0  # fmt: skip
+    assert [p.name for p in folder.iterdir()] == [f"{export.file_stem(view)}_step{view.steps}.png"]
+    other = tmp_path / "v.json"
+    view.runs[0].hyper["lr"] = 0.5  # another comparison: another name
+    other.write_text(view.to_json())
+    assert cli.main(["export", "--config", str(other), "--format", "json"]) == 0
+    assert (tmp_path / f"{export.file_stem(view)}.json").exists() and (tmp_path / name).exists()
+    assert len(list(tmp_path.glob("wobbly_*.json"))) == 2
+    capsys.readouterr()
+
+
+def test_cli_shows_a_refused_formula_with_a_caret(tmp_path, capsys):
+    out = tmp_path / "o.csv"
+    assert cli.main(["sweep", "--surface", "f:x^2 +", "--optimizer", "adam", "--out", str(out)]) == 2
+    assert capsys.readouterr().err.splitlines()[-3:] == [
+        "cli.py sweep: error: not a formula: '+' at column 5 needs a term after it",
+        "    x^2 +",
+        "        ^",
+    ]
+    cfg = tmp_path / "bad.json"
+    cfg.write_text(json.dumps({"surface": "f:sin(x) + __import__('os')", "runs": [{"key": "adam"}]}))
+    assert cli.main(["export", "--config", str(cfg), "--format", "csv", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[-3:] == [
+        f"cli.py export: error: {cfg}: custom formula refused: unknown function '__import__' at column 10; "
+        "allowed: sin, cos, tan, exp, log, sqrt, abs, tanh, sinh, cosh, arctan, min, max",
+        "    sin(x) + __import__('os')",
+        "    " + " " * 9 + "^" * 10,
+    ]
+    assert not out.exists()
+
+
 def test_cli_bad_config_is_refused(tmp_path, capsys):
     cfg = tmp_path / "bad.json"
     cfg.write_text('{"surface": "wobbly", "runs": [{"key": "adam", "hyper": {"lr": -3}}]}')
