@@ -67,10 +67,11 @@ if not results:
     st.stop()
 
 # The result, stated from the numbers shown below (never a fixed sentence).
-st.markdown(f"**{md(sweeps.basins_sentence(results))}** {md(sweeps.grey_sentence(results))}")
+grey = sweeps.grey_sentence(results, hint=color_by == "basin")
+st.markdown(f"**{md(sweeps.basins_sentence(results))}** {md(grey)}")
 
 styles = [run_style(chosen.index(r.optimizer)) for r in results]
-labels = [run_legend(r.optimizer, {**r.hyper}) for r in results]
+labels = [run_legend(r.optimizer, r.hyper) for r in results]
 scale = sf.basins_scale(results, color_by)
 st.markdown(sf.basins_legend_html(surf, color_by), unsafe_allow_html=True)  # one legend for every map
 if scale is not None:

@@ -305,7 +305,7 @@ def basins_figure(
     result: BasinsResult,
     color_by: str = "basin",
     title: str = "",
-    height: int = 500,
+    height: int = 470,
     scale: tuple[float, float, str] | None = None,
     key: bool = False,
 ) -> dict:

@@ -20,6 +20,7 @@ import landscapes
 import optimizers
 from optimizers.registry import Hyper
 from viz.cache import CACHE, ResultCache
+from viz.state import SYMBOL
 
 Progress = Callable[[float], None] | None
 CHUNK = 8192  # runs per engine call between progress reports (~10-60 ms of work)
@@ -509,9 +510,10 @@ def basins_sentence(results: list[BasinsResult]) -> str:
     return text + "."
 
 
-def grey_sentence(results: list[BasinsResult], at_least: float = 10.0) -> str:
+def grey_sentence(results: list[BasinsResult], at_least: float = 10.0, hint: bool = True) -> str:
     """Names the optimizers whose runs end near no known minimum from at least ``at_least``
-    percent of the starts (grey on the maps), with that share; empty if none does."""
+    percent of the starts (grey on the maps), with that share; empty if none does. ``hint``
+    adds where to look next (colour by final loss)."""
     grey = [(optimizers.spec(r.optimizer).label, 100 * float(((r.basin < 0) & ~r.diverged).mean())) for r in results]
     grey = [(n, v) for n, v in grey if v >= at_least]
     if not grey:
@@ -521,7 +523,7 @@ def grey_sentence(results: list[BasinsResult], at_least: float = 10.0) -> str:
     else:
         who = _and([f"{n} ({fmt_percent(v)})" for n, v in grey]) + " end near no known minimum (grey) from that "
         who += "share of the starts"
-    return who + ": colour by final loss to see how close those runs come."
+    return who + (": colour by final loss to see how close those runs come." if hint else ".")
 
 
 # --- fair comparison ---------------------------------------------------------------------
@@ -654,7 +656,8 @@ def tune(
 
 
 def _setting_text(best: dict[str, float]) -> str:
-    return ", ".join(f"{k} = {fmt_number(v)}" for k, v in best.items())
+    """Settings as the legends write them (the article's symbols: γ, α, β₁ …)."""
+    return ", ".join(f"{SYMBOL.get(k, k)} = {fmt_number(v)}" for k, v in best.items())
 
 
 def tune_columns(objective: str) -> dict[str, str]:
