@@ -152,8 +152,10 @@ def test_frames_have_axes_with_numbers_and_titles(result, view):
     assert dark[y1 + 26 : y1 + 50, mid_x - 30 : mid_x + 30].sum() > 30  # "x = w₀"
     assert dark[mid_y - 30 : mid_y + 30, : x0 - 30].sum() > 30  # "y = w₁", turned
     assert not dark[y1 + 26 : y1 + 50, x0 : x0 + 40].any()  # nothing else there
-    assert export.nice_ticks(-3, 3) == [-3, -2, -1, 0, 1, 2, 3] or export.nice_ticks(-3, 3) == [-2, 0, 2]
-    assert export.nice_ticks(0.0, 1.0) == [0.0, 0.2, 0.4, 0.6000000000000001, 0.8, 1.0]
+    assert export.nice_ticks(-3, 3) == [-3, -2, -1, 0, 1, 2, 3] and export.nice_ticks(-3, 3, 2) == [-2.5, 0, 2.5]
+    assert export.nice_ticks(0.0, 1.0) == [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
+    assert export.nice_ticks(0.1, 0.9, 1) == [0.25, 0.5, 0.75]  # never fewer than two
+    assert [export.tick_label(v, [-5, -2.5, 0, 2.5, 5]) for v in (-5, -2.5, 0)] == ["−5.0", "−2.5", "0"]
 
 
 def test_the_legend_shows_each_run_with_its_dash_marker_and_settings(result, view):

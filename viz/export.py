@@ -196,26 +196,35 @@ def _drawable(font, text: str) -> str:
     return "".join(out)
 
 
-def nice_ticks(lo: float, hi: float, target: int = 5) -> list[float]:
-    """Round tick values (steps of 1, 2, 2.5 or 5 × 10ᵏ) inside [lo, hi], about ``target`` of them."""
+def nice_ticks(lo: float, hi: float, target: int = 6) -> list[float]:
+    """Round tick values (steps of 1, 2, 2.5 or 5 × 10ᵏ) inside [lo, hi]: about ``target`` of
+    them, never fewer than two."""
     span = hi - lo
     if not (math.isfinite(span) and span > 0):
         return [lo]
     raw = span / max(target, 1)
     mag = 10.0 ** math.floor(math.log10(raw))
-    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if raw <= m * mag * 1.0000001)
-    first = math.ceil(lo / step - 1e-9)
-    ticks = [(first + i) * step for i in range(math.floor(hi / step + 1e-9) - first + 1)]
+    steps = [m * mag for m in (0.5, 1, 2, 2.5, 5, 10)]
+    step = next(st for st in steps[1:] if raw <= st * 1.0000001)
+    for st in [step, *reversed([st for st in steps if st < step])]:
+        first = math.ceil(lo / st - 1e-9)
+        ticks = [float(f"{(first + i) * st:.12g}") for i in range(math.floor(hi / st + 1e-9) - first + 1)]
+        if len(ticks) >= 2:
+            break
     return [0.0 if abs(t) < step * 1e-9 else t for t in ticks]
 
 
-def _tick_label(v: float, ticks: list[float]) -> str:
-    step = abs(ticks[1] - ticks[0]) if len(ticks) > 1 else abs(v) or 1.0
-    digits = max(0, -math.floor(math.log10(step) + 1e-9) + (1 if round(step / 10.0 ** math.floor(
-        math.log10(step) + 1e-9), 6) == 2.5 else 0))  # fmt: skip
-    if abs(v) >= 1e5 or (v != 0 and abs(v) < 1e-4):
-        text = f"{v:.3g}"
+def tick_label(v: float, ticks: list[float]) -> str:
+    """A tick's number as the axis shows it: as many decimals as the tick step needs (``nice_ticks``),
+    plain digits up to 10⁵ (else like 2e+06), a real minus sign."""
+    if v == 0:
+        return "0"
+    step = abs(ticks[1] - ticks[0]) if len(ticks) > 1 else abs(v)
+    if not step >= 1e-4 or step >= 1e5 or abs(v) >= 1e6:
+        text = f"{v:.6g}"
     else:
+        mag = math.floor(math.log10(step) + 1e-9)
+        digits = max(0, -mag + (1 if round(step / 10.0**mag, 6) == 2.5 else 0))
         text = f"{v:.{digits}f}"
     return text.replace("-", "−")
 
@@ -454,11 +463,12 @@ class Renderer:
         s, w, h = self.scale, self.w, self.h
         pad = round(8 * s)
         self.title_h = round(5 * s) + self.big.getbbox("Ay")[3] + max(2, round(4 * s))  # the text sits at y = 5s
-        self.xt = nice_ticks(self.x0, self.x1)
-        self.yt = nice_ticks(self.y0, self.y1)
+        n_ticks = int(np.clip(min(w, h) * 0.8 / 60, 2, 7))  # about one number per 60 px of map
+        self.xt = nice_ticks(self.x0, self.x1, n_ticks)
+        self.yt = nice_ticks(self.y0, self.y1, n_ticks)
         tick = round(5 * s)
         fh = self.small.getbbox("0")[3]
-        ylab_w = max(d.textlength(self._text(self.small, _tick_label(v, self.yt)), font=self.small) for v in self.yt)
+        ylab_w = max(d.textlength(self._text(self.small, tick_label(v, self.yt)), font=self.small) for v in self.yt)
         axis_h = self.font.getbbox("Ay")[3]
         self.tick = tick
         left = pad + axis_h + round(6 * s) + ylab_w + tick + round(3 * s)
@@ -626,19 +636,19 @@ class Renderer:
         for v in self.xt:
             px = round(self.xy(v, self.y0)[0])
             d.line([(px, bottom), (px, bottom + t)], fill=self.fill("grey"), width=1)
-            label = self._text(self.small, _tick_label(v, self.xt))
+            label = self._text(self.small, tick_label(v, self.xt))
             d.text((px - d.textlength(label, font=self.small) / 2, bottom + t + gap), label, fill=self.fill("text"),
                    font=self.small)  # fmt: skip
         for v in self.yt:
             py = round(self.xy(self.x0, v)[1])
             d.line([(self.left - t, py), (self.left, py)], fill=self.fill("grey"), width=1)
-            label = self._text(self.small, _tick_label(v, self.yt))
+            label = self._text(self.small, tick_label(v, self.yt))
             d.text((self.left - t - gap - d.textlength(label, font=self.small), py - fh / 2 - 1), label,
                    fill=self.fill("text"), font=self.small)  # fmt: skip
         xtitle = self._text(self.font, "x = w₀")
         d.text((self.left + self.side / 2 - d.textlength(xtitle, font=self.font) / 2, bottom + t + gap + fh + gap * 2),
                xtitle, fill=self.fill("text"), font=self.font)  # fmt: skip
-        ylab_w = max(d.textlength(self._text(self.small, _tick_label(v, self.yt)), font=self.small) for v in self.yt)
+        ylab_w = max(d.textlength(self._text(self.small, tick_label(v, self.yt)), font=self.small) for v in self.yt)
         axis_h = self.font.getbbox("Ay")[3]
         ycx = self.left - t - gap - ylab_w - round(6 * s) - axis_h / 2
         self._rotated_text(self.base, self._text(self.font, "y = w₁"), self.font, ycx, self.top + self.side / 2)
