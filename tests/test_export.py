@@ -192,6 +192,18 @@ def test_the_legend_shows_each_run_with_its_dash_marker_and_settings(result, vie
     assert (im2[cy0:cy1, cx0 + 1 : cx1] == 90).all(axis=-1).sum() < grey[:, 1:].sum() / 3
 
 
+def test_text_falls_back_to_ascii_where_the_font_lacks_a_glyph():
+    from PIL import ImageFont
+
+    bare = ImageFont.load_default(size=13)  # Pillow's own font: no Greek, no subscripts (slim containers)
+    assert export._drawable(bare, "Nesterov γ=0.975 · lr=0.01, β₁=0.9 x = w₀ −2") == (
+        "Nesterov gamma=0.975 · lr=0.01, beta1=0.9 x = w0 -2"
+    )
+    full = export._font(13)
+    if getattr(full, "path", None):  # DejaVu draws them all
+        assert export._drawable(full, "γ β₁ w₀ −2") == "γ β₁ w₀ −2"
+
+
 def test_every_marker_symbol_is_drawn_as_its_shape():
     masks = []
     for sym in SYMBOLS:
