@@ -3,10 +3,13 @@
 The text is parsed by Python's parser into a syntax tree (``ast.parse`` builds a tree; it
 never runs anything) and the tree is walked against a whitelist: numbers, ``x``, ``y``,
 ``pi``, ``e``, + − × ÷ and powers (``^`` is read as a power), and the functions in
-``FUNCTIONS``. Anything else is refused with a ``ValueError`` that quotes the offending
-part and its column. SymPy then derives the gradient and Hessian exactly, common
-subexpressions are shared, and the result becomes a tape for ``landscapes.vm`` — already
-compiled, so a new formula is ready in milliseconds and never recompiles a kernel.
+``FUNCTIONS``. Anything else is refused with a ``FormulaError`` (a ``ValueError``) that names
+the offending part exactly as typed and its column (1-based), then shows the formula with
+carets under it; a syntax error is diagnosed from the tokens (an unclosed bracket, a missing
+term or operator, a keyword…). ``FormulaError.markdown()`` is the same for Markdown renderers.
+SymPy then derives the gradient and Hessian exactly, common subexpressions are shared, and
+the result becomes a tape for ``landscapes.vm`` — already compiled, so a new formula is
+ready in milliseconds and never recompiles a kernel.
 
 Bounds keep every accepted formula cheap: at most ``MAX_LENGTH`` characters, ``MAX_NODES``
 tree nodes, nesting depth ``MAX_DEPTH``, constant exponents of magnitude ≤ ``MAX_EXPONENT``,

@@ -2,10 +2,14 @@
 
 Pure (no Streamlit), shared by the app's download buttons and ``cli.py``. Animations are
 composited with Pillow on the same landscape image the app draws (``figures.landscape_rgba``):
-the contour bands and lines, coloured trails and heads, the known minima, the start, a legend
-and a step counter. GIF frames are drawn directly in a palette image (no per-frame
-quantisation); MP4 frames are piped to the ffmpeg that ``imageio-ffmpeg`` ships (libx264).
-Files are written to a temporary name and renamed, so an existing file is never half-written.
+a title with "step k of N", axes with tick numbers and titles (x = w₀, y = w₁), a legend
+with each run's colour, dash, head marker and key settings (``Line.legend``), the contour
+bands, the minima and the start, and the trails and heads, which are cut at the map's edge.
+Frame k shows θ₀…θₖ (θₖ after k updates), in every format. GIF frames are drawn directly in
+a palette image (no per-frame quantisation); MP4 frames are piped to the ffmpeg that
+``imageio-ffmpeg`` ships (libx264). ``file_stem`` names a view's files so that two different
+comparisons never share a name. Files are written to a temporary name and renamed, so an
+existing file is never half-written.
 """
 
 from __future__ import annotations
