@@ -25,6 +25,7 @@ import keyword
 import math
 import re
 import string
+import warnings
 from collections.abc import Callable
 
 import numpy as np
@@ -479,7 +480,9 @@ def parse(text: str) -> tuple[sp.Expr, sp.Expr]:
         raise FormulaError("character {0} {where} is not allowed", (bad.group(),), text, bad.start() + 1)
     source = _Source(text)
     try:
-        tree = ast.parse(source.src, mode="eval")
+        with warnings.catch_warnings():  # e.g. "invalid decimal literal" for 1if: the refusal says it
+            warnings.simplefilter("ignore", SyntaxWarning)
+            tree = ast.parse(source.src, mode="eval")
     except SyntaxError as e:
         found = _diagnose(text)
         if found is not None:
