@@ -246,6 +246,19 @@ def test_malformed_formulas_say_what_is_wrong_and_where(text, summary, carets):
     assert e.text == text
 
 
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="xy()[]+-*/^.,;=<'`$ 0123456789episncoqrtl_", min_size=1, max_size=16))
+def test_any_text_is_accepted_or_refused_with_a_place(text):
+    try:
+        F.parse(text)
+    except F.FormulaError as e:
+        if text.strip():
+            assert e.column is not None and 1 <= e.column <= len(text) + 1, str(e)
+            summary, shown, carets = str(e).splitlines()
+            assert f"at column {e.column}" in summary and shown == "    " + text
+            assert carets.index("^") == 4 + e.column - 1
+
+
 def test_long_formulas_show_a_window_around_the_place():
     text = "x + 1" + "0" * 150 + " + foo + y" + " " * 60
     with pytest.raises(F.FormulaError) as info:
