@@ -77,6 +77,8 @@ st.markdown(f"**{md(sweeps.tune_sentence(results, objective))}**")
 st.subheader("Tuned settings")
 summary = sweeps.tune_table(results, objective)
 table(summary)
+if objective == "steps_to_tol":
+    st.caption(f"A run that never settles counts as {int(steps) + 1} steps (the run's length + 1).")
 csv_download(summary, f"fair_{surf.name}_{objective}.csv", label="Download the table (CSV)")
 
 left, right = st.columns([3, 2], gap="medium")

@@ -282,6 +282,10 @@ def test_basins_sentence_follows_the_numbers():
         "SGD and Momentum reach the global minimum from the most starts (50.0% each), 25.0 percentage points more "
         "than Adam (25.0%)."
     )
+    assert sweeps.basins_sentence(_fake_basins({"adam": 100.0, "sgd": 0.0, "momentum": 0.0})) == (
+        "Adam reaches the global minimum from the most starts (100%), 100.0 percentage points more than SGD and "
+        "Momentum (0%)."
+    )  # tied runners-up are named together, not split into "more than" and "fewest"
     assert sweeps.basins_sentence(_fake_basins({"sgd": 30.0, "adam": 30.0})).startswith("All 2 reach")
     assert sweeps.basins_sentence(_fake_basins({"sgd": 30.0})) == (
         "SGD reaches the global minimum from 30.0% of the starts."

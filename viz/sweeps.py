@@ -160,11 +160,12 @@ def _table(rows: list[dict[str, Any]], kinds: dict[str, str], columns: list[str]
 @dataclass(frozen=True)
 class Ranking:
     """Who leads on a percentage, as the page shows it (one decimal): the leaders (ties share
-    the lead), the runner-up, the gap in percentage points between the shown values, the last."""
+    the lead), the runners-up, the gap in percentage points between the shown values, and the
+    last (empty when the runners-up are last)."""
 
     top: list[str]
     top_value: str
-    runner_up: str | None
+    runner_up: list[str]
     runner_up_value: str
     gap: float
     bottom: list[str]
@@ -179,12 +180,16 @@ def rank_shares(shares: list[tuple[str, float]]) -> Ranking:
     """
     shown = [(name, fmt_percent(v), round(float(v), 1)) for name, v in shares]
     order = sorted(shown, key=lambda t: -t[2])
-    top = [t for t in order if t[1] == order[0][1]]
-    rest = [t for t in order if t[1] != order[0][1]]
-    low = [t for t in rest if t[1] == rest[-1][1]] if len(rest) > 1 else []
+    groups: list[list[tuple[str, str, float]]] = []
+    for t in order:
+        if groups and groups[-1][0][1] == t[1]:
+            groups[-1].append(t)
+        else:
+            groups.append([t])
+    top, second, last = groups[0], groups[1] if len(groups) > 1 else [], groups[-1] if len(groups) > 2 else []
     return Ranking(
-        [t[0] for t in top], top[0][1], rest[0][0] if rest else None, rest[0][1] if rest else "",
-        round(top[0][2] - rest[0][2], 1) if rest else 0.0, [t[0] for t in low], low[0][1] if low else "",
+        [t[0] for t in top], top[0][1], [t[0] for t in second], second[0][1] if second else "",
+        round(top[0][2] - second[0][2], 1) if second else 0.0, [t[0] for t in last], last[0][1] if last else "",
     )  # fmt: skip
 
 
@@ -497,13 +502,13 @@ def basins_sentence(results: list[BasinsResult]) -> str:
     if len(shares) == 1:
         return f"{shares[0][0]} reaches the global minimum from {fmt_percent(shares[0][1])} of the starts."
     rk = rank_shares(shares)
-    if rk.runner_up is None:
+    if not rk.runner_up:
         return f"All {len(shares)} reach the global minimum from the same share of starts ({rk.top_value})."
     verb = "reaches" if len(rk.top) == 1 else "reach"
     each = "" if len(rk.top) == 1 else " each"
     text = (
         f"{_and(rk.top)} {verb} the global minimum from the most starts ({rk.top_value}{each}), "
-        f"{rk.gap:.1f} percentage points more than {rk.runner_up} ({rk.runner_up_value})"
+        f"{rk.gap:.1f} percentage points more than {_and(rk.runner_up)} ({rk.runner_up_value})"
     )
     if rk.bottom:
         text += f"; {_and(rk.bottom)} from the fewest ({rk.bottom_value})"
@@ -821,14 +826,18 @@ def ensemble_sentence(ensembles: list[Ensemble], noise: float) -> str:
     if len(shares) == 1:
         return f"{head}, {fmt_percent(shares[0][1])} of {shares[0][0]}'s {n:,} runs end nearest a global minimum."
     rk = rank_shares(shares)
-    if rk.runner_up is None:
+    if not rk.runner_up:
         return f"{head}, every optimizer's runs end nearest a global minimum equally often ({rk.top_value})."
+
+    def whose(names: list[str]) -> str:
+        return _and([f"{name}'s" for name in names])
+
     text = (
-        f"With σ = {noise:g}, {_and(rk.top)}'s runs end nearest a global minimum most often "
-        f"({rk.top_value} of {n:,}), {rk.gap:.1f} percentage points more than {rk.runner_up}'s ({rk.runner_up_value})"
+        f"{head}, {whose(rk.top)} runs end nearest a global minimum most often ({rk.top_value} of {n:,}), "
+        f"{rk.gap:.1f} percentage points more than {whose(rk.runner_up)} ({rk.runner_up_value})"
     )
     if rk.bottom:
-        text += f"; {_and(rk.bottom)}'s least often ({rk.bottom_value})"
+        text += f"; {whose(rk.bottom)} least often ({rk.bottom_value})"
     return text + "."
 
 
