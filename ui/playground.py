@@ -18,7 +18,7 @@ import optimizers
 from ui import playground_state as ps
 from ui import plotly_basic
 from ui.plotly_basic import plotly_basic_chart
-from ui.widgets import hyper_widget, safe_filename, surface_select
+from ui.widgets import hyper_widget, surface_select
 from viz import export, figures
 from viz.playground import (
     COLUMN_HELP,
@@ -308,8 +308,7 @@ if rules_tab.open:
 if export_tab.open:
     with export_tab:
         st.caption("The link in the address bar reproduces this view. Files below are made from the same trajectories.")
-        stem = getattr(export, "file_stem", None)
-        base = stem(view, result.lines) if stem else safe_filename(f"{view.surface}_{steps}steps.x").removesuffix(".x")
+        base = export.file_stem(view, result.lines)  # surface, optimizers, steps and a hash of the view
         files = [  # label, data (a callable is run only when clicked), file suffix, MIME type, icon, help
             ("Configuration (JSON)", view.to_json(), ".json", "application/json", "tune", None),
             ("Trajectories (CSV)", lambda: export.csv_bytes(result), ".csv", "text/csv", "table", None),
