@@ -47,7 +47,7 @@ n = int(st.session_state["bs::n"])
 st.caption(
     f"Each pixel is a start point on a {n}×{n} grid over the view; its colour says where the optimizer ends after "
     f"{steps} steps: within 0.05 of a known minimum (that star's colour), near none of them (grey) or diverged "
-    "(dark red). Learning rates start at the article's settings."
+    "(dark red). Settings start at the article's where it has them (each optimizer's panel in the sidebar)."
 )
 if not chosen:
     st.info("Pick at least one optimizer in the sidebar.")
@@ -80,8 +80,9 @@ for row in range(0, len(results), 2):  # two maps per row (one per row on a phon
     cols = st.columns(2, gap="medium")
     for col, r, style, label in zip(cols, results[row : row + 2], styles[row:], labels[row:], strict=False):
         with col:
-            title = f"{sf.glyph(style)} {label}<br>{fmt_percent(100 * r.share_global())} of starts → global minimum"
-            chart(sf.basins_figure(r, color_by, title=title, scale=scale), key=f"bs::fig::{r.optimizer}")
+            share = f"{fmt_percent(100 * r.share_global())} of starts → global minimum"
+            fig = sf.basins_figure(r, color_by, title=f"{sf.glyph(style)} {label}", subtitle=share, scale=scale)
+            chart(fig, key=f"bs::fig::{r.optimizer}")
             csv_download(r.frame(), f"basins_{r.optimizer}_{surf.name}_{n}.csv", key=f"bs::csv::{r.optimizer}")
 
 st.subheader("Where the starts end")

@@ -3,7 +3,8 @@
 Heatmaps are real ``heatmap`` traces (static, so plotly.js keeps them) with an invisible
 scatter grid on top: Streamlit reports clicks on points only. Basin maps are images
 (512×512 cells would be megabytes of JSON) with the known minima drawn in their colours;
-the panels of one page share one colour key (``basins_key``) and one colour scale.
+the panels of one page share one legend (``basins_legend_html``) and one colour scale
+(``basins_scale``, drawn once by ``colorbar_figure``).
 
 Every figure carries its own text colour and background (``readable``): the pages draw them
 with Streamlit's theme off, whose grey text (#808495) is below WCAG AA contrast.
@@ -286,7 +287,7 @@ def basins_legend_html(surface: landscapes.Surface, color_by: str) -> str:
             'border:1px solid #31333f;vertical-align:-0.1em;margin-right:0.3em"></span>'
         )
         items.append(f'<span style="white-space:nowrap;margin-right:1.2em">{square}{t["name"]}</span>')
-    return '<div style="line-height:1.9">' + " ".join(items) + "</div>"
+    return '<div style="line-height:1.9;margin-bottom:0.6em">' + " ".join(items) + "</div>"
 
 
 def colorbar_figure(scale: tuple[float, float, str], color_by: str, height: int = 96) -> dict:
@@ -305,16 +306,18 @@ def basins_figure(
     result: BasinsResult,
     color_by: str = "basin",
     title: str = "",
-    height: int = 470,
+    height: int = 500,
     scale: tuple[float, float, str] | None = None,
     key: bool = False,
+    subtitle: str = "",
 ) -> dict:
     """Where each start ends: a colour per minimum reached (grey: none, dark red: diverged),
     or the final loss / steps to settle (viridis, low = dark), over the start grid.
 
     ``scale`` = (low, high, title) fixes the colour scale (``basins_scale``: the same for every
-    panel of a page); ``key`` adds the legend and colour bar to this figure (the pages draw
-    one ``basins_key`` for all panels instead).
+    panel of a page); ``key`` adds the legend and colour bar to this figure (the pages draw one
+    legend, ``basins_legend_html``, and one ``colorbar_figure`` for all panels instead).
+    ``subtitle`` is a second title line.
     """
     s = result.surface
     n = result.basin.shape
@@ -350,8 +353,8 @@ def basins_figure(
     return readable({
         "data": data,
         "layout": {
-            "title": {"text": title, "x": 0.02, "xanchor": "left", "y": 0.98, "yanchor": "top",
-                      "font": {"size": 15}},
+            "title": {"text": title, "x": 0.02, "xanchor": "left", "yref": "container", "y": 1.0, "yanchor": "top",
+                      "pad": {"t": 10}, "font": {"size": 15}, "subtitle": {"text": subtitle, "font": {"size": 14}}},
             "images": [{"source": _png(rgb), "xref": "x", "yref": "y", "x": x0 - dx, "y": y1 + dy,
                         "sizex": x1 - x0 + 2 * dx, "sizey": y1 - y0 + 2 * dy, "sizing": "stretch",
                         "layer": "below"}],
@@ -360,7 +363,7 @@ def basins_figure(
             "yaxis": {"range": [y0 - dy, y1 + dy], "showgrid": False, "zeroline": False, "scaleanchor": "x",
                       "scaleratio": 1, "constrain": "domain", "constraintoward": "top",
                       "title": {"text": "start y"}},
-            "height": height, "margin": {"l": 50, "r": 10, "t": 62 if title else 20, "b": 45},
+            "height": height, "margin": {"l": 50, "r": 10, "t": (84 if subtitle else 50) if title else 20, "b": 45},
             "legend": {"orientation": "h", "y": -0.15, "yanchor": "top", "x": 0},
             "showlegend": key,
         },
