@@ -9,6 +9,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 RUN useradd --create-home --uid 10001 app
 
+# DejaVu: the exported frames' text (θ, γ, subscripts); without it Pillow falls back to ASCII.
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core=2.37-* \
+    && rm -rf /var/lib/apt/lists/*
+
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 

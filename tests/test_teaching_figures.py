@@ -99,3 +99,11 @@ def test_results_headers_have_tooltips_and_missing_values_are_dashes():
         assert 'title="' in html and f">{col} <sup>" in html
     assert "None" not in html and "nan" not in html.lower() and "&lt;NA&gt;" not in html
     assert "overflow-x:auto" in html
+
+
+def test_an_inspected_step_of_a_long_run_is_a_frame_of_its_own():
+    res = _res("wobbly", [Run("adam", {"lr": 0.1})], steps=500)
+    fig = figures.trajectory_figure(res.surface, res.lines, (-2.8, -2.5), shown_step=123, click_grid=0)
+    sl = fig["layout"]["sliders"][0]
+    assert sl["steps"][sl["active"]]["label"] == "123"  # the map says the same k as the inspector and the PNG
+    assert "123" in [f["name"] for f in fig["frames"]]

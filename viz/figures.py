@@ -267,10 +267,10 @@ def trajectory_figure(
     view = ((float(x0), float(x1)), (float(y0), float(y1)))
     png, _ = landscape_png(surface, view)
     steps = lines[0].traj.steps if lines else 0
-    fsteps = frame_steps(steps, max_frames)
+    k0 = steps if shown_step is None else int(np.clip(shown_step, 0, steps))
+    fsteps = np.union1d(frame_steps(steps, max_frames), [k0])  # the inspected step is a frame: same k everywhere
     frame_ms = frame_ms_for(len(fsteps)) if frame_ms is None else frame_ms
     trail_idx = _trail_index(steps)
-    k0 = steps if shown_step is None else int(np.clip(shown_step, 0, steps))
     inside = _in_window(surface.minima, view)
     if surface.minimum_curves:  # points sampled along curves are drawn as the curves themselves
         inside = [i for i in inside if not any(

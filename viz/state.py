@@ -215,7 +215,7 @@ def from_query(q: dict[str, Any]) -> tuple[View, list[str]]:
             try:
                 view.surface = landscapes.get(surf).name
             except ValueError as e:
-                notices.append(f"custom formula refused ({e}); showing {view.surface}")
+                notices.append(f"custom formula refused ({getattr(e, 'summary', e)}); showing {view.surface}")
         else:
             notices.append(f"unknown surface '{surf[:60]}'; showing {view.surface}")
     window = get_one("view")
