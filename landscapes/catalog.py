@@ -57,31 +57,34 @@ SURFACES: tuple[SurfaceDef, ...] = (
     SurfaceDef(
         "simple_quad",
         "x**2 + y**2",
-        "A round bowl: every method converges; the baseline to compare step sizes.",
+        "A round bowl with one minimum at the origin: the baseline to compare step sizes.",
         article=True,
     ),
     SurfaceDef(
         "wobbly",
         "(x**2 + y**2)/3 + Abs(x)*sqrt(Abs(x) + 1/10) + 3*sin(x + y) + 3 + 8*exp(-2*((x + 1)**2 + (y + 2)**2))",
-        "Sine ripples and a kink on a bowl, with a bump beside the start: local minima everywhere.",
+        "A bowl with a sine ripple, a kink along x = 0 and a bump beside the start: one minimum in view, and "
+        "ridges that bend every path.",
         article=True,
     ),
     SurfaceDef(
         "basins_and_walls",
         "(x**2 + y**2)/2 + sin(4*x)**2",
-        "Parallel basins separated by walls: momentum can jump a wall, plain descent cannot.",
+        "Parallel basins separated by walls: seven minima in view, the global one at the origin; where a run "
+        "stops depends on how far its steps carry it.",
         article=True,
     ),
     SurfaceDef(
         "ripple",
         "(x**2 + y**2)/3 + (sin(20*x)**2 + sin(20*y)**2)/15",
-        "A bowl covered in fine ripples: hundreds of shallow traps that noise and momentum skip.",
+        "A bowl covered in fine ripples: hundreds of shallow traps (625 in view).",
         article=True,
     ),
     SurfaceDef(
         "giant_plateau",
         "4*(1 - exp(-(x**2 + y**2)))",
-        "A flat plateau with a narrow well: the gradient is ~1e-6 at the start, so only adaptive methods move.",
+        "A flat plateau around a narrow well: the gradient at the default start is ~2e-5, so plain methods "
+        "at small learning rates barely move.",
         article=True,
     ),
     SurfaceDef(
@@ -91,7 +94,8 @@ SURFACES: tuple[SurfaceDef, ...] = (
         " + 3*exp(-3/2*((x - 1)**2 + 2*(y + 3/2)**2))"
         " + 3/2*exp(-((x + 3/2)**2 + 3*(y + 1/2)**2))"
         " + 4*(1 - exp(-(x + y)**2))",
-        "Hills around a diagonal canyon: in the article only Adam escapes the local minimum.",
+        "Hills around a diagonal canyon with a local minimum beside it; from the article's start, only Adam "
+        "of its five methods reaches the global one (see the preset).",
         article=True,
     ),
     SurfaceDef(
@@ -111,7 +115,7 @@ SURFACES: tuple[SurfaceDef, ...] = (
     SurfaceDef(
         "beale",
         "(3/2 - x + x*y)**2 + (9/4 - x + x*y**2)**2 + (21/8 - x + x*y**3)**2",
-        "Flat valleys and steep edges: gradients span many orders of magnitude.",
+        "Flat valleys and steep edges: in view, gradients span more than four orders of magnitude.",
         bounds=((-4.5, 4.5), (-4.5, 4.5)),
         start=(1.0, 1.5),
         minima_hint=((3.0, 0.5),),
@@ -164,7 +168,8 @@ SURFACES: tuple[SurfaceDef, ...] = (
     SurfaceDef(
         "elongated_bowl",
         "x**2/20 + 2*y**2",
-        "An ill-conditioned bowl (curvatures 0.1 and 4): plain descent zig-zags, momentum glides.",
+        "An ill-conditioned bowl (curvatures 0.1 and 4): plain descent at lr 0.45 zig-zags across the narrow "
+        "direction while it crawls along the long one.",
         start=(-2.8, 1.5),
     ),
 )

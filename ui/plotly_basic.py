@@ -265,8 +265,8 @@ def to_spec(fig: dict, config: dict | None = None, controls: bool = False) -> st
     layout = {**fig.get("layout", {}), "clickmode": "event"}
     if controls and layout.get("updatemenus"):
         layout["updatemenus"] = []
-        layout["sliders"] = [{**sl, "pad": {**sl.get("pad", {}), "t": 45}} for sl in layout.get("sliders", [])]
-        layout["margin"] = {**layout.get("margin", {}), "b": 110}
+        layout["sliders"] = [{**sl, "pad": {**sl.get("pad", {}), "t": 55}} for sl in layout.get("sliders", [])]
+        layout["margin"] = {**layout.get("margin", {}), "b": 125}
     cfg = {"responsive": True, **(config or {}), **PLOTLY_CONFIG}
     return pio.to_json({**fig, "layout": layout, "config": cfg}, validate=False)
 

@@ -99,7 +99,9 @@ def custom_surface(key: str) -> landscapes.Surface:
         s = landscapes.from_formula(ss[fkey])
         ss[f"{key}::last_ok"] = ss[fkey]
     except ValueError as e:
-        st.error(f"Formula refused: {e}", icon=":material/error:")
+        from landscapes.formula import to_markdown
+
+        st.error("Formula refused: " + to_markdown(e), icon=":material/error:")
         s = landscapes.from_formula(ss.get(f"{key}::last_ok", EXAMPLES[2]))
         st.caption(f"Still showing: {s.formula}")
     bad = ~np.isfinite(s.grid(60)[2])

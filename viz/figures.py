@@ -341,7 +341,7 @@ def trajectory_figure(
     slider = {
         "active": int(np.searchsorted(fsteps, k0)),
         "currentvalue": {"prefix": "step ", "font": {"size": 13}, "xanchor": "right"},
-        "pad": {"t": 78, "b": 5},
+        "pad": {"t": 100, "b": 5},
         "len": 1.0, "x": 0.0, "y": 0, "yanchor": "top",
         "steps": [
             {"label": str(int(k)), "method": "animate",
@@ -351,7 +351,7 @@ def trajectory_figure(
     }  # fmt: skip
     buttons = {
         "type": "buttons", "direction": "left", "x": 0.0, "y": 0, "xanchor": "left", "yanchor": "top",
-        "pad": {"t": 40, "r": 8}, "showactive": False,
+        "pad": {"t": 58, "r": 8}, "showactive": False,
         "buttons": [
             {"label": "▶ Play", "method": "animate",
              "args": [None, {**anim, "fromcurrent": True, "frame": {"duration": frame_ms, "redraw": False}}]},
@@ -368,7 +368,7 @@ def trajectory_figure(
                   "constrain": "domain"},
         "yaxis": {"range": [y0, y1], "title": {"text": "y = w₁"}, "showgrid": False, "zeroline": False,
                   "scaleanchor": "x", "scaleratio": 1, "constrain": "domain"},
-        "height": height, "margin": {"l": 50, "r": 10, "t": 30, "b": 150 if len(fsteps) > 1 else 40},
+        "height": height, "margin": {"l": 50, "r": 10, "t": 30, "b": 175 if len(fsteps) > 1 else 40},
         "legend": {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
         "hovermode": "closest", "hoverdistance": -1 if click_grid else 20, "clickmode": "event+select",
         "dragmode": False, "plot_bgcolor": "white", "uirevision": surface.name,

@@ -45,7 +45,7 @@ SYMBOL = {"momentum": "γ", "alpha": "α", "rho": "ρ", "beta1": "β₁", "beta2
 
 
 def _setting(name: str, v: Any) -> str:
-    return f"{SYMBOL.get(name, name)}={_short(v)}"
+    return f"{SYMBOL.get(name, name)}={human(v)}"
 
 
 def run_labels(runs: list[Run]) -> list[tuple[str, str]]:
@@ -119,10 +119,28 @@ def default_view() -> View:
     return v
 
 
+_SUP = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
 def _short(v: Any) -> str:
+    """A value as links write it (``1e-06``)."""
     if isinstance(v, bool):
         return "on" if v else "off"
     return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def human(v: Any) -> str:
+    """A setting as people read it: 0.25, 100, 10⁻⁶ (never "1e-06"), 2.5×10⁻⁴; bools on/off."""
+    if isinstance(v, bool):
+        return "on" if v else "off"
+    if not isinstance(v, float):
+        return str(v)
+    text = f"{v:g}"
+    if "e" not in text:
+        return text
+    mant, exp = text.split("e")
+    power = "10" + str(int(exp)).translate(_SUP)
+    return power if mant == "1" else f"{mant}×{power}"
 
 
 # --- URL query parameters ----------------------------------------------------------------
