@@ -24,6 +24,6 @@ PAGES = [
     st.Page("pages/2_Basins_of_attraction.py", title="Basins of attraction", icon=":material/bubble_chart:"),
     st.Page("pages/3_Fair_comparison.py", title="Fair comparison", icon=":material/balance:"),
     st.Page("pages/4_Noise_ensembles.py", title="Noise ensembles", icon=":material/grain:"),
-    st.Page("pages/5_Gradient_response.py", title="Gradient response (1-D)", icon=":material/show_chart:"),
+    st.Page("pages/5_Gradient_response.py", title="Gradient response (1D)", icon=":material/show_chart:"),
 ]
 st.navigation(PAGES).run()

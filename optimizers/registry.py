@@ -224,7 +224,8 @@ OPTIMIZERS: tuple[OptimizerSpec, ...] = (
         "adadelta",
         6,
         "Adadelta",
-        "RMSProp with the step's own running RMS in the numerator: units match, no learning rate needed.",
+        "RMSProp with the step's own running RMS in the numerator, so units match and the paper needs no "
+        "learning rate; torch multiplies the step by lr (default 1.0), and the article's runs use lr = 100.",
         r"v_t = \rho v_{t-1} + (1-\rho) g_t^2,\quad \Delta_t = \frac{\sqrt{u_{t-1}+\epsilon}}{\sqrt{v_t+\epsilon}}\,g_t"
         r"\\ u_t = \rho u_{t-1} + (1-\rho)\Delta_t^2,\quad \theta_t = \theta_{t-1} - \eta\,\Delta_t",
         (

@@ -117,7 +117,7 @@ def test_hills_and_canyon_rmsprop_is_not_settled_although_it_passes_near():
     res = compute(PRESETS["article_hills_and_canyon"].view())
     t = summary_table(res).set_index("run")
     rms = next(i for i in t.index if i.startswith("RMSProp"))
-    assert t.loc[rms, "end point is"] == "not stationary" and t["settled at step"].isna()[rms]
+    assert t.loc[rms, "end point is"].startswith("not stationary") and t["settled at step"].isna()[rms]
     # the engine's sweep agrees: steps_to_tol is "stays within" there too
     ln = next(ln for ln in res.lines if ln.traj.optimizer == "rmsprop")
     assert ln.traj.steps_to_tol == -1

@@ -16,7 +16,7 @@ from coloraide import Color
 N = 12
 MAP_GAP = 15.0  # ΔE2000 from every colour of the lightened viridis map and its contour lines
 MIN_GAP_BW = 15.0  # ... and from black (gradient arrows) and white (start marker)
-L_RANGE = (20.0, 72.0)  # CIELAB lightness: dark enough to read on the light map
+L_RANGE = (32.0, 72.0)  # CIELAB lightness: dark enough to read on the light map
 
 
 def map_colours() -> list[str]:

@@ -23,7 +23,6 @@ from viz import export, figures
 from viz.playground import (
     COLUMN_HELP,
     STEP_CONVENTION,
-    TOL,
     compute,
     html_table,
     inspector_table,
@@ -31,7 +30,7 @@ from viz.playground import (
     summary_table,
 )  # fmt: skip
 from viz.presets import PRESETS
-from viz.state import MAX_RUNS, MAX_STEPS, from_query, to_query
+from viz.state import MAX_RUNS, MAX_STEPS, from_query, human, to_query
 
 SCHEDULE_LABELS = {
     "constant": "constant",
@@ -111,11 +110,15 @@ def sidebar() -> landscapes.Surface:
         for i, key in enumerate(ss["runs"]):
             spec = optimizers.spec(key.split("#")[0])
             style = figures.run_style(i)
-            box = st.expander(f":material/tune: {labels[key]}", key=f"open::{key}", on_change="rerun")
+            # a stable title (the optimizer, and its copy number): editing a setting keeps the panel open
+            copy = key.partition("#")[2]
+            box = st.expander(f":material/tune: {spec.label}{' #' + copy if copy else ''}", key=f"open::{key}",
+                              on_change="rerun")  # fmt: skip
             if not box.open:
                 continue
             with box:
-                st.markdown(f"<span style='color:{style.color}'>■</span> {spec.description}", unsafe_allow_html=True)
+                st.markdown(f"<span style='color:{style.color}'>■</span> **{labels[key]}** — {spec.description}",
+                            unsafe_allow_html=True)  # fmt: skip
                 for h in spec.hypers:
                     if h.name == "weight_decay" and ss.get("use_wd"):
                         continue
@@ -138,7 +141,7 @@ def sidebar() -> landscapes.Surface:
             st.number_input("T_0", 1.0, 100000.0, key="c::T_0", step=5.0)
             st.number_input("T_mult", 1.0, 8.0, key="c::T_mult", step=1.0)
             st.number_input("eta_min", 0.0, 10.0, key="c::eta_min", format="%.4g")
-        st.number_input("linear warm-up steps", 0.0, 10000.0, key="c::warmup_steps", step=5.0)
+        st.number_input("linear warm-up steps", 0.0, 10000.0, key="c::warmup_steps", step=5.0, format="%.0f")
         st.slider(
             "gradient noise σ", 0.0, 5.0, key="c::noise", step=0.05, help="Gaussian noise added to every gradient"
         )
@@ -166,7 +169,7 @@ def presets_row() -> None:
     cols = st.columns(3)
     for i, (name, p) in enumerate(PRESETS.items()):
         cols[i % 3].button(p.title.removeprefix("Article: "), key=f"preset::{name}", on_click=ps.load_preset,
-                           args=(name,), width="stretch", help=p.caption)  # fmt: skip
+                           args=(name,), width="stretch")  # fmt: skip
 
 
 def copy_link(query: dict) -> None:
@@ -226,6 +229,10 @@ for e in result.errors:
 if not result.lines:
     if not view.runs:
         st.info("Pick at least one optimizer in the sidebar.")
+    else:  # the start is outside f's domain: the bare map, to click a start where it is coloured
+        empty = figures.trajectory_figure(result.surface, [], view.start, bounds=result.surface.bounds,
+                                          click_grid=0 if plotly_basic.enabled() else 40)  # fmt: skip
+        plotly_basic_chart(empty, key="map", on_click=ps.on_map_click, config={"displayModeBar": False})
     st.stop()
 
 surf = result.surface  # with the view window and its minima
@@ -248,12 +255,15 @@ with left:
             click_grid=0 if plotly_basic.enabled() else 40,
         )  # fmt: skip
         plotly_basic_chart(fig, key="map", on_click=ps.on_map_click, config={"displayModeBar": False},
-                           controls=True, fgrid=f_grid(surf.name, bounds), channel="map")  # fmt: skip
+                           controls=True, fgrid=f_grid(surf.name, bounds), channel="map",
+                           on_step=ps.on_map_step, shown_step=inspect_step)  # fmt: skip
         st.caption(STEP_CONVENTION + " Keyboard: focus the map, then space plays or pauses and ← → step.")
-        st.slider("inspect step k: the map draws θₖ and the arrows at θₖ; “Step details” below lists it",
-                  0, steps, key="inspect")  # fmt: skip
-        st.checkbox("arrows at step k (−g black; Δθ and momentum in the run's colour)", key="show_arrows", value=True)
+        st.slider("inspect step k: the map draws θₖ and the arrows at θₖ; “Step details” below lists it. "
+                  "Pausing or stepping the map moves it too.", 0, steps, key="inspect")  # fmt: skip
+        st.checkbox("arrows at θₖ", key="show_arrows", value=True,
+                    help="−g in black; the update Δθ and the momentum in the run's colour")  # fmt: skip
     else:
+        st.caption("The 3-D view shows the whole runs and does not animate: switch back to the contour map to play.")
         fig3 = figures.surface3d_figure(surf, result.lines, bounds, start=view.start)
         st.plotly_chart(figures.PlotlyDict(fig3), width="stretch", config=figures.PLOTLY_CONFIG, theme=None)
 with right:
@@ -276,10 +286,8 @@ results_tab, step_tab, rules_tab, export_tab = st.tabs(
 if results_tab.open:
     with results_tab:
         st.markdown(html_table(summary_table(result), COLUMN_HELP), unsafe_allow_html=True)
-        st.caption(
-            f"Hover a column's name for its definition. Settled: f stays within {TOL:g} of the nearest minimum's "
-            "value from that step on. " + STEP_CONVENTION
-        )
+        with st.expander("What the columns mean", icon=":material/help:"):
+            st.markdown("\n".join(f"- **{c}**: {t}" for c, t in COLUMN_HELP.items()) + "\n\n" + STEP_CONVENTION)
 
 if step_tab.open:
     with step_tab:
@@ -297,10 +305,7 @@ if rules_tab.open:
         for line in result.lines:
             spec = optimizers.spec(line.traj.optimizer)
             hp = line.traj.hyperparameters
-            values = ", ".join(
-                f"{h.name} = {hp[h.name]}" if isinstance(hp[h.name], bool) else f"{h.name} = {hp[h.name]:g}"
-                for h in spec.hypers
-            )
+            values = ", ".join(f"{h.name} = {human(hp[h.name])}" for h in spec.hypers)
             st.markdown(f"**{line.label}** — {spec.description}  \n<small>{values} · {spec.reference}</small>",
                         unsafe_allow_html=True)  # fmt: skip
             st.latex(spec.latex)

@@ -64,6 +64,11 @@ def on_map_click(point: dict) -> None:
     st.session_state["start_y"] = round(float(point["y"]), 3)
 
 
+def on_map_step(k: int) -> None:
+    """The map's animation stopped at step k: the inspector (slider, arrows, step details) follows."""
+    st.session_state["inspect"] = int(k)
+
+
 def teaching_values(name: str) -> dict[str, float]:
     """Settings an optimizer added from the menu starts with: a learning rate that visibly
     moves on the article's surfaces (torch's own defaults, lr 1e-3 for SGD, barely move in

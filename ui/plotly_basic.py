@@ -115,34 +115,50 @@ function toData(gd, ev) {
   return {x: xa.p2d(px), y: ya.p2d(py), top: ya._offset};
 }
 
-function wireControls(root, gd, Plotly, channel) {
+function wireControls(root, gd, Plotly, channel, report) {
   const names = () => (gd.__frames || []);
   const opts = (ms) => ({mode: "immediate", transition: {duration: 0}, frame: {duration: ms, redraw: false}});
-  const bar = root.querySelector(".pb-bar"), play = root.querySelector(".pb-play");
+  const play = root.querySelector(".pb-play");
   const status = root.querySelector(".pb-status");
   const show = () => {
     const n = names(); if (!n.length) return;
     status.textContent = "step " + n[gd.__cur] + " of " + n[n.length - 1];
     play.textContent = gd.__playing ? "❚❚ Pause" : "▶ Play";
   };
+  // Where the animation stops, the page follows (inspector slider, arrows, step details):
+  // the step is reported to Streamlit, debounced so that holding an arrow key reruns once.
+  let timer = null;
+  const settle = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => { if (!gd.__playing) report(Number(names()[gd.__cur])); }, 450);
+  };
+  const hideArrows = () => {
+    if ((gd.layout.annotations || []).length) Plotly.relayout(gd, {annotations: []}).catch(() => {});
+  };
   const go = (i) => {
     const n = names(); if (!n.length) return;
+    if (gd.__playing) Plotly.animate(gd, [null], opts(0)).catch(() => {});
     gd.__playing = false;
     gd.__cur = Math.max(0, Math.min(n.length - 1, i));
+    hideArrows();
     Plotly.animate(gd, [n[gd.__cur]], opts(0)).catch(() => {});
     show();
+    settle();
   };
   const toggle = () => {
     const n = names(); if (!n.length) return;
     if (gd.__playing) {
-      gd.__playing = false;
-      Plotly.animate(gd, [null], opts(0)).catch(() => {});  // pausing rejects a promise: harmless
+      gd.__playing = false;  // pausing rejects the running animation's promise: harmless
+      Plotly.animate(gd, [null], opts(0)).catch(() => {});
+      show();
+      settle();
     } else {
       const from = gd.__cur >= n.length - 1 ? 0 : gd.__cur + 1;
       gd.__playing = true;
-      Plotly.animate(gd, n.slice(from), opts(gd.__ms)).then(() => { gd.__playing = false; show(); }).catch(() => {});
+      hideArrows();
+      show();
+      Plotly.animate(gd, n.slice(from), opts(gd.__ms)).catch(() => {});
     }
-    show();
   };
   root.querySelector(".pb-first").onclick = () => go(0);
   root.querySelector(".pb-back").onclick = () => go(gd.__cur - 1);
@@ -168,9 +184,11 @@ function wireControls(root, gd, Plotly, channel) {
     show();
     if (channel) window.dispatchEvent(new CustomEvent("pb-step:" + channel, {detail: Number(ev.name)}));
   });
+  // the whole sequence played to its end (a pause interrupts it instead)
+  gd.on("plotly_animated", () => { if (gd.__playing) { gd.__playing = false; show(); settle(); } });
   gd.on("plotly_sliderchange", (ev) => {
     const i = ev && ev.step ? names().indexOf(ev.step.label) : -1;
-    if (i >= 0) { gd.__cur = i; gd.__playing = false; show(); }
+    if (i >= 0) { gd.__cur = i; gd.__playing = false; hideArrows(); show(); settle(); }
   });
   gd.__show = show;
   show();
@@ -195,7 +213,11 @@ export default function (component) {
       const active = sl ? sl.active : frames.length - 1;
       gd.__cur = Math.max(0, active || 0);
       gd.__playing = false;
-      if (data.controls && !gd.__ctl) { gd.__ctl = true; wireControls(root, gd, Plotly, data.channel); }
+      if (data.controls && !gd.__ctl) {
+        gd.__ctl = true;
+        wireControls(root, gd, Plotly, data.channel, (k) => { if (k !== gd.__shown) setTriggerValue("step", k); });
+      }
+      gd.__shown = data.shown;
       if (gd.__show) gd.__show();
       if (data.follow && !gd.__follow) {
         // this chart's first shape is a step cursor that follows another chart's animation
@@ -289,6 +311,8 @@ def plotly_basic_chart(
     fgrid: dict | None = None,
     channel: str | None = None,
     follow: str | None = None,
+    on_step: Callable[[int], None] | None = None,
+    shown_step: int | None = None,
 ) -> None:
     """Draw a figure dict with plotly.js's basic bundle, or with ``st.plotly_chart`` if it cannot.
 
@@ -312,6 +336,9 @@ def plotly_basic_chart(
     channel, follow
         An animated chart announces its step on ``channel``; a chart with ``follow`` set to that
         name moves its first shape (a vertical cursor) to the step.
+    on_step, shown_step
+        Called before the rerun with the step where the animation stopped (pause, a step
+        button, a key, the slider), when it differs from ``shown_step`` (the step drawn).
     """
     from viz.figures import PLOTLY_CONFIG, PlotlyDict  # no import cycle: viz does not import ui
 
@@ -336,6 +363,11 @@ def plotly_basic_chart(
         if ev and on_click is not None:
             on_click({"x": float(ev["x"]), "y": float(ev["y"])})
 
+    def on_step_trigger() -> None:
+        k = (st.session_state.get(key) or {}).get("step")
+        if k is not None and on_step is not None:
+            on_step(int(k))
+
     data = {"spec": spec, "clicks": on_click is not None, "controls": controls, "frame_ms": frame_ms(fig),
-            "fgrid": fgrid, "channel": channel, "follow": follow}  # fmt: skip
-    _component()(key=key, data=data, on_click_change=on_trigger)
+            "fgrid": fgrid, "channel": channel, "follow": follow, "shown": shown_step}  # fmt: skip
+    _component()(key=key, data=data, on_click_change=on_trigger, on_step_change=on_step_trigger)

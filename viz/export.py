@@ -258,6 +258,8 @@ def _shape(symbol: str, x: float, y: float, r: float) -> list[tuple[float, float
         return regular(5, up, 1.05 * r)
     if symbol == "hexagon":
         return regular(6, 0.0, 1.05 * r)
+    if symbol == "octagon":
+        return regular(8, math.pi / 8, 1.05 * r)
     if symbol == "cross":
         a, b = 0.36 * r, 1.1 * r
         arm = [(-a, -b), (a, -b), (a, -a), (b, -a), (b, a), (a, a), (a, b), (-a, b), (-a, a), (-b, a), (-b, -a),

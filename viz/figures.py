@@ -21,20 +21,23 @@ from PIL import Image
 import landscapes
 import optimizers
 
-# Twelve run colours, any two at least 20 apart in CIEDE2000 and at least 15 from every colour
-# of the map (chosen by ``python -m tools.make_palette``; tests/test_palette.py checks both).
+# Twelve run colours, any two at least 20 apart in CIEDE2000, at least 15 from every colour of the
+# map, none darker than CIELAB L* 32 (near-black dashes vanish on the map's dark bands); chosen by
+# ``python -m tools.make_palette``, checked by tests/test_palette.py.
 PALETTE = (
-    "#cc0099", "#00cc00", "#333300", "#ff6600", "#003366", "#990000",
-    "#cc9900", "#cc9999", "#660033", "#6600ff", "#006633", "#ff66ff",
+    "#ff6600", "#00cc00", "#0000ff", "#ff66cc", "#006633", "#993333",
+    "#cc9900", "#cc9999", "#9966ff", "#996633", "#993399", "#666600",
 )  # fmt: skip
-DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
-# Head markers, one per run: a run reads by its marker too, without colour.
+DASHES = ("solid", "dash", "dashdot", "longdash", "dot", "longdashdot")  # thin dots last: hardest to see
+# Head markers, one per run: a run reads by its marker too, without colour (never the start's diamond).
 SYMBOLS = (
-    "circle", "square", "diamond", "triangle-up", "triangle-down", "pentagon",
+    "circle", "square", "octagon", "triangle-up", "triangle-down", "pentagon",
     "hexagon", "cross", "triangle-left", "triangle-right", "hourglass", "bowtie",
 )  # fmt: skip
-# plotly.js config for every chart: no "send to cloud" / Chart Studio button, no logo link.
+# plotly.js config for every chart: no "send to cloud" / Chart Studio button, no logo link, and no
+# mode bar at all (its icons sat over legends and titles on phones; every figure's data downloads as CSV).
 PLOTLY_CONFIG = {
+    "displayModeBar": False,
     "displaylogo": False,
     "showSendToCloud": False,
     "showEditInChartStudio": False,
@@ -281,7 +284,7 @@ def trajectory_figure(
     for c in surface.minimum_curves:
         cx += [*_arr(c[:, 0]).tolist(), None]
         cy += [*_arr(c[:, 1]).tolist(), None]
-    star = 13 if len(inside) <= 40 else 8
+    star = 17 if len(inside) <= 40 else 9
 
     gx, gy = np.meshgrid(np.linspace(x0, x1, click_grid), np.linspace(y0, y1, click_grid))
     traces: list[dict] = [
@@ -313,7 +316,7 @@ def trajectory_figure(
         trail, head = _run_traces(line, k0, trail_idx)
         traces.append(
             {"type": "scatter", "mode": "lines", "name": line.legend, "legendgroup": line.key,
-             "line": {"color": line.color, "width": 2.5, "dash": line.dash}, "hoverinfo": "skip", **trail}
+             "line": {"color": line.color, "width": 3, "dash": line.dash}, "hoverinfo": "skip", **trail}
         )  # fmt: skip
         traces.append(
             {"type": "scatter", "mode": "markers", "name": line.label, "legendgroup": line.key,

@@ -34,8 +34,9 @@ COLUMN_HELP = {
     "(global = the lowest of them; a line of minima counts as one).",
     "settled at step": f"The first step k after which f stays within {TOL:g} of the value of the minimum "
     "nearest to the end point; — if the run never settles so.",
-    "end point is": "θ_N judged by its gradient and Hessian: a minimum, a saddle (a trap where the gradient "
-    "vanishes), flat, or not stationary (the run had not arrived).",
+    "end point is": "θ_N judged by its gradient g and Hessian: a minimum (|g| ≤ 10⁻³, curving up), a saddle "
+    "(a trap where the gradient vanishes), flat, near a minimum (settled in its value, |g| still above 10⁻³), "
+    "or not stationary (the run had not arrived).",
     "stopped": "Why a run stopped early: diverged (|θ| ≥ 10⁶) or left the domain of f (f not finite), "
     "at the step where it happened.",
 }
@@ -137,11 +138,21 @@ def summary_table(result: Result) -> pd.DataFrame:
                 "end point": f"({x:.3f}, {y:.3f})" if math.isfinite(x) else "—",
                 "nearest minimum": near_txt,
                 "settled at step": settled if settled is not None else pd.NA,
-                "end point is": "—" if stopped else classify_point(s, x, y),
+                "end point is": "—" if stopped else _end_kind(s, x, y, settled is not None),
                 "stopped": stopped or "—",
             }
         )
     return pd.DataFrame(rows, columns=list(COLUMN_HELP)).astype({"settled at step": "Int64"})
+
+
+def _end_kind(s: landscapes.Surface, x: float, y: float, settled: bool) -> str:
+    """``classify_point``, told apart where it matters: a run that has settled in a minimum's
+    value but still has a gradient above the stationarity threshold is "near a minimum"."""
+    kind = classify_point(s, x, y)
+    if kind != "not stationary":
+        return kind
+    g = math.hypot(*s.gradient(x, y))
+    return f"near a minimum (|g| = {g:.2g})" if settled else f"not stationary (|g| = {g:.2g})"
 
 
 def html_table(table: pd.DataFrame, help: dict[str, str] | None = None) -> str:
@@ -150,9 +161,7 @@ def html_table(table: pd.DataFrame, help: dict[str, str] | None = None) -> str:
     html = styled(table).to_html()
     for col, tip in (help or {}).items():
         esc = tip.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
-        html = re.sub(
-            rf"(<th [^>]*?)\s*>{re.escape(col)}</th>", rf'\1 title="{esc}">{col} <sup>ⓘ</sup></th>', html, count=1
-        )
+        html = re.sub(rf"(<th [^>]*?)\s*>{re.escape(col)}</th>", rf'\1 title="{esc}">{col}</th>', html, count=1)
     return f'<div class="results-table" style="overflow-x:auto;max-width:100%">{html}</div>'
 
 
