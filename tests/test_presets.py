@@ -20,3 +20,11 @@ def test_a_refuted_claim_is_reported():
 
     res = compute(PRESETS["article_wobbly"].view())
     assert not settled("nesterov", "rmsprop", "adadelta", "adagrad", "adam")(res)
+
+
+def test_the_old_gamma_sweep_sentence_would_be_refuted():
+    # "γ = 0.25 creeping in slowest (it settles last)": γ = 0.975 settles later still
+    from viz.presets import settled_later
+
+    res = compute(PRESETS["nesterov_gamma"].view())
+    assert settled_later("Nesterov γ=0.975", "Nesterov γ=0.25")(res)

@@ -87,6 +87,11 @@ def moved_at_most(dist: float, *names: str) -> Callable:
     return lambda r: all(float(np.hypot(*(_line(r, n).traj.final - _line(r, n).traj.path[0]))) <= dist for n in names)
 
 
+def first_step_per_coordinate(name: str, size: float) -> Callable:
+    """The run's first update is ``size`` in each coordinate (to 1%)."""
+    return lambda r: bool(np.allclose(np.abs(_line(r, name).traj.update[0]), size, rtol=0.01))
+
+
 def gradient_at_start_below(g: float) -> Callable:
     return lambda r: float(np.hypot(*r.lines[0].traj.grad[0])) < g
 
@@ -182,9 +187,14 @@ PRESETS: dict[str, Preset] = {
                     ),
                 ),
                 (
-                    "Adagrad and RMSProp take the biggest first steps (about lr per coordinate): their denominators start "
-                    "at zero, so the first step hardly depends on the gradient.",
-                    first_steps_ranked("adagrad", "rmsprop"),
+                    "Adagrad and RMSProp take the biggest first steps: their denominators start at zero, so the first "
+                    "step is set by the learning rate, not by the gradient (Adagrad: lr per coordinate; RMSProp: "
+                    "lr/√(1−α) ≈ 3.2·lr).",
+                    lambda r: (
+                        first_steps_ranked("adagrad", "rmsprop")(r)
+                        and first_step_per_coordinate("adagrad", 1.0)(r)
+                        and first_step_per_coordinate("rmsprop", 0.25 / np.sqrt(1 - 0.9))(r)
+                    ),
                 ),
             ),
         ),
@@ -274,9 +284,12 @@ PRESETS: dict[str, Preset] = {
             "Article: Nesterov γ sweep",
             (
                 (
-                    "With γ = 0.25 and γ = 0.9 Nesterov ends in the trap, γ = 0.25 creeping in slowest "
-                    "(it settles last).",
-                    lambda r: near_local("Nesterov γ=0.25", "Nesterov γ=0.9", lo=0.0, hi=0.05)(r),
+                    "With γ = 0.25 and γ = 0.9 Nesterov ends in the trap; γ = 0.25 creeps in and settles later than "
+                    "γ = 0.9.",
+                    lambda r: (
+                        near_local("Nesterov γ=0.25", "Nesterov γ=0.9", lo=0.0, hi=0.05)(r)
+                        and settled_later("Nesterov γ=0.25", "Nesterov γ=0.9")(r)
+                    ),
                 ),
                 (
                     "With γ = 0.975 it wanders far enough to leave the trap and ends in the global minimum's basin.",
