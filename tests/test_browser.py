@@ -151,9 +151,19 @@ def test_page_loads_changes_and_clicks(server):
         assert "start=" in page.url and "start=-2.8" not in page.url
 
         # play the animation for a moment: the landscape image must stay
-        page.get_by_role("button", name="play or pause (space)").click()
+        play = page.get_by_role("button", name="play or pause (space)")
+        play.click()
         time.sleep(1.5)
         assert _map_state(page)["image"] == 1
+        assert page.locator(".pb-play").inner_text() == "❚❚ Pause"  # playing
+        play.click()  # pause: the frame holds, and the inspector follows it
+        time.sleep(0.3)
+        held = page.locator(".pb-status").inner_text()
+        time.sleep(1.0)
+        assert page.locator(".pb-status").inner_text() == held and page.locator(".pb-play").inner_text() == "▶ Play"
+        _idle(page)
+        k = held.split()[1]
+        assert f"step={k}" in page.url or k == "300", (held, page.url)
         page.screenshot(path=str(ARTIFACTS / "playground.png"), full_page=True)
         # a phone: the page renders without an exception
         page.set_viewport_size({"width": 390, "height": 844})

@@ -185,9 +185,12 @@ function wireControls(root, gd, Plotly, channel, report) {
     if (channel) window.dispatchEvent(new CustomEvent("pb-step:" + channel, {detail: Number(ev.name)}));
   });
   // the whole sequence played to its end (a pause interrupts it instead)
-  gd.on("plotly_animated", () => { if (gd.__playing) { gd.__playing = false; show(); settle(); } });
+  gd.on("plotly_animated", () => {
+    if (gd.__playing && gd.__cur >= names().length - 1) { gd.__playing = false; show(); settle(); }
+  });
   gd.on("plotly_sliderchange", (ev) => {
-    const i = ev && ev.step ? names().indexOf(ev.step.label) : -1;
+    if (!ev || !ev.interaction) return;  // the animation moves the slider too: only a person's drag counts
+    const i = ev.step ? names().indexOf(ev.step.label) : -1;
     if (i >= 0) { gd.__cur = i; gd.__playing = false; hideArrows(); show(); settle(); }
   });
   gd.__show = show;

@@ -65,7 +65,11 @@ def run_labels(runs: list[Run]) -> list[tuple[str, str]]:
             )
         extra = [n for n in ("lr", *(h.name for h in spec.hypers)) if n in values and n not in differ]
         extra = [n for i, n in enumerate(extra) if n not in extra[:i]]
-        shown = [_setting(n, values[n]) for n in extra if n in ("lr", "momentum") or values[n] != spec.defaults()[n]]
+        shown = [
+            _setting(n, values[n])
+            for n in extra
+            if n == "lr" or values[n] != spec.defaults()[n] or (n == "momentum" and values[n])
+        ]
         out.append((label, label + (" · " + ", ".join(shown[:3]) if shown else "")))
     return out
 
