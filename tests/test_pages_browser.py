@@ -103,8 +103,12 @@ def _idle(page, timeout=240_000):
     time.sleep(0.5)
 
 
+HOSTS: set[str] = set()  # every host any page asked for (nothing may leave the machine)
+
+
 def _open(browser, url, width, height):
     page = browser.new_page(viewport={"width": width, "height": height})
+    page.on("request", lambda r: HOSTS.add(r.url.split("/")[2] if "://" in r.url else r.url[:40]))
     page.goto(url)
     page.wait_for_selector('[data-testid="stPlotlyChart"] .js-plotly-plot', timeout=240_000)
     _idle(page)
@@ -158,3 +162,4 @@ def test_pages_on_a_projector_and_a_phone(server):
                         assert tables and tables[0]["scrolls"], tables
                 page.close()
         browser.close()
+    assert HOSTS <= {server.split("/")[2]}, f"requests to other hosts: {HOSTS}"
