@@ -19,7 +19,7 @@ import plotly.tools
 
 from ui.plotly_basic import to_spec
 from viz import figures
-from viz.playground import MAP_FRAMES, compute, inspector_table, styled, summary_table
+from viz.playground import COLUMN_HELP, MAP_FRAMES, compute, html_table, inspector_table, styled, summary_table
 from viz.state import Run, View
 
 NAMES = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam", "radam")
@@ -49,9 +49,9 @@ def main() -> None:
     rows.append(("loss, step size, gradient norm charts", ms))
     ms, _ = best(lambda: figures.surface3d_figure(res.surface, res.lines))
     rows.append(("3-D surface", ms))
-    ms, _ = best(lambda: (styled(summary_table(res)).to_html(), styled(inspector_table(res, 500)).to_html()))
+    ms, _ = best(lambda: (html_table(summary_table(res), COLUMN_HELP), styled(inspector_table(res, 500)).to_html()))
     rows.append(("results and inspector tables", ms))
-    ms, spec = best(lambda: to_spec(fig))
+    ms, spec = best(lambda: to_spec(fig, controls=True))
     rows.append((f"the map as JSON for the browser ({len(spec) / 1e6:.1f} MB)", ms))
     ms, spec = best(lambda: to_spec(series))
     rows.append((f"the charts as JSON for the browser ({len(spec) / 1e6:.2f} MB)", ms))

@@ -53,7 +53,7 @@ _VIRIDIS = np.array(
 )  # fmt: skip
 MAP_WHITE = 0.45  # the map's colours are mixed this much with white
 MAX_FRAMES = 200
-MAX_TRAIL = 150  # trail points per run in the last frame (frames carry cumulative trails)
+MAX_TRAIL = 110  # trail points per run in the last frame (frames carry cumulative trails)
 DIGITS = 5  # coordinates rounded to 1e-5: far below a pixel, and short JSON
 
 
@@ -181,10 +181,17 @@ def _sig(a: np.ndarray, digits: int = 6) -> np.ndarray:
     return np.where(np.isfinite(a), np.where(ok, np.round(a * scale) / scale, a), np.nan)
 
 
-def _arr(a: np.ndarray) -> np.ndarray:
+def _arr(a: np.ndarray, digits: int = DIGITS) -> np.ndarray:
     """Rounded float array (NaN and inf become NaN, serialised as null)."""
     a = np.asarray(a, dtype=float)
-    return np.round(np.where(np.isfinite(a), a, np.nan), DIGITS)
+    return np.round(np.where(np.isfinite(a), a, np.nan), digits)
+
+
+def _map_digits(bounds) -> int:
+    """Decimals that keep map coordinates within ~1/10 pixel of a 1,000-px map of this window
+    (3 for a window 6 wide): shorter frames, nothing visible lost."""
+    (x0, x1), (y0, y1) = bounds
+    return int(np.clip(math.ceil(-math.log10(max(x1 - x0, y1 - y0) / 10_000)), 2, 12))
 
 
 def frame_ms_for(n_frames: int, speed: str = "normal") -> int:
@@ -208,12 +215,12 @@ def _best_trace(line: Line, k: int, best: np.ndarray) -> dict:
     b = int(best[min(_last_finite(tr, k), tr.steps)])
     bx, by = tr.path[b]
     return {
-        "x": [float(bx)], "y": [float(by)],
+        "x": [round(float(bx), 4)], "y": [round(float(by), 4)],
         "text": [f"{line.label}: best so far f = {tr.loss[b]:.4g} at step {b}"],
     }  # fmt: skip
 
 
-def _run_traces(line: Line, k: int, trail_idx: np.ndarray) -> tuple[dict, dict]:
+def _run_traces(line: Line, k: int, trail_idx: np.ndarray, digits: int = DIGITS) -> tuple[dict, dict]:
     """Trail up to step k and the head marker at step k (diverged: an × at the last finite point)."""
     tr = line.traj
     kk = _last_finite(tr, k)
@@ -221,12 +228,12 @@ def _run_traces(line: Line, k: int, trail_idx: np.ndarray) -> tuple[dict, dict]:
     if idx.size == 0 or idx[-1] != kk:
         idx = np.append(idx, kk)
     path = tr.path[idx]
-    trail = {"x": _arr(path[:, 0]), "y": _arr(path[:, 1])}
+    trail = {"x": _arr(path[:, 0], digits), "y": _arr(path[:, 1], digits)}
     diverged = tr.diverged_step is not None and k >= tr.diverged_step
     hx, hy = tr.path[kk]
     head = {
-        "x": [float(hx)],
-        "y": [float(hy)],
+        "x": [round(float(hx), digits)],
+        "y": [round(float(hy), digits)],
         "marker": {
             "symbol": "x" if diverged else line.symbol,
             "size": 14 if diverged else 11,
@@ -274,6 +281,7 @@ def trajectory_figure(
     fsteps = np.union1d(frame_steps(steps, max_frames), [k0])  # the inspected step is a frame: same k everywhere
     frame_ms = frame_ms_for(len(fsteps)) if frame_ms is None else frame_ms
     trail_idx = _trail_index(steps)
+    digits = _map_digits(view)
     inside = _in_window(surface.minima, view)
     if surface.minimum_curves:  # points sampled along curves are drawn as the curves themselves
         inside = [i for i in inside if not any(
@@ -313,7 +321,7 @@ def trajectory_figure(
     n_static = len(traces)
     bests = [best_so_far(line.traj) for line in lines]
     for line, best in zip(lines, bests, strict=True):
-        trail, head = _run_traces(line, k0, trail_idx)
+        trail, head = _run_traces(line, k0, trail_idx, digits)
         traces.append(
             {"type": "scatter", "mode": "lines", "name": line.legend, "legendgroup": line.key,
              "line": {"color": line.color, "width": 3, "dash": line.dash}, "hoverinfo": "skip", **trail}
@@ -333,7 +341,7 @@ def trajectory_figure(
     for k in fsteps:
         data: list[dict] = [{"type": "scatter"} for _ in range(n_static)]
         for line, best in zip(lines, bests, strict=True):
-            trail, head = _run_traces(line, int(k), trail_idx)
+            trail, head = _run_traces(line, int(k), trail_idx, digits)
             data += [{"type": "scatter", **trail}, {"type": "scatter", **head},
                      {"type": "scatter", **_best_trace(line, int(k), best)}]  # fmt: skip
         frames.append({"name": str(int(k)), "data": data, "traces": list(range(len(traces)))})

@@ -17,10 +17,10 @@ from pandas.io.formats.style import Styler
 import landscapes
 import optimizers
 from landscapes.minima import Minima, find_minima
-from viz.figures import Line, classify_point, run_style
+from viz.figures import MAX_FRAMES, Line, classify_point, run_style
 from viz.state import View, run_labels
 
-MAP_FRAMES = 60  # the page's map animates this many frames; its step slider reaches every step
+MAP_FRAMES = MAX_FRAMES  # the page's map animates every step up to this many frames
 
 
 TOL = 1e-3  # "settled": f within this of the nearest minimum's value from then on
