@@ -149,6 +149,16 @@ def test_pages_on_a_projector_and_a_phone(server):
                     time.sleep(1.0)
                 cut = page.evaluate(TRUNCATED)
                 assert not cut, (name, width, cut)
+                # an animated map's step slider never runs under its Play/Pause buttons
+                overlaps = page.evaluate(
+                    """() => [...document.querySelectorAll('.js-plotly-plot')].map(p => {
+                         const m = p.querySelector('.updatemenu-container'), s = p.querySelector('.slider-container');
+                         if (!m || !s) return false;
+                         const a = m.getBoundingClientRect(), b = s.getBoundingClientRect();
+                         return !(a.bottom <= b.top || b.bottom <= a.top || a.right <= b.left || b.right <= a.left);
+                       }).filter(Boolean).length"""
+                )
+                assert overlaps == 0, (name, width)
                 if width < 600:
                     assert page.evaluate("() => document.documentElement.scrollWidth") <= width, name
                     tables = page.evaluate(
