@@ -5,23 +5,11 @@ as drawn (not as configured) dark enough. Skipped like ``test_browser.py`` when 
 Playwright is missing outside CI.
 """
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
-from pathlib import Path
 
 import pytest
+from test_browser import ARGS, CHROMIUM, _idle, server  # noqa: F401  (the same server fixture and browser)
 
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-]  # fmt: skip
 PAGES = ("Hyperparameter_heatmap", "Basins_of_attraction", "Fair_comparison", "Noise_ensembles", "Gradient_response")
 
 pytestmark = pytest.mark.browser
@@ -52,57 +40,6 @@ TRUNCATED = """() => {
 }"""
 
 
-def _require():
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip("playwright not installed (scripts/test.sh installs it)")
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail("Debian's chromium is missing: scripts/test.sh installs it")
-        pytest.skip("chromium not installed (scripts/test.sh installs it)")
-
-
-@pytest.fixture(scope="module")
-def server():
-    _require()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--browser.gatherUsageStats", "false", "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.fileWatcherType", "none"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start")
-    yield url
-    proc.terminate()
-    proc.wait(10)
-
-
-def _idle(page, timeout=240_000):
-    time.sleep(1.0)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-stale=\"true\"]')"
-        " && !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-        timeout=timeout,
-    )
-    time.sleep(0.5)
-
-
 HOSTS: set[str] = set()  # every host any page asked for (nothing may leave the machine)
 
 
@@ -121,7 +58,7 @@ def _luminance(rgb: list[float]) -> float:
     return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
 
 
-def test_pages_on_a_projector_and_a_phone(server):
+def test_pages_on_a_projector_and_a_phone(server):  # noqa: F811  (the imported fixture)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
