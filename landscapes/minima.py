@@ -150,8 +150,8 @@ def _newton(s, px: np.ndarray, py: np.ndarray, cap: float, iters: int = 60):
     return px, py
 
 
-def _flat_direction(s, x: float, y: float, r: float) -> tuple[float, float] | None:
-    """The direction in which f rises least over distance r (None if f rises clearly everywhere)."""
+def _flat_direction(s, x: float, y: float, r: float) -> tuple[float, float]:
+    """The unit direction in which f rises least over distance r (both ways from (x, y))."""
     ang = np.linspace(0, np.pi, 48, endpoint=False)
     cx, cy = np.cos(ang), np.sin(ang)
     f0 = float(s.value(x, y))

@@ -105,10 +105,7 @@ def add_copy() -> None:
         return
     if name not in ss["runs"]:
         ss["runs"] = [*ss["runs"], name]
-        if name not in ss.get("extra_keys", []) and not all(
-            hp_key(name, h.name) in ss for h in optimizers.spec(name).hypers
-        ):
-            init_new_runs()
+        init_new_runs()  # teaching settings unless it already has values
         return
     taken = set(ss["runs"]) | set(ss.get("extra_keys", []))
     k = 2

@@ -210,12 +210,12 @@ def best_so_far(traj: optimizers.Trajectory) -> np.ndarray:
     return np.maximum.accumulate(idx)
 
 
-def _best_trace(line: Line, k: int, best: np.ndarray) -> dict:
+def _best_trace(line: Line, k: int, best: np.ndarray, digits: int = DIGITS) -> dict:
     tr = line.traj
     b = int(best[min(_last_finite(tr, k), tr.steps)])
     bx, by = tr.path[b]
     return {
-        "x": [round(float(bx), 4)], "y": [round(float(by), 4)],
+        "x": [round(float(bx), digits)], "y": [round(float(by), digits)],
         "text": [f"{line.label}: best so far f = {tr.loss[b]:.4g} at step {b}"],
     }  # fmt: skip
 
@@ -334,7 +334,7 @@ def trajectory_figure(
             {"type": "scatter", "mode": "markers", "name": f"{line.label} best so far", "legendgroup": line.key,
              "showlegend": False, "hoverinfo": "text",
              "marker": {"symbol": "circle-open", "size": 16, "color": line.color, "line": {"width": 2.5}},
-             **_best_trace(line, k0, best)}
+             **_best_trace(line, k0, best, digits)}
         )  # fmt: skip
 
     frames = []
@@ -343,7 +343,7 @@ def trajectory_figure(
         for line, best in zip(lines, bests, strict=True):
             trail, head = _run_traces(line, int(k), trail_idx, digits)
             data += [{"type": "scatter", **trail}, {"type": "scatter", **head},
-                     {"type": "scatter", **_best_trace(line, int(k), best)}]  # fmt: skip
+                     {"type": "scatter", **_best_trace(line, int(k), best, digits)}]  # fmt: skip
         frames.append({"name": str(int(k)), "data": data, "traces": list(range(len(traces)))})
 
     anim = {"mode": "immediate", "transition": {"duration": 0}}

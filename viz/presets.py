@@ -109,11 +109,15 @@ def first_steps_ranked(*names: str) -> Callable:
 
 
 def all_end_far_from_global(dist: float) -> Callable:
-    return lambda r: all(not _near(r, ln.traj.optimizer if "#" not in ln.key else ln.label)[3] for ln in r.lines) and all(
-        min(np.hypot(*(ln.traj.final - np.array(p))) for p, v in zip(r.minima.points, r.minima.values, strict=True)
-            if r.minima.is_global(v)) >= dist
-        for ln in r.lines
-    )  # fmt: skip
+    """No run ends nearest to a global minimum, and each ends at least ``dist`` from every one."""
+
+    def check(r) -> bool:
+        glob = [np.array(p) for p, v in zip(r.minima.points, r.minima.values, strict=True) if r.minima.is_global(v)]
+        return all(
+            not _near(r, ln.label)[3] and min(np.hypot(*(ln.traj.final - g)) for g in glob) >= dist for ln in r.lines
+        )
+
+    return check
 
 
 def settled_later(a: str, b: str) -> Callable:

@@ -22,7 +22,7 @@ from PIL import Image
 import landscapes
 import optimizers
 from optimizers import response as resp
-from viz.figures import RunStyle, landscape_png, run_style
+from viz.figures import RunStyle, _sig, landscape_png, run_style
 from viz.sweeps import METRICS, OBJECTIVES, BasinsResult, Ensemble, HeatmapResult, Tuned, fmt_number
 
 TEXT_COLOR = "#31333f"  # Streamlit's own body text: 12.6:1 on white
@@ -60,15 +60,6 @@ def readable(fig: dict) -> dict:
 def glyph(style: RunStyle) -> str:
     """The run's marker as a character in its colour (HTML for Plotly titles and legends)."""
     return f'<span style="color:{style.color}">{GLYPHS.get(style.symbol, "●")}</span>'
-
-
-def _sig(a, digits: int = 6) -> np.ndarray:
-    """Values rounded to ``digits`` significant digits (tiny losses keep their size); NaN if not finite."""
-    a = np.asarray(a, dtype=float)
-    ok = np.isfinite(a) & (a != 0)
-    mag = np.where(ok, np.floor(np.log10(np.abs(np.where(ok, a, 1.0)))), 0)
-    scale = 10.0 ** (digits - 1 - mag)
-    return np.where(np.isfinite(a), np.where(ok, np.round(a * scale) / scale, a), np.nan)
 
 
 def _ticks(values: np.ndarray, log: bool) -> tuple[np.ndarray, dict]:
