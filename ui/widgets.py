@@ -221,12 +221,9 @@ def table(df: pd.DataFrame) -> None:
 
 def run_legend(name: str, hyper: dict[str, Any]) -> str:
     """A run's legend label with its key hyperparameters, as the playground writes it
-    ("Adam · lr=0.25"); values rounded to 4 significant digits."""
-    from viz.sweeps import fmt_number
-
+    ("Adam · lr=0.25", "ε=10⁻⁶"); values rounded to 4 significant digits."""
     shown = {k: float(f"{v:.4g}") if isinstance(v, float) else v for k, v in hyper.items()}
-    label = run_labels([Run(name, shown)])[0][1]
-    return re.sub(r"\d+(?:\.\d+)?e[+-]?\d+", lambda m: fmt_number(float(m.group())), label)  # 1e-06 → 10⁻⁶
+    return run_labels([Run(name, shown)])[0][1]
 
 
 def md(text: str) -> str:

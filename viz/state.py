@@ -34,10 +34,6 @@ class Run:
     def optimizer(self) -> str:
         return self.key.split("#")[0]
 
-    def label(self) -> str:
-        """The optimizer's name; ``run_labels`` names copies by the setting that differs."""
-        return optimizers.spec(self.optimizer).label
-
 
 # How hyperparameters read in labels and legends (the article's symbols; torch's names in tooltips).
 SYMBOL = {"momentum": "γ", "alpha": "α", "rho": "ρ", "beta1": "β₁", "beta2": "β₂", "eps": "ε",
