@@ -20,10 +20,13 @@ st.html(
 
 PAGES = [
     st.Page("ui/playground.py", title="Playground", icon=":material/landscape:", default=True),
+    st.Page("ui/lessons.py", title="Lessons", icon=":material/school:", url_path="lessons"),
     st.Page("pages/1_Hyperparameter_heatmap.py", title="Hyperparameter heatmap", icon=":material/grid_on:"),
     st.Page("pages/2_Basins_of_attraction.py", title="Basins of attraction", icon=":material/bubble_chart:"),
     st.Page("pages/3_Fair_comparison.py", title="Fair comparison", icon=":material/balance:"),
     st.Page("pages/4_Noise_ensembles.py", title="Noise ensembles", icon=":material/grain:"),
     st.Page("pages/5_Gradient_response.py", title="Gradient response (1D)", icon=":material/show_chart:"),
 ]
-st.navigation(PAGES).run()
+# Teacher mode (a lesson link with teacher=1): no navigation, for a projector.
+teacher = st.query_params.get("teacher") == "1"
+st.navigation(PAGES, position="hidden" if teacher else "sidebar").run()

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import urllib.parse
 
-import numpy as np
 import streamlit as st
 
 import landscapes
 import optimizers
+from ui import lesson_links, plotly_basic
 from ui import playground_state as ps
-from ui import plotly_basic
 from ui.plotly_basic import plotly_basic_chart
+from ui.shared import f_grid, warm_up
 from ui.widgets import hyper_widget, surface_select
 from viz import export, figures
 from viz.playground import (
@@ -47,24 +47,6 @@ CSS = """<style>
   white-space: nowrap; }
 .results-table th[title] { cursor: help; text-decoration: underline dotted; }
 </style>"""
-
-
-@st.cache_resource(show_spinner=False)
-def warm_up() -> bool:
-    """Load (or, on a fresh machine, compile) the kernels once per server."""
-    optimizers.trajectory("adam", "wobbly", None, 3)
-    landscapes.get("wobbly").value(np.zeros(2), np.zeros(2))
-    return True
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def f_grid(surface_name: str, bounds: tuple, n: int = 101) -> dict:
-    """f on an n×n grid over the view, for the map's hover read-out (cached per surface and window)."""
-    s = landscapes.get(surface_name)
-    _, _, z = s.grid(n, bounds)
-    z = np.where(np.isfinite(z), z, np.nan)
-    zs = [None if not np.isfinite(v) else float(f"{v:.5g}") for v in z.ravel()]
-    return {"x0": bounds[0][0], "x1": bounds[0][1], "y0": bounds[1][0], "y1": bounds[1][1], "n": n, "z": zs}
 
 
 def sidebar() -> landscapes.Surface:
@@ -211,6 +193,7 @@ t1, t2 = st.columns([4, 1], vertical_alignment="bottom")
 t1.title("Optimizer landscapes")
 with t2:
     copy_link(query)
+    lesson_links.make_link_popover(view, (st.context.url or "").split("?")[0].rsplit("/", 1)[0] + "/")
 st.markdown(
     "Each coloured line is one optimizer walking downhill on the surface from the white diamond; gold stars "
     "are minima. **Press ▶ Play**, then try another optimizer, learning rate or start (click the map)."

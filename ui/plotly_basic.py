@@ -177,6 +177,7 @@ function wireControls(root, gd, Plotly, channel, report) {
     else if (k === "End") go(names().length - 1);
     else return;
     ev.preventDefault();
+    ev.stopPropagation();  // the page's own arrow-key shortcuts (the lessons' next/previous) stay out
   });
   gd.on("plotly_animatingframe", (ev) => {
     const i = names().indexOf(ev.name);
@@ -222,6 +223,13 @@ export default function (component) {
       }
       gd.__shown = data.shown;
       if (gd.__show) gd.__show();
+      // a figure that should play by itself (the lessons): play it once from step 0 per token
+      if (data.controls && data.autoplay && gd.__autoplayed !== data.autoplay && frames.length > 1) {
+        gd.__autoplayed = data.autoplay;
+        gd.__cur = frames.length - 1;
+        const play = root.querySelector(".pb-play");
+        if (play) play.click();
+      }
       if (data.follow && !gd.__follow) {
         // this chart's first shape is a step cursor that follows another chart's animation
         gd.__follow = true;
@@ -316,6 +324,7 @@ def plotly_basic_chart(
     follow: str | None = None,
     on_step: Callable[[int], None] | None = None,
     shown_step: int | None = None,
+    autoplay: str | None = None,
 ) -> None:
     """Draw a figure dict with plotly.js's basic bundle, or with ``st.plotly_chart`` if it cannot.
 
@@ -342,6 +351,9 @@ def plotly_basic_chart(
     on_step, shown_step
         Called before the rerun with the step where the animation stopped (pause, a step
         button, a key, the slider), when it differs from ``shown_step`` (the step drawn).
+    autoplay
+        With ``controls``: a token; whenever it changes, the figure plays once from step 0 by
+        itself (a rerun with the same token does not replay).
     """
     from viz.figures import PLOTLY_CONFIG, PlotlyDict  # no import cycle: viz does not import ui
 
@@ -372,5 +384,6 @@ def plotly_basic_chart(
             on_step(int(k))
 
     data = {"spec": spec, "clicks": on_click is not None, "controls": controls, "frame_ms": frame_ms(fig),
-            "fgrid": fgrid, "channel": channel, "follow": follow, "shown": shown_step}  # fmt: skip
+            "fgrid": fgrid, "channel": channel, "follow": follow, "shown": shown_step,
+            "autoplay": autoplay}  # fmt: skip
     _component()(key=key, data=data, on_click_change=on_trigger, on_step_change=on_step_trigger)
