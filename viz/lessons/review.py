@@ -14,7 +14,7 @@ import numpy as np
 import landscapes
 import optimizers
 from viz.figures import classify_point
-from viz.lessons import Bet, Control, Lesson, Say, Step, runs
+from viz.lessons import Bet, Control, Lesson, Say, Step, evaluate, runs
 from viz.playground import settled_step
 from viz.state import View, human
 
@@ -1085,14 +1085,18 @@ CURVATURE = Lesson(
 
 NOISE_LR = 0.1
 NOISE_SEEDS = tuple(range(10))
-NOISE_COMMON = {"schedule": "cosine"}
 
 
-def _noise_view(*items: tuple[str, dict], noise: float) -> View:
-    return View(surface="basins_and_walls", steps=300, runs=runs(*items), common={**NOISE_COMMON, "noise": noise})
+def _noise_view() -> View:
+    return View(
+        surface="basins_and_walls",
+        steps=300,
+        runs=runs(("sgd", {"lr": NOISE_LR})),
+        common={"schedule": "cosine", "noise": 0.5, "seed": 0},
+    )
 
 
-def _end_minimum(result: Any, key: str) -> tuple[tuple[float, float], float]:
+def _end_minimum(result: Any, key: str = "sgd") -> tuple[tuple[float, float], float]:
     """The minimum nearest to the run's end point (its basin: all minima here lie on the x axis) and f there."""
     i = _nearest_point(result, _tr(result, key).final)
     return result.minima.points[i], result.minima.values[i]
@@ -1103,35 +1107,67 @@ def _start_basin_value(result: Any) -> float:
     return result.minima.values[_nearest_point(result, (-2.28, 0.0))]
 
 
+def _ends_deeper(result: Any) -> bool:
+    return _end_minimum(result)[1] < _start_basin_value(result) - 1e-9
+
+
+def _noise_of(result: Any) -> tuple[float, int]:
+    """The gradient noise σ and the seed the run used."""
+    h = _tr(result, "sgd").hyperparameters
+    return float(h.get("noise", 0.0)), int(h.get("seed", 0))
+
+
+def _tally(result: Any) -> tuple[int, int]:
+    """At the result's σ, over seeds 0–9 of the ten-seed step: how many runs end in a deeper basin than the
+    start's, and how many at the global minimum."""
+    sigma, _ = _noise_of(result)
+    ends = [evaluate(NOISE_SEEDS_STEP, {"noise": sigma, "seed": k}) for k in NOISE_SEEDS]
+    return sum(_ends_deeper(r) for r in ends), sum(r.minima.is_global(_end_minimum(r)[1]) for r in ends)
+
+
 def _noise_observe(result: Any) -> str:
-    tr = _tr(result, "sgd")
-    (x, _), v = _end_minimum(result, "sgd")
-    sigma = _noise_of(tr)
-    where = "the start's own basin" if v >= _start_basin_value(result) - 1e-9 else "a deeper basin"
-    seed = " (seed 0)" if sigma > 0 else ""
-    return f"With σ = {sigma:g}{seed}, SGD ends in {where}, the one of the minimum at x = {_num(x)} (f = {v:.2f})."
-
-
-def _noise_of(tr: optimizers.Trajectory) -> float:
-    """The gradient noise σ a run used."""
-    return float(tr.hyperparameters.get("noise", 0.0))
-
-
-def _seed_counts(result: Any) -> tuple[int, int]:
-    """Of the runs: how many end in a deeper basin than the start's, and how many at the global minimum."""
-    home = _start_basin_value(result)
-    vals = [_end_minimum(result, ln.key)[1] for ln in result.lines]
-    return sum(v < home - 1e-9 for v in vals), sum(result.minima.is_global(v) for v in vals)
+    (x, _), v = _end_minimum(result)
+    sigma, seed = _noise_of(result)
+    where = "a deeper basin" if _ends_deeper(result) else "the start's own basin"
+    drawn = f" (seed {seed})" if sigma > 0 else ""
+    return f"With σ = {sigma:g}{drawn}, SGD ends in {where}, the one of the minimum at x = {_num(x)} (f = {v:.2f})."
 
 
 def _seeds_observe(result: Any) -> str:
-    deeper, best = _seed_counts(result)
-    sigma = _noise_of(result.lines[0].traj)
+    deeper, best = _tally(result)
+    sigma, _ = _noise_of(result)
     return (
-        f"With σ = {sigma:g}: {deeper} of {len(result.lines)} seeds end in a deeper basin than the start's, "
-        f"{best} of them at the global minimum."
+        f"{_noise_observe(result)} Over seeds 0 to 9 at σ = {sigma:g}, {deeper} of {len(NOISE_SEEDS)} runs end in a "
+        f"deeper basin than the start's, {best} of them at the global minimum."
     )
 
+
+NOISE_CONTROL = Control("noise", "Gradient noise σ", "common:noise", (0.0, 0.25, 0.5, 1.0), 0.5)
+
+NOISE_SEEDS_STEP = Step(
+    "Other seeds",
+    (
+        Say("Pick another seed: each one is another draw of the noise, from the same start with the same σ."),
+        Say(
+            "Over the ten seeds 0 to 9 with σ = 0.5, all ten runs end in a deeper basin than the start's "
+            "(f = 2.69), two of them at the global minimum.",
+            lambda r: _tally(r) == (10, 2),
+        ),
+        Say(
+            "With σ = 0.25 only 3 of the 10 get out.",
+            lambda r: _tally(r)[0] == 3,
+            at=(("noise", 0.25),),
+        ),
+        Say(
+            "With σ = 1 all 10 get out, and 6 reach the global minimum.",
+            lambda r: _tally(r) == (10, 6),
+            at=(("noise", 1.0),),
+        ),
+    ),
+    view=_noise_view(),
+    controls=(NOISE_CONTROL, Control("seed", "Noise seed", "common:seed", NOISE_SEEDS, 0)),
+    observe=_seeds_observe,
+)
 
 NOISE = Lesson(
     "gradient_noise",
@@ -1150,50 +1186,26 @@ NOISE = Lesson(
                 Say(
                     "Without noise (σ = 0) SGD settles in the basin next to the start, at x = −2.28, where f = 2.69.",
                     lambda r: (
-                        np.allclose(_end_minimum(r, "sgd")[0], (-2.28, 0.0), atol=0.005)
-                        and _near(_end_minimum(r, "sgd")[1], 2.69, 0, 0.005)
+                        np.allclose(_end_minimum(r)[0], (-2.28, 0.0), atol=0.005)
+                        and _near(_end_minimum(r)[1], 2.69, 0, 0.005)
                         and _settled_at(r, "sgd") is not None
                     ),
                     at=(("noise", 0.0),),
                 ),
                 Say(
-                    "With σ = 0.5 the same start ends over two walls further in, in the basin at x = −0.76, "
-                    "where f = 0.30.",
+                    "With σ = 0.5 the same start ends two walls further in, in the basin at x = −0.76, where f = 0.30.",
                     lambda r: (
-                        np.allclose(_end_minimum(r, "sgd")[0], (-0.76, 0.0), atol=0.005)
-                        and _near(_end_minimum(r, "sgd")[1], 0.30, 0, 0.005)
+                        np.allclose(_end_minimum(r)[0], (-0.76, 0.0), atol=0.005)
+                        and _near(_end_minimum(r)[1], 0.30, 0, 0.005)
                     ),
                 ),
-                Say("This is one seed, one particular draw of the noise. The next step runs ten."),
+                Say("This is one seed, one particular draw of the noise; the next step tries ten."),
             ),
-            view=_noise_view(("sgd", {"lr": NOISE_LR, "seed": 0}), noise=0.5),
-            controls=(Control("noise", "Gradient noise σ", "common:noise", (0.0, 0.25, 0.5, 1.0), 0.5),),
+            view=_noise_view(),
+            controls=(NOISE_CONTROL,),
             observe=_noise_observe,
         ),
-        Step(
-            "Ten seeds",
-            (
-                Say("Ten runs from the same start with the same σ; run #k draws its noise from seed k."),
-                Say(
-                    "With σ = 0.5 all ten end in a deeper basin than the start's (f = 2.69), two of them at the "
-                    "global minimum.",
-                    lambda r: _seed_counts(r) == (10, 2),
-                ),
-                Say(
-                    "With σ = 0.25 only 3 of the 10 get out.",
-                    lambda r: _seed_counts(r)[0] == 3,
-                    at=(("noise", 0.25),),
-                ),
-                Say(
-                    "With σ = 1, all 10 get out and 6 reach the global minimum.",
-                    lambda r: _seed_counts(r) == (10, 6),
-                    at=(("noise", 1.0),),
-                ),
-            ),
-            view=_noise_view(*((f"sgd#{k}", {"lr": NOISE_LR, "seed": k}) for k in NOISE_SEEDS), noise=0.5),
-            controls=(Control("noise", "Gradient noise σ", "common:noise", (0.25, 0.5, 1.0), 0.5),),
-            observe=_seeds_observe,
-        ),
+        NOISE_SEEDS_STEP,
     ),
 )
 
