@@ -6,6 +6,7 @@ import pytest
 
 from viz.lessons import Step, evaluate, lessons, refuted, view_for
 from viz.lessons import review as rv
+from viz.state import from_query, to_query
 
 STEPS = [(lesson, i, step) for lesson in rv.LESSONS for i, step in enumerate(lesson.steps)]
 STEP_IDS = [f"{lesson.name}-{i}" for lesson, i, _ in STEPS]
@@ -95,3 +96,20 @@ def test_curvature_options_cover_the_edge() -> None:
     verdicts = [rv._verdict(rv._tr(evaluate(step, {"lr": lr}), "sgd")) for lr in rv.CURVATURE_LRS]
     assert verdicts == [rv.SMOOTH, rv.ZIGZAG, rv.EDGE, rv.DIVERGES]
     assert "diverged at step 74" in step.observe(evaluate(step, {"lr": rv.CURVATURE_LRS[3]}))
+
+
+@pytest.mark.parametrize(("lesson", "i", "step"), STEPS, ids=STEP_IDS)
+def test_views_survive_a_link(lesson, i, step: Step) -> None:
+    """ "Open in the playground" reproduces every option's view: no setting is dropped on the way through a URL."""
+    for v in [{}] + [{c.name: o} for c in step.controls for o in c.options]:
+        view = view_for(step, v)
+        back, notices = from_query(to_query(view))
+        assert notices == []
+        assert [(r.key, r.hyper) for r in back.runs] == [(r.key, r.hyper) for r in view.runs]
+        assert (back.surface, back.start, back.steps, back.weight_decay) == (
+            view.surface,
+            view.start,
+            view.steps,
+            view.weight_decay,
+        )
+        assert {k: back.common.get(k) for k in view.common} == view.common
