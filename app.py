@@ -21,11 +21,11 @@ st.html(
 PAGES = [
     st.Page("ui/playground.py", title="Playground", icon=":material/landscape:", default=True),
     st.Page("ui/lessons.py", title="Lessons", icon=":material/school:", url_path="lessons"),
-    st.Page("pages/1_Hyperparameter_heatmap.py", title="Hyperparameter heatmap", icon=":material/grid_on:"),
-    st.Page("pages/2_Basins_of_attraction.py", title="Basins of attraction", icon=":material/bubble_chart:"),
-    st.Page("pages/3_Fair_comparison.py", title="Fair comparison", icon=":material/balance:"),
-    st.Page("pages/4_Noise_ensembles.py", title="Noise ensembles", icon=":material/grain:"),
-    st.Page("pages/5_Gradient_response.py", title="Gradient response (1D)", icon=":material/show_chart:"),
+    st.Page("ui/pages/1_Hyperparameter_heatmap.py", title="Hyperparameter heatmap", icon=":material/grid_on:"),
+    st.Page("ui/pages/2_Basins_of_attraction.py", title="Basins of attraction", icon=":material/bubble_chart:"),
+    st.Page("ui/pages/3_Fair_comparison.py", title="Fair comparison", icon=":material/balance:"),
+    st.Page("ui/pages/4_Noise_ensembles.py", title="Noise ensembles", icon=":material/grain:"),
+    st.Page("ui/pages/5_Gradient_response.py", title="Gradient response (1D)", icon=":material/show_chart:"),
 ]
 # Teacher mode (a lesson link with teacher=1): no navigation, for a projector.
 teacher = st.query_params.get("teacher") == "1"

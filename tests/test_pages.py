@@ -22,7 +22,7 @@ PAGES = ("1_Hyperparameter_heatmap", "2_Basins_of_attraction", "3_Fair_compariso
 
 
 def _page(name: str) -> AppTest:
-    return AppTest.from_file(f"../pages/{name}.py", default_timeout=TIMEOUT).run()
+    return AppTest.from_file(f"../ui/pages/{name}.py", default_timeout=TIMEOUT).run()
 
 
 def _ok(at: AppTest) -> None:

@@ -169,8 +169,6 @@ def page() -> None:
         want = {kk: v for kk, v in q.items() if kk != "step"} | {"step": str(k + 1)}
     elif teacher:
         want["teacher"] = "1"
-    if {kk: (v if isinstance(v, list) else [v]) for kk, v in want.items()} != q:
-        st.query_params.from_dict(want)
 
     st.html(CSS + (lesson_links.TEACHER_CSS if teacher else ""))
     if not teacher and custom is None:
@@ -221,6 +219,10 @@ def page() -> None:
             st.link_button("Open in the playground", base + "?" + urllib.parse.urlencode(to_query(view), doseq=True),
                            icon=":material/open_in_new:")  # fmt: skip
         st.caption(f"Source: {lesson.source}")
+    # Last: the address bar follows only once the page is drawn (updating it while a fresh
+    # server's first run is still drawing made the browser report "page not found").
+    if {kk: (v if isinstance(v, list) else [v]) for kk, v in want.items()} != q:
+        st.query_params.from_dict(want)
 
 
 page()

@@ -160,7 +160,7 @@ def evaluate(step: Step, values: dict[str, Any] | None = None):
 
         r = step.response
         sig = resp.signals()[r.signal]
-        ups = np.stack([resp.response(r.method, sig, v) for v in r.values])
+        ups = np.atleast_2d(resp.response(r.method, sig, r.values))
         out: Any = ResponseResult(sig, ups, r.values, r.method)
     else:
         from viz.playground import compute

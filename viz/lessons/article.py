@@ -49,6 +49,7 @@ HILLS = Lesson(
                     "Five optimizers start from the white diamond with the article's settings. The canyon runs "
                     "diagonally; a local minimum sits beside it, the global minimum further on."
                 ),
+                Say("Gold stars mark the minima. Pick your answer, then press Reveal to watch the runs."),
             ),
             view=_article_view("hills_and_canyon"),
             bet=Bet(
