@@ -22,9 +22,12 @@ from viz.presets import (
     not_settled,
     settled,
 )
-from viz.state import View
+from viz.state import View, human
 
-ARTICLE = "The reference article (Lasagne optimizers on 2-D surfaces), ../shared/ARTICLE.md"
+ARTICLE = (
+    "The reference article, «Методы оптимизации нейронных сетей» (optimization methods for neural networks; "
+    "its 2-D figures were made with Lasagne)"
+)
 
 
 def _article_view(surface: str, steps: int = 125) -> View:
@@ -427,7 +430,7 @@ def _stuck_answer(r) -> str:
 
 def _plateau_why(r) -> str:
     g = float(np.hypot(*r.lines[0].traj.grad[0]))
-    parts = [f"The slope at the start is only {g:.1e}."]
+    parts = [f"The slope at the start is only {human(float(f'{g:.2g}'))}."]
     for ln in r.lines:
         lr = ln.traj.hyperparameters.get("lr")
         moved, d = _num(_moved(r, ln.key)), _num(_end(r, ln.key)[0])

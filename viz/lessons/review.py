@@ -18,7 +18,7 @@ from viz.lessons import Bet, Control, Lesson, Say, Step, evaluate, runs
 from viz.playground import settled_step
 from viz.state import View, human
 
-REVIEW = "The loss-landscape review (../shared/seeds/002_…)"
+REVIEW = "the review of loss-landscape research that comes with the reference article"
 
 # --- measurements shared by the lessons ---------------------------------------------------------
 
@@ -634,7 +634,7 @@ EFFECTIVE_LR = Lesson(
     "Weight decay and the effective learning rate",
     "When the loss ignores the length of w, the step turns w by lr/‖w‖²; weight decay keeps ‖w‖ small.",
     "van Laarhoven (2017), L2 regularization versus batch and weight normalization; the effective-learning-rate "
-    "experiment and comments in ../shared/seeds/003_…",
+    "experiment that comes with the reference article",
     (
         Step(
             "Only the direction counts",
@@ -859,7 +859,8 @@ RESTARTS = Lesson(
     "Warm restarts and snapshots",
     "A cosine learning rate that restarts: each cycle ends in a minimum, not always the same one.",
     "Loshchilov and Hutter (2017), SGDR: Stochastic gradient descent with warm restarts; Huang, Li, Pleiss, Liu, "
-    "Hopcroft, Weinberger (2017), Snapshot ensembles: train 1, get M for free; comments in ../shared/seeds/004_…",
+    "Hopcroft, Weinberger (2017), Snapshot ensembles: train 1, get M for free; the comments on warm restarts "
+    "that come with the reference article",
     (
         Step(
             "Place your bet",
@@ -1173,7 +1174,7 @@ NOISE = Lesson(
     "gradient_noise",
     "Noise that helps: leaving a side basin",
     "The same start, with and without gradient noise: noise carries SGD over walls into deeper basins.",
-    "The reference article's comment thread (../shared/seeds/000_…): minibatch noise lets SGD escape minima",
+    "The reference article's comment thread: minibatch noise lets SGD escape minima",
     (
         Step(
             "One start, with and without noise",
