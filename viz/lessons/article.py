@@ -41,7 +41,7 @@ def _only(result) -> str:
 
 HILLS = Lesson(
     "hills_and_canyon",
-    "Hills and canyon: only Adam escapes",
+    "Hills and canyon: who escapes the trap?",
     "Five optimizers from one start; a local minimum waits beside the canyon.",
     ARTICLE,
     (
