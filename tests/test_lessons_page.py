@@ -173,3 +173,23 @@ def test_playground_makes_a_lesson_link():
     q = _query_of(code)
     assert q["show"] == ["start"] and q["title"] == ["Look here"] and q["teacher"] == ["1"]
     assert urllib.parse.urlsplit(code).path.endswith("lessons")
+
+
+def test_lessons_are_many_short_and_sourced():
+    all_lessons = L.lessons()
+    assert len(all_lessons) >= 12
+    for lesson in all_lessons.values():
+        assert lesson.source and 1 <= len(lesson.steps) <= 4, lesson.name
+        for step in lesson.steps:
+            assert 2 <= len(step.text) <= 5 and len(step.controls) <= 2, (lesson.name, step.title)
+            assert all(c.default in c.options for c in step.controls), (lesson.name, step.title)
+
+
+def test_teacher_flag_on_a_lesson_hides_the_menu_and_stays_in_the_link():
+    name = next(n for n, ls in L.lessons().items() if len(ls.steps) >= 2)
+    at = _lessons_page({"lesson": name, "step": "1", "teacher": "1"})
+    _ok(at)
+    assert not at.selectbox
+    assert not [b for b in at.button if b.label == "Open in the playground"]
+    at = _button(at, "Next").click().run()
+    assert at.query_params["teacher"] == "1" and at.query_params["step"] == "2"
