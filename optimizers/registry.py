@@ -239,7 +239,8 @@ OPTIMIZERS: tuple[OptimizerSpec, ...] = (
                 0.0,
                 INF,
                 (0.0, 100.0),
-                help="RMS[Δθ] before the first step (article: 0 = zero start, 50 = big start)",
+                help="RMS[Δθ] = √E[Δθ²] before the first step (torch: 0). The article's zero start is 0; its big "
+                "start sets E[Δθ²] = 50, which is 7.07 here",
             ),
         ),
         state=("square_avg", "acc_delta", "step_scale"),
