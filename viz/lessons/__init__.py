@@ -196,7 +196,7 @@ def _pt(p) -> str:
 def endings(result) -> list[tuple[str, str, str]]:
     """Per run, ``(label, where it ends, detail)`` in words, from the run's end point, its nearest
     minimum and its last steps: ("Adam", "settle at the global minimum (0.00, 0.00)", "from step
-    95"), ("RMSProp", "keep moving around the local minimum (…)", "0.23 from it"), ("SGD",
+    95"), ("RMSProp", "keep moving around the local minimum (…)", "0.23 away"), ("SGD",
     "stopped early: diverged or left the domain of f", "step 12")."""
     from viz.playground import settled_step
 
@@ -213,14 +213,17 @@ def endings(result) -> list[tuple[str, str, str]]:
             pts = np.asarray(result.minima.points, float)
             what += " " + _pt(pts[int(np.argmin(np.hypot(*(pts - tr.final).T)))])
         settled = settled_step(tr.loss, v)
-        if d <= 0.01 and settled is not None:
+        moving = float(np.hypot(*tr.update[-2])) >= 0.01
+        if d <= 0.05 and settled is not None:
             out.append((ln.label, f"settle at the {what}", f"from step {settled}"))
         elif d <= 0.01:
-            out.append((ln.label, f"end at the {what}", f"f settles only within {abs(tr.loss[-1] - v):.1g}"))
-        elif float(np.hypot(*tr.update[-2])) >= 0.01:
-            out.append((ln.label, f"keep moving around the {what}", f"{d:.2f} from it"))
+            out.append((ln.label, f"end at the {what}", f"f still {abs(tr.loss[-1] - v):.1g} above it"))
+        elif moving:
+            out.append((ln.label, f"keep moving around the {what}", f"{d:.2f} away"))
+        elif d <= 0.1:
+            out.append((ln.label, f"end near the {what}", f"{d:.2f} away"))
         else:
-            out.append((ln.label, f"end near the {what}", f"{d:.2f} from it"))
+            out.append((ln.label, f"are still short of the {what}", f"{d:.2f} away"))
     return out
 
 
@@ -235,7 +238,7 @@ def endings_text(result) -> str:
         names = who[0] if len(who) == 1 else ", ".join(who[:-1]) + " and " + who[-1]
         if len(who) == 1:
             first, _, rest = where.partition(" ")
-            where = {"settle": "settles", "end": "ends", "keep": "keeps"}.get(first, first) + " " + rest
+            where = {"settle": "settles", "end": "ends", "keep": "keeps", "are": "is"}.get(first, first) + " " + rest
         parts.append(f"{names} {where}.")
     return re.sub(r"-(?=\d)", "−", " ".join(parts))
 
