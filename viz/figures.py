@@ -295,6 +295,8 @@ def trajectory_figure(
     star = 17 if len(inside) <= 40 else 9
 
     gx, gy = np.meshgrid(np.linspace(x0, x1, click_grid), np.linspace(y0, y1, click_grid))
+    n_local = sum(1 for i in inside if i >= surface.n_global)
+    minima_name = "minima (gold: global, white: local)" if n_local and n_local < len(inside) else "minima"
     traces: list[dict] = [
         {
             "type": "scatter", "mode": "markers", "x": gx.ravel().round(4).tolist(), "y": gy.ravel().round(4).tolist(),
@@ -305,9 +307,12 @@ def trajectory_figure(
             "line": {"color": "gold", "width": 5}, "hoverinfo": "name", "showlegend": bool(cx),
         },
         {
-            "type": "scatter", "mode": "markers", "name": "minima",
+            "type": "scatter", "mode": "markers", "name": minima_name,
             "x": [surface.minima[i][0] for i in inside], "y": [surface.minima[i][1] for i in inside],
-            "marker": {"symbol": "star", "size": star, "color": "gold", "line": {"color": "black", "width": 1}},
+            # the global minima gold and larger, local minima white: which star is the goal is visible
+            "marker": {"symbol": "star", "size": [star + 4 if i < surface.n_global else star for i in inside],
+                       "color": ["gold" if i < surface.n_global else "white" for i in inside],
+                       "line": {"color": "black", "width": 1}},
             "text": [("global" if i < surface.n_global else "local") + f" minimum, f = {surface.minima_values[i]:.4g}"
                      for i in inside],
             "hoverinfo": "text", "showlegend": bool(inside),

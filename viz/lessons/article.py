@@ -52,7 +52,10 @@ HILLS = Lesson(
                     "Five optimizers start from the white diamond with the article's settings. The canyon runs "
                     "diagonally; a local minimum sits beside it, the global minimum further on."
                 ),
-                Say("Gold stars mark the minima. Pick your answer, then press Reveal to watch the runs."),
+                Say(
+                    "The big gold star is the global minimum, white stars are local minima. Pick your answer, then press "
+                    "Reveal to watch the runs."
+                ),
             ),
             view=_article_view("hills_and_canyon"),
             bet=Bet(
