@@ -196,7 +196,8 @@ with t2:
     lesson_links.make_link_popover(view, (st.context.url or "").split("?")[0].rsplit("/", 1)[0] + "/")
 st.markdown(
     "Each coloured line is one optimizer walking downhill on the surface from the white diamond; the gold "
-    "star is the global minimum, white stars are local minima. **Press ▶ Play**, then try another optimizer, learning rate or start (click the map)."
+    "star is the global minimum, white stars are local minima. **Press ▶ Play**, then try another optimizer, "
+    "learning rate or start (click the map)."
 )
 presets_row()
 st.markdown(f"$f(x, y) = {surf.latex}$")

@@ -53,8 +53,8 @@ HILLS = Lesson(
                     "diagonally; a local minimum sits beside it, the global minimum further on."
                 ),
                 Say(
-                    "The big gold star is the global minimum, white stars are local minima. Pick your answer, then press "
-                    "Reveal to watch the runs."
+                    "The big gold star is the global minimum, white stars are local minima. Pick your answer, "
+                    "then press Reveal to watch the runs."
                 ),
             ),
             view=_article_view("hills_and_canyon"),
