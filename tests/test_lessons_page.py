@@ -193,3 +193,37 @@ def test_teacher_flag_on_a_lesson_hides_the_menu_and_stays_in_the_link():
     assert not [b for b in at.button if b.label == "Open in the playground"]
     at = _button(at, "Next").click().run()
     assert at.query_params["teacher"] == "1" and at.query_params["step"] == "2"
+
+
+def test_base_url_of_any_page():
+    from ui.shared import base_url
+
+    assert base_url("http://localhost:8611") == "http://localhost:8611/"
+    assert base_url("http://host:8501/lessons?lesson=x") == "http://host:8501/"
+    assert base_url("https://school.example/app/Fair_comparison", "/app/") == "https://school.example/app/"
+    assert base_url(None) == base_url("") == "/"
+
+
+def test_a_bet_belongs_to_its_setting():
+    """Moving a control after the reveal asks for a new bet instead of judging the old guess."""
+    name, k, step = next(
+        (n, i, s) for n, ls in L.lessons().items() for i, s in enumerate(ls.steps) if s.bet and s.controls
+    )
+    at = _lessons_page({"lesson": name, "step": str(k + 1)})
+    at = _button(at, "Just show me").click().run()
+    assert _n_runs(at) == len(step.view.runs)
+    ctl = step.controls[0]
+    other = next(o for o in ctl.options if o != ctl.default)
+    widget = next(w for w in (*at.select_slider, *at.radio) if w.label == ctl.label)
+    widget.set_value(other).run()
+    _ok(at)
+    assert _n_runs(at) == 0 and _button(at, "Reveal").disabled
+
+
+def test_refused_link_notice_stays_until_the_reader_moves():
+    at = _lessons_page({"lesson": "nope"})
+    assert at.warning
+    at.run()  # a rerun (the map reporting its step, say) keeps the notice
+    assert "no lesson 'nope'" in at.warning[0].value
+    at = _button(at, "Next").click().run()
+    assert not at.warning

@@ -16,7 +16,7 @@ import streamlit as st
 from ui import lesson_links
 from ui.plotly_basic import enabled as basic_enabled
 from ui.plotly_basic import plotly_basic_chart
-from ui.shared import f_grid, warm_up
+from ui.shared import app_base, f_grid, scroll_to_top, warm_up
 from viz import figures
 from viz import lessons as L
 from viz.playground import STEP_CONVENTION
@@ -42,6 +42,7 @@ def _int(text: str | None, default: int) -> int:
 
 def _go(lesson: str, k: int) -> None:
     """Move to step k (0-based) of a lesson (on_click of the buttons and the menu)."""
+    st.session_state["lesson_notices"] = []
     st.session_state["lesson"] = lesson
     st.session_state["lstep"] = k
 
@@ -81,14 +82,16 @@ def _draw_controls(lesson: str, k: int, step: L.Step, locked: bool) -> dict:
     return values
 
 
-def _bet(lesson: str, k: int, step: L.Step, result) -> bool:
-    """Place your bets; returns whether the runs are revealed."""
+def _bet(lesson: str, k: int, step: L.Step, result, values: dict) -> bool:
+    """Place your bets; returns whether the runs are revealed. A bet belongs to the control values
+    it was placed at: moving a control asks for a new bet on the new setting."""
     bet = step.bet
-    rkey = f"revealed::{lesson}::{k}"
     if bet is None:
         return True
+    at = sorted((kk, repr(v)) for kk, v in values.items())
+    rkey, gkey = f"revealed::{lesson}::{k}::{at}", f"guess::{lesson}::{k}::{at}"
     st.markdown(f"**Place your bet:** {bet.question}")
-    guess = st.radio("your answer", bet.options, index=None, key=f"guess::{lesson}::{k}",
+    guess = st.radio("your answer", bet.options, index=None, key=gkey,
                      disabled=bool(st.session_state.get(rkey)), label_visibility="collapsed")  # fmt: skip
     if not st.session_state.get(rkey):
         c1, c2 = st.columns(2)
@@ -110,28 +113,54 @@ def _bet(lesson: str, k: int, step: L.Step, result) -> bool:
         st.warning(f"**Not this time: the answer is {answer}** (you said {guess}). {why}", icon=":material/cancel:")
     if st.button("Bet again", type="tertiary", key=f"again::{lesson}::{k}"):
         st.session_state[rkey] = False
-        st.session_state.pop(f"guess::{lesson}::{k}", None)
+        st.session_state.pop(gkey, None)
         st.rerun()
     return True
 
 
-def _map(step: L.Step, result, revealed: bool, token: str, on_start=None) -> None:
+def _projector(fig: dict) -> dict:
+    """Chart text readable from the back of a classroom (teacher mode)."""
+    lay = fig.setdefault("layout", {})
+    lay["font"] = {**lay.get("font", {}), "size": 18}
+    lay["legend"] = {**lay.get("legend", {}), "font": {"size": 17}}
+    for ax in ("xaxis", "yaxis"):
+        a = lay.setdefault(ax, {})
+        a["tickfont"] = {**a.get("tickfont", {}), "size": 16}
+        if isinstance(a.get("title"), dict):
+            a["title"] = {**a["title"], "font": {"size": 18}}
+    return fig
+
+
+def _map(step: L.Step, result, revealed: bool, token: str, on_start=None, teacher: bool = False) -> None:
     """The live map (or the 1-D response chart) of a step; it plays by itself."""
     if step.response is not None:
         r = result
         fig = response_figure(r.signal, r.updates, r.values, r.method, cumulative=step.response.cumulative,
                               height=460)  # fmt: skip
+        fig = _projector(fig) if teacher else fig
         st.plotly_chart(figures.PlotlyDict(fig), width="stretch", config=figures.PLOTLY_CONFIG, theme=None)
         return
     surf = result.surface
     lines = result.lines if revealed else []
     view = step.view
-    fig = figures.trajectory_figure(surf, lines, view.start, bounds=surf.bounds, height=600,
+    fig = figures.trajectory_figure(surf, lines, view.start, bounds=surf.bounds, height=600, rings=False,
                                     click_grid=0 if basic_enabled() else 40)  # fmt: skip
-    plotly_basic_chart(fig, key="lesson_map", config={"displayModeBar": False}, controls=True, autoplay=token,
+    fig = _projector(fig) if teacher else fig
+    plotly_basic_chart(fig, key="lesson_map", config={"displayModeBar": False}, controls=bool(lines), autoplay=token,
                        fgrid=f_grid(surf.name, surf.bounds), on_click=on_start)  # fmt: skip
     if revealed and lines:
         st.caption(STEP_CONVENTION + " The map plays by itself; ▶ replays it, ◀ step and step ▶ walk it.")
+
+
+def _nav(lesson: L.Lesson, k: int, n: int, step: L.Step) -> None:
+    """Previous / Next (also the ← → keys) and where the reader is."""
+    c1, c2, c3 = st.columns([1, 1, 2], vertical_alignment="center")
+    c1.button("Previous", icon=":material/arrow_back:", disabled=k == 0, on_click=_go, args=(lesson.name, k - 1),
+              shortcut="Left", key="prev", width="stretch")  # fmt: skip
+    c2.button("Next", icon=":material/arrow_forward:", disabled=k == n - 1, on_click=_go, args=(lesson.name, k + 1),
+              shortcut="Right", key="next", type="primary", width="stretch")  # fmt: skip
+    keys = " (when the map has no focus)" if step.view is not None else ""
+    c3.caption(f"Step {k + 1} of {n} · the ← → keys move between steps{keys}.")
 
 
 def page() -> None:
@@ -140,14 +169,13 @@ def page() -> None:
     teacher = q.get("teacher", ["0"])[0] == "1"
     all_lessons = L.lessons()
     custom = None
+    notices: list[str] = []
     if q.get("lesson", [""])[0] == "custom":
         custom, notices = lesson_links.custom_lesson(q)
-        for n in notices:
-            st.warning("Link parameter refused: " + n, icon="⚠️")
     if "lesson" not in ss or ss.get("lesson_query") != q.get("lesson"):  # first run, or a new link
         name = q.get("lesson", [""])[0]
         if custom is None and name and name not in all_lessons:
-            st.warning(f"Link parameter refused: there is no lesson '{name[:40]}'; showing the first one.", icon="⚠️")
+            notices.append(f"there is no lesson '{name[:40]}'; showing the first one")
         ss["lesson"] = "custom" if custom is not None else (name if name in all_lessons else next(iter(all_lessons)))
         ss["lstep"] = _int(q.get("step", ["1"])[0], 1) - 1
         ss["lesson_query"] = q.get("lesson")
@@ -158,8 +186,12 @@ def page() -> None:
     n = len(lesson.steps)
     if not 0 <= ss["lstep"] < n:
         if q.get("step"):
-            st.warning(f"Link parameter refused: step must be 1 to {n}; showing step 1.", icon="⚠️")
+            notices.append(f"step must be 1 to {n}; showing step 1")
         ss["lstep"] = 0
+    if notices:  # shown until the reader moves on (a rerun by the map must not hide them)
+        ss["lesson_notices"] = notices
+    for msg in ss.get("lesson_notices", []):
+        st.warning("Link parameter refused: " + msg, icon="⚠️")
     k = ss["lstep"]
     step = lesson.steps[k]
 
@@ -176,6 +208,7 @@ def page() -> None:
         ss["lesson_menu"] = lesson.name
         st.selectbox("Lesson", names, key="lesson_menu", on_change=_pick,
                      format_func=lambda m: f"{names.index(m) + 1}. {all_lessons[m].title}")  # fmt: skip
+    scroll_to_top(f"{lesson.name}/{k}")
     st.title(lesson.title)
     st.markdown(f"**Step {k + 1} of {n}: {step.title}**")
 
@@ -190,7 +223,7 @@ def page() -> None:
         result = L.evaluate(step, values)
         for e in getattr(result, "errors", []):
             st.error(e)
-        revealed = _bet(lesson.name, k, step, result)
+        revealed = _bet(lesson.name, k, step, result, values)
         if revealed and step.observe is not None:
             st.markdown(f"**What this run shows:** {step.observe(result)}")
         elif revealed and step.bet is None and custom is not None and getattr(result, "lines", None):
@@ -204,23 +237,17 @@ def page() -> None:
             def on_start(p: dict) -> None:
                 ss[start_key] = (round(float(p["x"]), 3), round(float(p["y"]), 3))
 
-        _map(step, result, revealed, f"{lesson.name}/{k}/{revealed}/{sorted(values.items())}", on_start)
+        _map(step, result, revealed, f"{lesson.name}/{k}/{revealed}/{sorted(values.items())}", on_start, teacher)
 
-    c1, c2, c3 = st.columns([1, 1, 2], vertical_alignment="center")
-    c1.button("Previous", icon=":material/arrow_back:", disabled=k == 0, on_click=_go, args=(lesson.name, k - 1),
-              shortcut="Left", key="prev", width="stretch")  # fmt: skip
-    c2.button("Next", icon=":material/arrow_forward:", disabled=k == n - 1, on_click=_go, args=(lesson.name, k + 1),
-              shortcut="Right", key="next", type="primary", width="stretch")  # fmt: skip
-    c3.caption(f"Step {k + 1} of {n} · ← → keys move between steps (when the map has no focus).")
+    if n > 1:
+        _nav(lesson, k, n, step)
     if not teacher:
         view = L.view_for(step, values)
         if view is not None:
-            base = (st.context.url or "").split("?")[0].rsplit("/", 1)[0] + "/"
-            st.link_button("Open in the playground", base + "?" + urllib.parse.urlencode(to_query(view), doseq=True),
-                           icon=":material/open_in_new:")  # fmt: skip
+            link = app_base() + "?" + urllib.parse.urlencode(to_query(view), doseq=True)
+            st.link_button("Open in the playground", link, icon=":material/open_in_new:")
         st.caption(f"Source: {lesson.source}")
-    # Last: the address bar follows only once the page is drawn (updating it while a fresh
-    # server's first run is still drawing made the browser report "page not found").
+    # the address bar follows the step, so copying it shares exactly this step
     if {kk: (v if isinstance(v, list) else [v]) for kk, v in want.items()} != q:
         st.query_params.from_dict(want)
 

@@ -17,7 +17,7 @@ import optimizers
 from ui import lesson_links, plotly_basic
 from ui import playground_state as ps
 from ui.plotly_basic import plotly_basic_chart
-from ui.shared import f_grid, warm_up
+from ui.shared import app_base, f_grid, warm_up
 from ui.widgets import hyper_widget, surface_select
 from viz import export, figures
 from viz.playground import (
@@ -193,7 +193,7 @@ t1, t2 = st.columns([4, 1], vertical_alignment="bottom")
 t1.title("Optimizer landscapes")
 with t2:
     copy_link(query)
-    lesson_links.make_link_popover(view, (st.context.url or "").split("?")[0].rsplit("/", 1)[0] + "/")
+    lesson_links.make_link_popover(view, app_base())
 st.markdown(
     "Each coloured line is one optimizer walking downhill on the surface from the white diamond; the gold "
     "star is the global minimum, white stars are local minima. **Press ▶ Play**, then try another optimizer, "

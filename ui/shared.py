@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import streamlit as st
 
@@ -25,3 +27,44 @@ def f_grid(surface_name: str, bounds: tuple, n: int = 101) -> dict:
     z = np.where(np.isfinite(z), z, np.nan)
     zs = [None if not np.isfinite(v) else float(f"{v:.5g}") for v in z.ravel()]
     return {"x0": bounds[0][0], "x1": bounds[0][1], "y0": bounds[1][0], "y1": bounds[1][1], "n": n, "z": zs}
+
+
+def base_url(url: str | None, prefix: str | None = None) -> str:
+    """The app's root from the address of any of its pages ("http://host:8501/" or, behind a
+    path, "http://host/prefix/"); "/" when the address is unknown (a relative link still works)."""
+    import urllib.parse
+
+    parts = urllib.parse.urlsplit(url or "")
+    if not parts.scheme or not parts.netloc:
+        return "/"
+    p = (prefix or "").strip("/")
+    return f"{parts.scheme}://{parts.netloc}/" + (p + "/" if p else "")
+
+
+def app_base() -> str:
+    """This app's root URL as the browser sees it (for links to its pages)."""
+    return base_url(st.context.url, st.get_option("server.baseUrlPath"))
+
+
+_SCROLL_JS = """
+export default function (component) {
+  const token = component.data.token;
+  if (window.__pageTop === token) return;
+  const first = window.__pageTop === undefined;
+  window.__pageTop = token;
+  if (first) return;
+  for (const el of document.querySelectorAll(
+      '[data-testid="stMain"], [data-testid="stAppViewContainer"], section.main')) el.scrollTo({top: 0});
+  window.scrollTo({top: 0});
+}
+"""
+
+
+def scroll_to_top(token: str) -> None:
+    """Scroll the page to its top whenever ``token`` changes (a new lesson step starts at its heading)."""
+    _scroll_component()(key="scroll_top", data={"token": token})
+
+
+@functools.cache
+def _scroll_component():
+    return st.components.v2.component("landscapes.scroll_top", html="<span></span>", js=_SCROLL_JS)

@@ -262,6 +262,7 @@ def trajectory_figure(
     click_grid: int = 40,
     height: int = 700,
     max_frames: int = MAX_FRAMES,
+    rings: bool = True,
 ) -> dict:
     """The animated contour map: trails, heads, best-so-far points, minima, start, a step
     slider and play/pause/step buttons.
@@ -271,7 +272,8 @@ def trajectory_figure(
     ``frame_ms`` defaults to ``frame_ms_for`` (a run plays in ~6 s). The invisible
     ``click_grid``×``click_grid`` scatter makes a click anywhere select the nearest grid point
     (``st.plotly_chart`` reports clicks on points only); ``click_grid=0`` leaves trace 0 an
-    empty stub, for a chart that reports clicks by position (``ui.plotly_basic``).
+    empty stub, for a chart that reports clicks by position (``ui.plotly_basic``). ``rings=False``
+    hides the best-so-far rings (the lessons: one marker per run, the run's current point).
     """
     (x0, x1), (y0, y1) = bounds or surface.bounds
     view = ((float(x0), float(x1)), (float(y0), float(y1)))
@@ -337,7 +339,7 @@ def trajectory_figure(
         )  # fmt: skip
         traces.append(
             {"type": "scatter", "mode": "markers", "name": f"{line.label} best so far", "legendgroup": line.key,
-             "showlegend": False, "hoverinfo": "text",
+             "showlegend": False, "hoverinfo": "text", "visible": rings,
              "marker": {"symbol": "circle-open", "size": 16, "color": line.color, "line": {"width": 2.5}},
              **_best_trace(line, k0, best, digits)}
         )  # fmt: skip
