@@ -46,7 +46,8 @@ function loadPlotly() {
 // read-out of f, and a step cursor that another chart on the page follows.
 function buildRoot(parentElement, controls) {
   let root = parentElement.querySelector(".pb-root");
-  if (root) return root;
+  // kept across reruns, unless the controls come or go (a lesson's map before and after the reveal)
+  if (root && !!root.querySelector(".pb-bar") === !!controls) return root;
   parentElement.textContent = "";
   root = document.createElement("div");
   root.className = "pb-root";
