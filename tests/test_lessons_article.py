@@ -99,3 +99,107 @@ def test_a_wrong_number_is_refuted() -> None:
     x = float(_end(r, "nesterov#3")[3][0])
     assert x == pytest.approx(0.76, abs=0.01)
     assert x != pytest.approx(-0.76, abs=0.01)
+
+
+# --- what students read ------------------------------------------------------------------------------------
+
+
+def _computed_texts(step: Step) -> list[str]:
+    """The step's reveal and observe sentences, at the defaults and at every control option."""
+    values = [{}] + [{c.name: o} for c in step.controls for o in c.options]
+    out = []
+    for v in values:
+        r = evaluate(step, v)
+        if step.bet is not None:
+            out.append(step.bet.why(r))
+        if step.observe is not None:
+            out.append(step.observe(r))
+    return out
+
+
+def _student_texts(lesson: Lesson) -> list[str]:
+    out = [lesson.title, lesson.summary]
+    for step in lesson.steps:
+        out += [step.title, *(s.text for s in step.text)]
+        if step.bet is not None:
+            out += [step.bet.question, *step.bet.options]
+        out += [t for c in step.controls for t in (c.label, c.help or "")]
+        out += _computed_texts(step)
+    return out
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.name for lesson in LESSONS])
+def test_no_unexplained_internals_or_machine_numbers(lesson: Lesson) -> None:
+    import re
+
+    for text in _student_texts(lesson):
+        assert "torch" not in text, text
+        assert not re.search(r"\bRMS\b|E\[|\bepoch", text), text
+        assert not re.search(r"\d(\.\d+)?e-?\d|0\.0000", text), text  # 1e-05, 0.00001: written as 10⁻⁵
+        # the one setting name the map's legend shows is named only where it is explained as the legend's
+        if "initial_rms_delta" in text:
+            assert "legend" in text, text
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.name for lesson in LESSONS])
+def test_f_is_introduced_as_the_loss(lesson: Lesson) -> None:
+    """The first time a lesson's sentences name f, they call it the loss f."""
+    import re
+
+    texts = []
+    for step in lesson.steps:
+        texts += [s.text for s in step.text] + ([step.bet.question] if step.bet else [])
+    said = " ".join(texts)
+    m = re.search(r"\bf\b", said)
+    if m is not None:
+        assert said[: m.start()].endswith("the loss "), said[max(0, m.start() - 60) : m.end() + 20]
+
+
+@pytest.mark.parametrize(
+    ("lesson", "i", "step"), [x for x in STEPS if x[2].view], ids=[f"{x[0].name}-{x[1]}" for x in STEPS if x[2].view]
+)
+def test_every_named_point_is_on_the_map(lesson: Lesson, i: int, step: Step) -> None:
+    """A sentence never sends the reader to a point the map does not show (no star, out of view)."""
+    import re
+
+    (x0, x1), (y0, y1) = evaluate(step).surface.bounds
+    for text in [*(s.text for s in step.text), *_computed_texts(step)]:
+        for x, y in re.findall(r"\(([−-]?\d+(?:\.\d+)?), ([−-]?\d+(?:\.\d+)?)\)", text):
+            px, py = (float(v.replace("−", "-")) for v in (x, y))
+            assert x0 <= px <= x1 and y0 <= py <= y1, (text, (px, py))
+
+
+def test_the_chart_lesson_does_not_speak_of_a_map() -> None:
+    lesson = next(lesson for lesson in LESSONS if lesson.name == "gradient_response")
+    assert all("map" not in t for t in _student_texts(lesson))
+
+
+@pytest.mark.parametrize(
+    ("lesson", "i", "step"), [x for x in STEPS if x[2].bet], ids=[f"{x[0].name}-{x[1]}" for x in STEPS if x[2].bet]
+)
+def test_a_bet_on_the_global_minimum_shows_it(lesson: Lesson, i: int, step: Step) -> None:
+    bet: Bet = step.bet
+    if any("global minimum" in t or "bottom" in t for t in (bet.question, *bet.options)):
+        assert any("big gold star" in t for t in (bet.question, *(s.text for s in step.text)))
+
+
+def test_plateau_slope_is_the_same_number_in_the_lead_and_the_reveal() -> None:
+    import re
+
+    from viz.lessons.article import GIANT_PLATEAU
+
+    step = GIANT_PLATEAU.steps[0]
+    lead = " ".join(s.text for s in step.text)
+    said = re.search(r"slope is only (\S+?)\.?(?:\s|$)", lead).group(1)
+    assert f"The slope at the start is only {said}." in step.bet.why(evaluate(step))
+
+
+def test_nesterov_reveal_and_next_step_agree_on_gamma_0975() -> None:
+    import re
+
+    from viz.lessons.article import NESTEROV_GAMMA
+
+    bet_step, next_step = NESTEROV_GAMMA.steps[:2]
+    said = next(s.text for s in next_step.text if s.text.startswith("γ = 0.975"))
+    k = re.search(r"settles at the global minimum from step (\d+)", said).group(1)
+    assert f"Nesterov γ=0.975 (from step {k}) settles at the global minimum" in bet_step.bet.why(evaluate(bet_step))

@@ -4,6 +4,7 @@ findings, each sentence checked by ``tests/test_lessons_article.py``."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -15,7 +16,6 @@ from viz.presets import (
     _near,
     at_global,
     at_local,
-    gradient_at_start_below,
     last_step_at_least,
     moved_at_most,
     near_local,
@@ -161,6 +161,17 @@ def _num(x: float) -> str:
     return f"{x:.2g}" if x < 10 else f"{x:,.0f}"
 
 
+def _small(x: float) -> str:
+    """A small number as the lessons write it: two significant digits, 0.0063 from 0.001 up, 2.3×10⁻⁵ and 10⁻⁴
+    below (never 0.0001)."""
+    if x == 0 or abs(x) >= 1e-3:
+        return human(float(f"{x:.2g}"))
+    mant, exp = f"{x:.1e}".split("e")
+    mant = mant.rstrip("0").rstrip(".")
+    power = "10" + str(int(exp)).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
+    return power if mant == "1" else f"{mant}×{power}"
+
+
 def _in(x: float | None, lo: float, hi: float) -> bool:
     return x is not None and lo <= x <= hi
 
@@ -182,11 +193,25 @@ def _wobbly(*keys: str) -> View:
     return View(surface="wobbly", start=START, steps=125, runs=runs(*((k, settings[k]) for k in keys)))
 
 
+def _off_map(r, key: str) -> np.ndarray:
+    """Whether each point of the run's path lies outside the map (the surface's view window)."""
+    (x0, x1), (y0, y1) = r.surface.bounds
+    p = _tr(r, key).path
+    return (p[:, 0] < x0) | (p[:, 0] > x1) | (p[:, 1] < y0) | (p[:, 1] > y1)
+
+
 def _momentum_observe(r) -> str:
     g = _tr(r, "momentum").hyperparameters["momentum"]
+    off = _off_map(r, "momentum")
+    if off[-1]:
+        ending = (
+            f"It leaves the map at step {int(np.argmax(off))} and is still off it at step {len(off) - 1}, out of view."
+        )
+    else:
+        ending = _one_ending(r, "momentum")
     return (
         f"With γ = {g:g}, Momentum's longest step is {_lens(r, 'momentum').max():.2f} and its f goes up on "
-        f"{_rises(r, 'momentum')} of its {len(_lens(r, 'momentum'))} steps. {_one_ending(r, 'momentum')}"
+        f"{_rises(r, 'momentum')} of its {len(_lens(r, 'momentum'))} steps. {ending}"
     )
 
 
@@ -237,8 +262,8 @@ MOMENTUM = Lesson(
             (
                 Say(
                     "A rolling ball does not stop at the bottom. With γ = 0.9 Momentum rolls past the valley floor "
-                    "and up the far side, to f ≈ 4.4 at step 29 (the minimum's f is 0.92); its f goes up on 49 of "
-                    "its 125 steps.",
+                    "and up the far side, where the loss f reaches 4.4 at step 29 (at the minimum f is 0.92); its f "
+                    "goes up on 49 of its 125 steps.",
                     lambda r: (
                         _in(float(_tr(r, "momentum").loss[int(np.argmax(_tr(r, "momentum").path[:, 1]))]), 4.2, 4.6)
                         and _in(int(np.argmax(_tr(r, "momentum").path[:, 1])), 27, 31)
@@ -265,14 +290,19 @@ MOMENTUM = Lesson(
                 ),
                 Say(
                     "With γ = 0.975 it passes 0.35 from the global minimum at step 20 and does not stop: it rolls "
-                    "over the ridge to the far local minimum at (0.90, 3.07) and is still swinging around it.",
+                    "over the ridge and off the top of the map at step 37, and at step 125 it is still off the map, "
+                    "swinging around a dip just beyond the top edge.",
                     lambda r: (
                         _in(_closest(r, "momentum", _glob(r))[0], 0.3, 0.4)
                         and _in(_closest(r, "momentum", _glob(r))[1], 18, 22)
+                        and int(np.argmax(_off_map(r, "momentum"))) == 37
+                        and _tr(r, "momentum").path[37, 1] > r.surface.bounds[1][1]
+                        and bool(_off_map(r, "momentum")[-1])
                         and not _end(r, "momentum")[2]
-                        and np.allclose(_end(r, "momentum")[3], (0.90, 3.07), atol=0.01)
+                        and _end(r, "momentum")[3][1] > r.surface.bounds[1][1]
                         and _end(r, "momentum")[0] < 0.5
                         and _settle(r, "momentum") is None
+                        and last_step_at_least(0.05, "momentum")(r)
                     ),
                     at=(("gamma", 0.975),),
                 ),
@@ -285,7 +315,7 @@ MOMENTUM = Lesson(
                     "hp:momentum:momentum",
                     (0.5, 0.9, 0.95, 0.975),
                     0.9,
-                    help="The share of the previous step each new step keeps (torch: momentum).",
+                    help="The share of the previous step each new step keeps.",
                 ),
             ),
             observe=_momentum_observe,
@@ -329,8 +359,8 @@ NESTEROV_GAMMA = Lesson(
                     "share of its previous step each new step keeps: 0.25, 0.9 and 0.975."
                 ),
                 Say(
-                    "A local minimum, a trap, sits beside the canyon; the global minimum lies further on, past the "
-                    "trap's rim. Each run gets 250 steps."
+                    "A local minimum, a trap (a white star), sits beside the canyon; the global minimum, the big gold "
+                    "star, lies further on, past the trap's rim. Each run gets 250 steps."
                 ),
             ),
             view=_gamma_view("hills_and_canyon"),
@@ -347,11 +377,11 @@ NESTEROV_GAMMA = Lesson(
                 Say(
                     "γ = 0.25 behaves like plain gradient descent: it creeps into the trap and settles there only "
                     "from step 156.",
-                    lambda r: _at(r, "nesterov#1", glob=False) and _in(_settle(r, "nesterov#1"), 150, 162),
+                    lambda r: _at(r, "nesterov#1", glob=False, within=0.05) and _settle(r, "nesterov#1") == 156,
                 ),
                 Say(
                     "γ = 0.9 rolls in faster and settles in the same trap from step 60.",
-                    lambda r: _at(r, "nesterov#2", glob=False) and _in(_settle(r, "nesterov#2"), 56, 64),
+                    lambda r: _at(r, "nesterov#2", glob=False, within=0.05) and _settle(r, "nesterov#2") == 60,
                 ),
                 Say(
                     "γ = 0.975 wanders: its steps grow to 0.38, it rolls on past the trap, and it settles at the "
@@ -359,7 +389,7 @@ NESTEROV_GAMMA = Lesson(
                     lambda r: (
                         _in(_lens(r, "nesterov#3").max(), 0.36, 0.40)
                         and _at(r, "nesterov#3", glob=True, within=0.05)
-                        and _in(_settle(r, "nesterov#3"), 170, 180)
+                        and _settle(r, "nesterov#3") == 175
                     ),
                 ),
             ),
@@ -431,9 +461,19 @@ def _stuck_answer(r) -> str:
     return s[0] if len(s) == 1 else ("None of them" if not s else "Several")
 
 
+def _slope0(r) -> float:
+    """The slope (gradient length) at the start."""
+    return float(np.hypot(*r.lines[0].traj.grad[0]))
+
+
+def _radius(r, level: float) -> float:
+    """How far from the origin (along x) the giant plateau's f first reaches ``level``."""
+    xs = np.linspace(0.0, 3.0, 3001)
+    return float(xs[int(np.argmax(r.surface.value(xs, 0 * xs) >= level))])
+
+
 def _plateau_why(r) -> str:
-    g = float(np.hypot(*r.lines[0].traj.grad[0]))
-    parts = [f"The slope at the start is only {human(float(f'{g:.2g}'))}."]
+    parts = [f"The slope at the start is only {_small(_slope0(r))}."]
     for ln in r.lines:
         lr = ln.traj.hyperparameters.get("lr")
         moved, d = _num(_moved(r, ln.key)), _num(_end(r, ln.key)[0])
@@ -462,12 +502,23 @@ GIANT_PLATEAU = Lesson(
             "Place your bet",
             (
                 Say(
-                    "The giant plateau is a wide, almost flat table (f ≈ 4) with one narrow well at the origin. "
-                    "Five optimizers start from the white diamond with the article's settings."
+                    "Here the loss f is a flat table at height 4 with one round well in the middle. The big gold star "
+                    "at the well's bottom, f = 0, is the global minimum. Five optimizers start from the white "
+                    "diamond with the article's settings.",
+                    lambda r: (
+                        np.allclose(_glob(r), (0, 0), atol=0.01)
+                        and abs(r.minima.values[0]) < 1e-3
+                        and abs(float(r.surface.value(*START)) - 4) < 1e-3
+                    ),
                 ),
                 Say(
-                    "At the start the slope is only 2×10⁻⁵.",
-                    lambda r: gradient_at_start_below(3e-5)(r) and not gradient_at_start_below(1.5e-5)(r),
+                    "The well is wide: it fills the middle of the map, about 3.5 across. Within 1.7 of the "
+                    "star f is below 3.8; beyond 2 it is above 3.9, almost the table's 4.",
+                    lambda r: _in(_radius(r, 3.8), 1.68, 1.76) and _radius(r, 3.9) <= 2.0,
+                ),
+                Say(
+                    "The start is far out on the table, where it is so flat that the slope is only 2.3×10⁻⁵.",
+                    lambda r: _small(_slope0(r)) == "2.3×10⁻⁵" and float(np.hypot(*START)) > _radius(r, 3.9),
                 ),
             ),
             view=_article_view("giant_plateau"),
@@ -482,11 +533,8 @@ GIANT_PLATEAU = Lesson(
             "Dividing by the slope",
             (
                 Say(
-                    "Nesterov with lr 0.01 moves less than 0.001 in 125 steps: lr × slope is 2×10⁻⁷ per step.",
-                    lambda r: (
-                        moved_at_most(1e-3, "nesterov")(r)
-                        and _in(0.01 * float(np.hypot(*_tr(r, "nesterov").grad[0])), 1.5e-7, 2.5e-7)
-                    ),
+                    "Nesterov with lr 0.01 moves less than 0.001 in 125 steps: lr × slope is 2.3×10⁻⁷ per step.",
+                    lambda r: moved_at_most(1e-3, "nesterov")(r) and _small(0.01 * _slope0(r)) == "2.3×10⁻⁷",
                 ),
                 Say(
                     "Adagrad, RMSProp and Adam divide the gradient by a measure of its own size built from past "
@@ -523,8 +571,8 @@ GIANT_PLATEAU = Lesson(
                     at=(("lr", 1.0),),
                 ),
                 Say(
-                    "With lr = 10 it crosses the table slowly and reaches the well's rim at step 92, 1.1 from the "
-                    "bottom, where the slope is 100 000 times steeper than at the start.",
+                    "With lr = 10 it crosses the table slowly and gets into the well, 1.1 from the bottom at step 92, "
+                    "where the slope is 100 000 times steeper than at the start.",
                     lambda r: (
                         _in(_closest(r, "nesterov", (0, 0))[0], 1.0, 1.2)
                         and _in(_closest(r, "nesterov", (0, 0))[1], 88, 96)
@@ -594,11 +642,12 @@ BAD_INIT = Lesson(
             "Place your bet",
             (
                 Say(
-                    "This surface has a shallow dip near (−2.5, −2.5), right next to the start, and the deep global "
-                    "minimum at the origin, across a flat plateau. Five optimizers start with the article's settings."
+                    "This surface has a shallow dip, a white star near (−2.5, −2.5), right next to the start, and "
+                    "the deep global minimum, the big gold star, at the origin, across a flat plateau. Five "
+                    "optimizers start with the article's settings."
                 ),
                 Say(
-                    "The global minimum is 2.5 deeper: f = 1.0 there, against 3.5 in the shallow dip.",
+                    "The global minimum is 2.5 deeper: the loss f is 1.0 there, against 3.5 in the shallow dip.",
                     lambda r: (
                         np.allclose(_glob(r), (0, 0), atol=0.01)
                         and _in(r.minima.values[0], 0.99, 1.01)
@@ -681,18 +730,51 @@ def _late_y(r, key: str, after: int = 60) -> np.ndarray:
     return np.abs(_tr(r, key).update[after:-1, 1])
 
 
+def _wall(r) -> float:
+    """x of the first wall right of the origin on basins and walls (the highest f on y = 0 before the next basin)."""
+    xs = np.linspace(0.0, 0.76, 7601)
+    return float(xs[int(np.argmax(r.surface.value(xs, 0 * xs)))])
+
+
+def _middle_from(r, key: str) -> int:
+    """The step from which the run stays in the middle basin (between the walls either side of the origin)."""
+    outside = np.flatnonzero(np.abs(_tr(r, key).path[:, 0]) > _wall(r))
+    return int(outside[-1] + 1) if outside.size else 0
+
+
+def _x_span(r, key: str) -> tuple[float, float]:
+    """The lowest and highest x of the run's path after its first step."""
+    x = _tr(r, key).path[1:, 0]
+    return float(x.min()), float(x.max())
+
+
+def _peak_y(r, key: str, after: int = 60) -> tuple[int, float]:
+    """After step ``after``: the step where the path is furthest from the x-axis, and its y there."""
+    y = _tr(r, key).path[after:, 1]
+    k = int(np.argmax(np.abs(y)))
+    return after + k, float(y[k])
+
+
 def _hedgehog_observe(r) -> str:
     a = _tr(r, "rmsprop").hyperparameters["alpha"]
     y = _late_y(r, "rmsprop")
     med = float(np.median(y))
+    k, yk = _peak_y(r, "rmsprop")
     spikes = (
-        f"its largest y-jump is {y.max():.2f}, {y.max() / med:.1f} times the median ({med:.2f})"
+        f"its largest y-jump is {y.max():.2f}, {y.max() / med:.1f} times the median ({med:.2f}), and the path "
+        f"reaches furthest from the x-axis at step {k}, y = {yk:.2f}"
         if med >= 1e-3
-        else f"its y-jumps all stay below {max(y.max(), 1e-4):.1g}"
+        else (
+            f"its y-jumps are all at most {_small(y.max())}" if y.max() >= 1e-4 else "its y-jumps all stay below 10⁻⁴"
+        )
     )
-    return (
-        f"With α = {a:g}: after step 60 {spikes}; RMSProp's multiplier for y peaks at "
-        f"{_scale_y(r, 'rmsprop').max():.2g}."
+    lo, hi = _x_span(r, "rmsprop")
+    return re.sub(
+        r"-(?=\d)",
+        "−",
+        f"With α = {a:g}, after its first step RMSProp's x goes from {lo:.1f} to {hi:.1f}, and it stays in the middle "
+        f"basin from step {_middle_from(r, 'rmsprop')}. After step 60 {spikes}; its multiplier for y peaks at "
+        f"{_scale_y(r, 'rmsprop').max():.2g}.",
     )
 
 
@@ -753,17 +835,19 @@ ADAGRAD_RMSPROP = Lesson(
                     "spike on its own."
                 ),
                 Say(
-                    "Here RMSProp hops left and right across the origin, 0.25 per step in x, while y shrinks to "
-                    "almost zero (below 0.01 from step 25 to step 70).",
+                    "With α = 0.9, RMSProp is in the middle basin from step 4 on and hops left and right across the "
+                    "origin, 0.25 per step in x, while y shrinks to almost zero (below 0.01 from step 25 to step 70).",
                     lambda r: (
-                        abs(float(np.median(np.abs(_tr(r, "rmsprop").update[60:-1, 0]))) - 0.25) < 0.01
+                        _middle_from(r, "rmsprop") == 4
+                        and abs(float(np.median(np.abs(_tr(r, "rmsprop").update[60:-1, 0]))) - 0.25) < 0.01
                         and np.abs(_tr(r, "rmsprop").path[25:71, 1]).max() < 0.01
                     ),
                 ),
                 Say(
                     "With almost no y-gradient to average, y's average fades and RMSProp's multiplier for y grows "
                     "from 0.32 after the first step to 10 at step 75. Then a tiny y-gradient becomes a spike: after "
-                    "step 60 the y-jumps reach 0.77, six times their median (0.13).",
+                    "step 60 the y-jumps reach 0.77, six times their median (0.13). To see them, watch the origin "
+                    "from step 75 on: the path shoots up and down there, as far as y = −0.52 at step 76.",
                     lambda r: (
                         _in(_scale_y(r, "rmsprop")[0], 0.3, 0.33)
                         and _in(_scale_y(r, "rmsprop").max(), 9.5, 11)
@@ -771,6 +855,9 @@ ADAGRAD_RMSPROP = Lesson(
                         and _in(_late_y(r, "rmsprop").max(), 0.74, 0.8)
                         and _in(float(np.median(_late_y(r, "rmsprop"))), 0.12, 0.14)
                         and _in(_late_y(r, "rmsprop").max() / np.median(_late_y(r, "rmsprop")), 5.5, 6.5)
+                        and _peak_y(r, "rmsprop")[0] == 76
+                        and _in(_peak_y(r, "rmsprop")[1], -0.53, -0.51)
+                        and int(np.flatnonzero(_late_y(r, "rmsprop") > 0.3)[0]) + 60 == 75
                     ),
                 ),
                 Say(
@@ -783,9 +870,17 @@ ADAGRAD_RMSPROP = Lesson(
                     ),
                 ),
                 Say(
-                    "With α = 0.99 the average forgets ten times more slowly, and in these 125 steps y does not "
+                    "With α = 0.99 the average forgets ten times more slowly, and it starts at zero, so it fills "
+                    "slowly too: the first steps are 2.5 in each coordinate, and RMSProp swings across the basins, "
+                    "from x = −1.7 to x = 2.0, before it stays in the middle basin from step 49. But y does not "
                     "spike: after step 60 its y-jumps stay below 0.01.",
-                    lambda r: _late_y(r, "rmsprop").max() < 0.01,
+                    lambda r: (
+                        bool(np.allclose(np.abs(_tr(r, "rmsprop").update[0]), 2.5, atol=0.01))
+                        and _in(_x_span(r, "rmsprop")[0], -1.72, -1.65)
+                        and _in(_x_span(r, "rmsprop")[1], 1.95, 2.05)
+                        and _middle_from(r, "rmsprop") == 49
+                        and _late_y(r, "rmsprop").max() < 0.01
+                    ),
                     at=(("alpha", 0.99),),
                 ),
             ),
@@ -840,8 +935,9 @@ def _adadelta_observe(r) -> str:
     tr = _tr(r, "adadelta")
     h = tr.hyperparameters
     return (
-        f"Starting RMS {h['initial_rms_delta']:g}, lr {h['lr']:g}: the first step is {_num(_lens(r, 'adadelta')[0])} "
-        f"long, the last {_num(_lens(r, 'adadelta')[-1])}. {_one_ending(r, 'adadelta')}"
+        f"Remembered step size at the start {h['initial_rms_delta']:g}, lr {h['lr']:g}: the first step is "
+        f"{_num(_lens(r, 'adadelta')[0])} long, the last {_num(_lens(r, 'adadelta')[-1])}. "
+        f"{_one_ending(r, 'adadelta')}"
     )
 
 
@@ -855,19 +951,28 @@ ADADELTA = Lesson(
             "Place your bet",
             (
                 Say(
-                    "Adadelta's step is the gradient times (the RMS, a root-mean-square, of its own recent steps) "
-                    "divided by (the RMS of recent gradients). Before the first step there are no steps to remember, "
-                    "so a starting RMS must be chosen: torch starts at zero; the article's code sets E[Δθ²]₀ = 50."
+                    "Adadelta's step is the slope times its memory of how big its past steps were, divided by its "
+                    "memory of how steep the slope was. Before the first step there is nothing to remember, so that "
+                    "memory has to start somewhere: at zero (the zero start) or large (the big start)."
                 ),
                 Say(
-                    "Here that setting is initial_rms_delta: the starting RMS of Adadelta's step before torch "
-                    "multiplies it by lr, so the average of squared steps starts at its square, and the article's "
-                    "50 is √50 ≈ 7.07. Both runs use lr = 1 and ρ = 0.95 on a plain round bowl."
+                    "The big start is the article's choice: 50 for the average squared step, that is a typical step "
+                    "of √50 ≈ 7.07. The map's legend calls this starting step size initial_rms_delta: 0 for the zero "
+                    "start, 7.07 for the big start.",
+                    lambda r: (
+                        abs(7.07 - np.sqrt(50)) < 0.005
+                        and [ln.label for ln in r.lines]
+                        == ["Adadelta initial_rms_delta=0", "Adadelta initial_rms_delta=7.07"]
+                    ),
+                ),
+                Say(
+                    "Both runs use the learning rate lr = 1, and ρ = 0.95, the share of its memory Adadelta keeps "
+                    "each step, on a plain round bowl whose bottom is the big gold star."
                 ),
             ),
             view=_adadelta(0.0, 7.07),
             bet=Bet(
-                "Which start reaches the bottom of the bowl within 125 steps?",
+                "Which start reaches the bottom of the bowl, the big gold star, within 125 steps?",
                 ("Zero start", "Big start", "Both", "Neither"),
                 _bowl_answer,
                 _bowl_why,
@@ -877,8 +982,9 @@ ADADELTA = Lesson(
             "Too little, too much, and the fixes",
             (
                 Say(
-                    "With the zero start only ε = 10⁻⁶ sits in the numerator: the first step is 0.006 long, the steps "
-                    "stay that small, and in 125 steps Adadelta covers 0.80 of the 3.75 to the minimum.",
+                    "With the zero start, its memory of past steps holds only the tiny number ε = 10⁻⁶ that Adadelta "
+                    "adds so that its step is never exactly zero: the first step is 0.006 long, the steps stay that "
+                    "small, and in 125 steps Adadelta covers 0.80 of the 3.75 to the minimum.",
                     lambda r: (
                         _in(_lens(r, "adadelta")[0], 0.0055, 0.0070)
                         and _lens(r, "adadelta").max() < 0.01
@@ -899,7 +1005,8 @@ ADADELTA = Lesson(
                     at=(("rms0", 7.07),),
                 ),
                 Say(
-                    "A start of 0.1 gives a first step of 0.63 and settles at the minimum from step 21.",
+                    "Starting the remembered step size at 0.1 gives a first step of 0.63, and Adadelta settles at "
+                    "the minimum from step 21.",
                     lambda r: (
                         _in(_lens(r, "adadelta")[0], 0.62, 0.64)
                         and at_global("adadelta", within=0.01)(r)
@@ -908,8 +1015,8 @@ ADADELTA = Lesson(
                     at=(("rms0", 0.1),),
                 ),
                 Say(
-                    "The article kept the zero start and used lr = 100 instead: torch multiplies each step by lr, so "
-                    "the first step is again 0.63, and Adadelta settles from step 20.",
+                    "The article kept the zero start and used lr = 100 instead: Adadelta multiplies each step by lr, "
+                    "so the first step is again 0.63, and Adadelta settles from step 20.",
                     lambda r: (
                         _in(_lens(r, "adadelta")[0], 0.62, 0.64)
                         and at_global("adadelta", within=0.01)(r)
@@ -922,11 +1029,12 @@ ADADELTA = Lesson(
             controls=(
                 Control(
                     "rms0",
-                    "Starting RMS of the step",
+                    "Remembered step size at the start",
                     "hp:adadelta:initial_rms_delta",
                     (0.0, 0.1, 0.5, 7.07),
                     0.0,
-                    help="initial_rms_delta: RMS[Δ] before the first step (7.07 ≈ √50, the article's big start).",
+                    help="How big Adadelta takes its past steps to have been before it has taken any (the legend's "
+                    "initial_rms_delta). 7.07 ≈ √50 is the article's big start.",
                 ),
                 Control("lr", "Learning rate", "hp:adadelta:lr", (1.0, 100.0), 1.0),
             ),
