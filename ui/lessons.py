@@ -210,7 +210,8 @@ def page() -> None:
                      format_func=lambda m: f"{names.index(m) + 1}. {all_lessons[m].title}")  # fmt: skip
     scroll_to_top(f"{lesson.name}/{k}")
     st.title(lesson.title)
-    st.markdown(f"**Step {k + 1} of {n}: {step.title}**")
+    if n > 1:
+        st.markdown(f"**Step {k + 1} of {n}: {step.title}**")
 
     with st.spinner("Computing…"):
         warm_up()
