@@ -1,4 +1,4 @@
-"""Lessons from the loss-landscape review (``../shared/seeds/``), its comment threads and the
+"""Lessons from the loss-landscape review that comes with the reference article, its comment threads and the
 papers it cites, each sentence checked by ``tests/test_lessons_review.py``.
 
 Every number a sentence states was measured with the engine first; the checks re-measure it
@@ -7,6 +7,7 @@ on the step's own results (with ``Say.at`` for a control value other than the de
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -47,6 +48,14 @@ def _curvatures(surface: landscapes.Surface, x: float, y: float) -> tuple[float,
     hxx, hxy, hyy = surface.hessian(float(x), float(y))
     mid, rad = (hxx + hyy) / 2, math.hypot((hxx - hyy) / 2, hxy)
     return mid - rad, mid + rad
+
+
+@dataclass(frozen=True)
+class StartControl(Control):
+    """A start control whose options read as the sentences write them: (−2.8, 10⁻⁵), never "(-2.8, 1e-05)"."""
+
+    def fmt(self, v: Any) -> str:
+        return "(" + ", ".join(human(float(c)).replace("-", "−") for c in v) + ")"
 
 
 def _near(a: float, b: float, rel: float = 0.05, abs_: float = 0.0) -> bool:
@@ -119,8 +128,8 @@ def _saddle_why(result: Any) -> str:
         else:
             parts.append(f"{ln.label} ends at {_pt(end)} ({kind}).")
     return (
-        " ".join(parts) + " Newton steps to the point where its local quadratic model is flat; near a saddle that "
-        "point is the saddle itself."
+        " ".join(parts) + " Newton's method fits a curved surface to the slope and the curvature where it stands and "
+        "jumps to the point where that surface is flat; near a saddle, that point is the saddle itself."
     )
 
 
@@ -135,7 +144,7 @@ def _saddle_observe(result: Any) -> str:
 
 SADDLES = Lesson(
     "saddles",
-    "Saddles: slow for gradient descent, a trap for Newton",
+    "Saddles: three methods meet a saddle point",
     "Gradient descent crawls past a saddle; Newton's method jumps into it; saddle-free Newton escapes.",
     "Dauphin, Pascanu, Gulcehre, Cho, Ganguli, Bengio (2014), Identifying and attacking the saddle point "
     "problem in high-dimensional non-convex optimization; " + REVIEW,
@@ -169,8 +178,8 @@ SADDLES = Lesson(
             "Gradient descent crawls past",
             (
                 Say(
-                    "SGD with lr 0.1 first slides along the x axis toward the saddle: x shrinks by a factor 0.8 "
-                    "each step (1 − 2·lr).",
+                    "SGD with lr 0.1 first slides along the x axis toward the saddle: each step multiplies x by "
+                    "0.8 (that is 1 − 2·lr).",
                     lambda r: np.allclose(_growth(_tr(r, "sgd").path[:10, 0]), 0.8, rtol=1e-3),
                 ),
                 Say(
@@ -183,19 +192,20 @@ SADDLES = Lesson(
                     ),
                 ),
                 Say(
-                    "It leaves only because y grows by a factor 1.2 each step (1 + 2·lr), so the closer to the axis "
-                    "it starts, the longer it stays: from y = 0.00001 it spends 45 steps that close.",
+                    "It leaves only because each step multiplies y by 1.2 (that is 1 + 2·lr), so the closer to the "
+                    f"axis it starts, the longer it stays: from y = {human(SADDLE_STARTS[-1][1])} it spends 45 steps "
+                    "that close.",
                     lambda r: (
                         np.allclose(_growth(_tr(r, "sgd").path[:15, 1]), 1.2, rtol=0.01)
                         and abs(_steps_near_origin(r, "sgd", SADDLE_NEAR) - 45) <= 1
                     ),
-                    at=(("start", (-2.8, 1e-5)),),
+                    at=(("start", SADDLE_STARTS[-1]),),
                 ),
                 Say("Pick other starts and compare how many slow steps each one costs."),
             ),
             view=_saddle_view(("sgd", {"lr": 0.1})),
             controls=(
-                Control(
+                StartControl(
                     "start",
                     "Start (how far above the x axis)",
                     "start",
@@ -207,7 +217,7 @@ SADDLES = Lesson(
             observe=_saddle_observe,
         ),
         Step(
-            "Newton is pulled in, |H| pushes out",
+            "Newton is pulled in, saddle-free Newton escapes",
             (
                 Say(
                     "Newton's method jumps to the saddle in one step and stays there: the gradient is zero, so it has "
@@ -287,15 +297,18 @@ def _monkey_observe(result: Any) -> str:
 MONKEY = Lesson(
     "monkey_saddle",
     "The monkey saddle: flat, then three ways down",
-    "A saddle with a zero Hessian: gradient descent creeps in and leaves far more slowly than from an ordinary one.",
-    "The monkey saddle x³ − 3xy², a degenerate saddle (zero Hessian); saddles in the " + REVIEW,
+    "A saddle that is flat even in its curvature: gradient descent creeps in and leaves far more slowly than from an "
+    "ordinary one.",
+    "The monkey saddle x³ − 3xy², a degenerate saddle (its curvature, the Hessian, is zero there); saddles in "
+    + REVIEW,
     (
         Step(
             "Three valleys, no bottom",
             (
                 Say(
-                    "f = x³ − 3xy². At the origin both the gradient and the curvature (the Hessian) are zero: the "
-                    "surface is flat there to second order — a degenerate saddle.",
+                    "f = x³ − 3xy². At the origin both the slope (the gradient) and the curvature (how fast the "
+                    "slope changes, the Hessian) are zero: the surface is even flatter there than at an ordinary "
+                    "saddle — a degenerate saddle.",
                     lambda r: (
                         np.allclose(r.surface.gradient(0.0, 0.0), 0.0) and np.allclose(r.surface.hessian(0.0, 0.0), 0.0)
                     ),
@@ -372,7 +385,7 @@ MONKEY = Lesson(
             ),
             view=_monkey_view((1.5, 0.001), 400),
             controls=(
-                Control(
+                StartControl(
                     "start",
                     "Start (how far above the ridge)",
                     "start",
@@ -437,7 +450,7 @@ def _neuron_observe(result: Any) -> str:
     )
 
 
-NEURON_START_CONTROL = Control(
+NEURON_START_CONTROL = StartControl(
     "start",
     "Start (w1, w2)",
     "start",
@@ -450,19 +463,21 @@ TWO_NEURON = Lesson(
     "two_neuron",
     "Two neurons: a valley floor of minima",
     "E(w1, w2) = (w1·w2 − 1)²: every point of a hyperbola is a minimum, and the start picks which.",
-    "The two-neuron landscape E(w1, w2) = (w1·w2 − 1)² from the " + REVIEW + "; the conserved w1² − w2²: Du, Hu "
-    "and Lee (2018), Algorithmic regularization in learning deep homogeneous models",
+    "The two-neuron landscape E(w1, w2) = (w1·w2 − 1)² from " + REVIEW + "; why w1² − w2² stays constant: Du, "
+    "Hu and Lee (2018), Algorithmic regularization in learning deep homogeneous models",
     (
         Step(
             "Place your bet",
             (
                 Say(
                     "The smallest network there is: input 1, a weight w1, a hidden neuron, a weight w2, target 1. "
-                    "Its loss is E = (w1·w2 − 1)², drawn over the plane of (w1, w2)."
+                    "Its loss is E = (w1·w2 − 1)², drawn with w1 across (the map's x) and w2 up (the map's y); the "
+                    "map's labels count from 0, so its w₀ is our w1 and its w₁ our w2."
                 ),
                 Say(
-                    "Every point with w1·w2 = 1 is a minimum with E = 0: together they form a hyperbola with two "
-                    "branches, one where both weights are positive and one where both are negative.",
+                    "Every point with w1·w2 = 1 is a minimum with E = 0: together they form a hyperbola (the gold "
+                    "curves on the map) with two branches, one where both weights are positive and one where both "
+                    "are negative.",
                     lambda r: (
                         len(r.minima.curves) == 2
                         and all(v == 0 for v in r.minima.curve_values)
@@ -674,7 +689,7 @@ EFFECTIVE_LR = Lesson(
             ),
             view=_direction_view((-0.5, 0.5), ("sgd", {"lr": DIRECTION_LR})),
             controls=(
-                Control(
+                StartControl(
                     "start", "Start", "start", DIRECTION_STARTS, (-0.5, 0.5), help="Same direction, three lengths."
                 ),
             ),
@@ -707,7 +722,8 @@ EFFECTIVE_LR = Lesson(
                 ),
                 Say(
                     "With 0.1, ‖w‖ falls below 0.1 by step 345; there the turns are so large that one throws w "
-                    "about 50° off before it comes back: a saw-tooth, like the one in the seed's experiment.",
+                    "about 50° off before it comes back: a saw-tooth, like the one in the effective-learning-rate "
+                    "experiment that comes with the reference article.",
                     lambda r: (
                         float(_norms(_tr(r, "sgd#2").path)[:346].min()) < 0.1
                         and _kick(_tr(r, "sgd#2").path) is not None
@@ -823,21 +839,51 @@ def _first_jump_after(result: Any, k: int) -> int:
 
 
 def _restart_kick_holds(result: Any) -> bool:
-    """Curvature ≈ 33 across the walls at every snapshot's minimum; after the first restart the offset grows by
-    |1 − lr·λ| per step from ~10⁻¹¹, and SGD is in another basin 8 to 14 steps later."""
+    """Curvature ≈ 33 across the walls at every snapshot's minimum; the ~10⁻¹¹ offset left at the end of every
+    cycle is what the last, ever smaller steps left over (over the cycle's last 15 steps the offset is multiplied
+    by 1 − lr·λ each step, as the steps dictate: no noise, and rounding plays no part); after the first restart it
+    grows by |1 − lr·λ| per step, and SGD is in another basin 8 to 14 steps after every restart."""
     snaps = _snapshots(result)
     lam = [_curvatures(result.surface, *result.minima.points[i])[1] for _, i, _ in snaps]
     tr = _tr(result, "sgd")
-    k, i, _ = snaps[0]
-    offset = abs(tr.path[k, 0] - result.minima.points[i][0])
-    growth = _escape_growth(result, k)[1:]
+    left_over = []
+    for (k, i, _), v in zip(snaps, lam, strict=True):
+        off = tr.path[k - 15 : k + 1, 0] - result.minima.points[i][0]
+        left_over.append(
+            1e-12 < abs(off[-1]) < 1e-10 and np.allclose(off[1:] / off[:-1], 1 - tr.lr[k - 15 : k] * v, rtol=1e-3)
+        )
+    growth = _escape_growth(result, snaps[0][0])[1:]
     return (
         all(_near(v, 33, 0.03) for v in lam)
+        and _noise_of(result)[0] == 0
+        and all(left_over)
         and bool(np.allclose(growth, abs(1 - RESTART_LR * lam[0]), rtol=0.02))
         and _near(abs(1 - RESTART_LR * lam[0]), 9, 0.05)
-        and 1e-12 < offset < 1e-10
         and all(8 <= _first_jump_after(result, k) <= 14 for k, _, _ in snaps[:-1])
     )
+
+
+def _settling(result: Any) -> list[tuple[float, float, float]]:
+    """Per cycle, after its last move into another basin: the largest distance from that basin's bottom while the
+    learning rate is between 2/λ (λ: the bottom's curvature across the walls) and 0.1; the learning rate of the
+    step from which SGD stays within 0.01 of the bottom; and 2/λ."""
+    tr = _tr(result, "sgd")
+    near = np.array([_nearest_point(result, p) for p in tr.path])
+    out, start = [], 0
+    for end in _snapshot_steps(tr):
+        ch = np.flatnonzero(np.diff(near[start : end + 1])) + start
+        first = int(ch[-1]) + 1 if ch.size else start + 1
+        m = np.asarray(result.minima.points[near[end]])
+        edge = 2 / _curvatures(result.surface, *m)[1]
+        ks = np.arange(first, end + 1)
+        d = np.hypot(*(tr.path[ks] - m).T)
+        lr = tr.lr[ks - 1]  # the learning rate of the step that led to each point
+        swing = d[(lr > edge) & (lr <= 0.1)]
+        far = np.flatnonzero(d >= 0.01)
+        rest = float(lr[far[-1] + 1]) if far.size and far[-1] + 1 < len(ks) else math.nan
+        out.append((float(swing.max()) if swing.size else 0.0, rest, edge))
+        start = end
+    return out
 
 
 def _restart_observe(result: Any) -> str:
@@ -866,12 +912,26 @@ RESTARTS = Lesson(
             "Place your bet",
             (
                 Say(
-                    "SGD's learning rate falls along a cosine from 0.3 to almost 0 over 100 steps, then jumps back "
-                    "to 0.3: a warm restart. In 400 steps that makes four cycles.",
+                    "SGD's learning rate falls smoothly from 0.3 to almost 0 over 100 steps (following a cosine "
+                    "curve), then jumps straight back to 0.3: a warm restart. In 400 steps that makes four cycles.",
                     lambda r: (
                         np.isclose(_tr(r, "sgd").lr[0], 0.3)
                         and _tr(r, "sgd").lr[99] < 1e-3
                         and _snapshot_steps(_tr(r, "sgd")) == [100, 200, 300, 400]
+                    ),
+                ),
+                Say(
+                    "The surface is a row of basins along the x axis, with walls between them; each star marks the "
+                    "bottom of one (the big gold star is the global minimum, the white stars local minima).",
+                    lambda r: len(r.minima.points) >= 5 and all(abs(p[1]) < 1e-9 for p in r.minima.points),
+                ),
+                Say(
+                    "At the end of each cycle the learning rate is below 0.001: the steps are tiny and SGD sits at "
+                    "the bottom of a basin. A restart makes the steps large again in one go. Can such a step throw SGD "
+                    "out of its basin, and where does it come to rest when the steps shrink again?",
+                    lambda r: (
+                        all(_tr(r, "sgd").lr[k - 1] < 1e-3 for k in _snapshot_steps(_tr(r, "sgd")))
+                        and all(d < 1e-6 for _, _, d in _snapshots(r))
                     ),
                 ),
                 Say(
@@ -898,19 +958,30 @@ RESTARTS = Lesson(
                     ),
                 ),
                 Say(
-                    "Across the walls a minimum curves about 33; one step with lr 0.3 multiplies a small offset "
-                    "from it by |1 − 0.3·33| ≈ 9. The offset left at the end of a cycle is only about 10⁻¹¹ "
-                    "(rounding: this run has no noise), yet about 10 steps after the restart it is a jump over a wall.",
+                    "Across the walls each bottom is sharply curved: the slope changes by about 33 per unit of x. So "
+                    "one step with lr 0.3 multiplies a small distance from the bottom by |1 − 0.3·33| ≈ 9. At the "
+                    "end of a cycle about 10⁻¹¹ is left: the learning rate reaches almost 0 before the last bit of "
+                    "distance is gone (there is no noise in this run). About 10 steps after the restart, that tiny "
+                    "distance has grown into a jump over a wall.",
                     _restart_kick_holds,
                 ),
                 Say(
-                    "The jumps between basins stop when the falling learning rate is near 0.15, and SGD settles in "
-                    "whichever basin it is in.",
-                    lambda r: all(0.12 <= lr <= 0.17 for _, lr in _basin_changes(r)) and len(_basin_changes(r)) == 4,
+                    "Leaving a basin and settling in one are different things. The jumps to other basins stop when "
+                    "the falling learning rate is near 0.15: the steps are now too short to clear a wall. But until "
+                    "the rate is below 2/33 ≈ 0.06, |1 − lr·33| is still above 1, so SGD keeps swinging inside its "
+                    "basin, still reaching 0.2 or more from the bottom. It comes to rest there (within 0.01) only "
+                    "once the rate is down to about 0.04.",
+                    lambda r: (
+                        len(_basin_changes(r)) == 4
+                        and all(0.12 <= lr <= 0.17 for _, lr in _basin_changes(r))
+                        and all(_near(edge, 0.06, 0.05) for _, _, edge in _settling(r))
+                        and all(swing >= 0.2 for swing, _, _ in _settling(r))
+                        and all(0.035 <= rest <= 0.045 and rest < edge for _, rest, edge in _settling(r))
+                    ),
                 ),
                 Say(
-                    "At lr 0.05 a restart cannot move it: |1 − 0.05·33| < 1, the minimum holds, and all four "
-                    "snapshots are in the basin of the same minimum, x = −2.28.",
+                    "At lr 0.05 a restart cannot move it: even at the sharpest bottom |1 − 0.05·33| < 1, so every "
+                    "bottom holds SGD, and all four snapshots are in the basin of the same minimum, x = −2.28.",
                     lambda r: [p[0] for p in _snapshot_minima(r)] == [-2.28] * 4,
                     at=(("lr", 0.05),),
                 ),
@@ -973,19 +1044,18 @@ def _curvature_sentence(result: Any) -> str:
     factor = 1 - lr * LAMBDA_MAX
     rel = "<" if lr < LR_LIMIT - 1e-12 else ("=" if abs(lr - LR_LIMIT) < 1e-12 else ">")
     head = (
-        f"lr = {lr:g} {rel} 2/λmax = {LR_LIMIT:g}: each step multiplies the offset along the sharp axis by "
-        f"1 − lr·λmax = {_num(factor)}"
+        f"lr = {lr:g} {rel} 2/λmax = {LR_LIMIT:g}: each step multiplies y, the distance from the bottom along the "
+        f"sharp axis, by 1 − lr·λmax = {_num(factor)}"
     )
     verdict = _verdict(tr)
     if verdict == DIVERGES:
-        return f"{head}, so it grows by {abs(factor):.2g} per step; diverged at step {tr.diverged_step}."
+        return f"{head}, so y grows, flipping sign every step; the run diverged at step {tr.diverged_step}."
     if verdict == EDGE:
-        return f"{head}: the sign flips every step and the width never changes."
+        return f"{head}: y flips sign every step and its size never changes."
     y = _sharp_axis(tr)
     tail = "flipping sign every step" if factor < 0 else "without changing sign"
-    return (
-        f"{head}, so it shrinks by {abs(factor):.2g} per step, {tail}; after {tr.steps} steps it is {abs(y[-1]):.1g}."
-    )
+    size = human(float(f"{abs(y[-1]):.1g}"))
+    return f"{head}, so y shrinks toward 0, {tail}; after {tr.steps} steps its size is {size}."
 
 
 def _curvature_why(result: Any) -> str:
@@ -995,24 +1065,28 @@ def _curvature_why(result: Any) -> str:
 CURVATURE = Lesson(
     "lr_vs_curvature",
     "Learning rate against curvature",
-    "On a quadratic bowl, gradient descent converges below lr = 2/λmax, zig-zags near it, diverges above.",
-    "The classical step-size limit of gradient descent on a quadratic, 2/λmax (λmax the largest Hessian "
-    "eigenvalue), as the " + REVIEW + " discusses with the Hessian spectrum",
+    "On a long, narrow bowl, gradient descent converges while lr is below 2 divided by the sharpest curvature, "
+    "zig-zags near that edge and diverges above it.",
+    "The classical step-size limit of gradient descent on a quadratic bowl, 2/λmax (λmax: how sharply the bowl "
+    "curves along its sharpest direction, the largest eigenvalue of the Hessian), as " + REVIEW + " discusses it",
     (
         Step(
             "Place your bet",
             (
                 Say(
-                    f"This bowl, x²/20 + 2y², curves {BOWL_CURVATURES[0]:g} along x and {LAMBDA_MAX:g} along y (the "
-                    "eigenvalues of its Hessian): y is the sharp axis.",
+                    "This bowl, f = x²/20 + 2y², is long and narrow. How sharply it curves along each axis (how fast "
+                    f"the slope changes as you move) is {BOWL_CURVATURES[0]:g} along x and {LAMBDA_MAX:g} along y: y "
+                    f"is the sharp axis. Call the sharper curvature λmax, here {LAMBDA_MAX:g}. (Mathematicians call "
+                    "these two numbers the eigenvalues of the Hessian.)",
                     lambda r: (
                         np.allclose(_curvatures(r.surface, -1.0, 0.7), BOWL_CURVATURES)
                         and np.allclose(BOWL_CURVATURES, (0.1, 4.0))
                     ),
                 ),
                 Say(
-                    f"Along the sharp axis one step of gradient descent multiplies the offset from the minimum by "
-                    f"1 − lr·λmax. The edge is lr = 2/λmax = {LR_LIMIT:g}. SGD runs with lr = {LR_BET:g}.",
+                    "Along the sharp axis, one step of gradient descent multiplies y, the distance from the bottom, "
+                    f"by 1 − lr·λmax. The edge is lr = 2/λmax = {LR_LIMIT:g}, where that number reaches −1. SGD runs "
+                    f"with lr = {LR_BET:g}.",
                 ),
             ),
             view=_bowl_view(LR_BET),
@@ -1027,15 +1101,16 @@ CURVATURE = Lesson(
             "Below, at and above the edge",
             (
                 Say(
-                    f"At lr = {CURVATURE_LRS[1]:g}, y flips sign every step and shrinks by 0.8: it zig-zags across "
-                    "the valley and converges.",
+                    f"At lr = {CURVATURE_LRS[1]:g}, each step multiplies y by 1 − 0.45·4 = −0.8: y flips sign and "
+                    "its size is multiplied by 0.8, so it zig-zags across the valley and converges.",
                     lambda r: (
                         _verdict(_tr(r, "sgd")) == ZIGZAG
                         and np.allclose(_growth(_sharp_axis(_tr(r, "sgd"))[:30]), -0.8, rtol=1e-9)
                     ),
                 ),
                 Say(
-                    f"At lr = {CURVATURE_LRS[0]:g}, below 1/λmax, y shrinks by 0.2 each step without changing sign.",
+                    f"At lr = {CURVATURE_LRS[0]:g}, below 1/λmax, each step multiplies y by 0.2: it shrinks much "
+                    "faster, without changing sign.",
                     lambda r: (
                         _verdict(_tr(r, "sgd")) == SMOOTH
                         and np.allclose(_growth(_sharp_axis(_tr(r, "sgd"))[:20]), 0.2, rtol=1e-9)
@@ -1043,12 +1118,18 @@ CURVATURE = Lesson(
                     at=(("lr", CURVATURE_LRS[0]),),
                 ),
                 Say(
-                    f"At lr = {CURVATURE_LRS[2]:g}, exactly 2/λmax, y jumps between +1.5 and −1.5 for all 125 steps.",
-                    lambda r: _verdict(_tr(r, "sgd")) == EDGE and np.allclose(np.abs(_sharp_axis(_tr(r, "sgd"))), 1.5),
+                    f"At lr = {CURVATURE_LRS[2]:g}, exactly 2/λmax, each step multiplies y by −1: it jumps between "
+                    "+1.5 and −1.5 for all 125 steps.",
+                    lambda r: (
+                        _verdict(_tr(r, "sgd")) == EDGE
+                        and np.allclose(np.abs(_sharp_axis(_tr(r, "sgd"))), 1.5)
+                        and np.allclose(_growth(_sharp_axis(_tr(r, "sgd"))), -1.0, rtol=1e-9)
+                    ),
                     at=(("lr", CURVATURE_LRS[2]),),
                 ),
                 Say(
-                    f"At lr = {CURVATURE_LRS[3]:g}, y grows by 1.2 each step and the run diverges at step 74.",
+                    f"At lr = {CURVATURE_LRS[3]:g}, each step multiplies y by −1.2: it grows, and the run diverges "
+                    "at step 74.",
                     lambda r: (
                         _tr(r, "sgd").diverged_step == 74
                         and np.allclose(_growth(_sharp_axis(_tr(r, "sgd"))), -1.2, rtol=1e-9)
@@ -1056,9 +1137,9 @@ CURVATURE = Lesson(
                     at=(("lr", CURVATURE_LRS[3]),),
                 ),
                 Say(
-                    f"The long axis is the slow one: at lr = {CURVATURE_LRS[1]:g}, x shrinks by only 1 − 0.45·0.1 = "
-                    "0.955 per step, from −2.8 to −0.009 in 125 steps. The sharp axis caps lr; the flat one sets the "
-                    "pace.",
+                    f"The long axis is the slow one: at lr = {CURVATURE_LRS[1]:g}, each step multiplies x by "
+                    "1 − 0.45·0.1 = 0.955, so in 125 steps it only gets from −2.8 to −0.009. The sharp axis caps lr; "
+                    "the flat one sets the pace.",
                     lambda r: (
                         np.allclose(_growth(_tr(r, "sgd").path[:, 0]), 0.955, rtol=1e-9)
                         and _near(float(_tr(r, "sgd").final[0]), -0.0089, 0.02)
@@ -1073,7 +1154,7 @@ CURVATURE = Lesson(
                     "hp:sgd:lr",
                     CURVATURE_LRS,
                     CURVATURE_LRS[1],
-                    help=f"0.4, 0.9, 1 and 1.1 times 2/λmax = {LR_LIMIT:g}",
+                    help=f"0.4, 0.9, 1 and 1.1 times the edge 2/λmax = {LR_LIMIT:g}",
                 ),
             ),
             observe=_curvature_sentence,
@@ -1143,7 +1224,14 @@ def _seeds_observe(result: Any) -> str:
     )
 
 
-NOISE_CONTROL = Control("noise", "Gradient noise σ", "common:noise", (0.0, 0.25, 0.5, 1.0), 0.5)
+NOISE_CONTROL = Control(
+    "noise",
+    "Gradient noise σ",
+    "common:noise",
+    (0.0, 0.25, 0.5, 1.0),
+    0.5,
+    help="The typical size of the random push added to each step's gradient.",
+)
 
 NOISE_SEEDS_STEP = Step(
     "Other seeds",
@@ -1151,7 +1239,7 @@ NOISE_SEEDS_STEP = Step(
         Say("Pick another seed: each one is another draw of the noise, from the same start with the same σ."),
         Say(
             "Over the ten seeds 0 to 9 with σ = 0.5, all ten runs end in a deeper basin than the start's "
-            "(f = 2.69), two of them at the global minimum.",
+            "(f = 2.69), two of them at the global minimum, the big gold star.",
             lambda r: _tally(r) == (10, 2),
         ),
         Say(
@@ -1166,7 +1254,10 @@ NOISE_SEEDS_STEP = Step(
         ),
     ),
     view=_noise_view(),
-    controls=(NOISE_CONTROL, Control("seed", "Noise seed", "common:seed", NOISE_SEEDS, 0)),
+    controls=(
+        NOISE_CONTROL,
+        Control("seed", "Noise seed", "common:seed", NOISE_SEEDS, 0, help="Which random draw of the pushes."),
+    ),
     observe=_seeds_observe,
 )
 
@@ -1174,15 +1265,27 @@ NOISE = Lesson(
     "gradient_noise",
     "Noise that helps: leaving a side basin",
     "The same start, with and without gradient noise: noise carries SGD over walls into deeper basins.",
-    "The reference article's comment thread: minibatch noise lets SGD escape minima",
+    "The reference article's comment thread: the noise of estimating the gradient from small batches of examples "
+    "lets SGD escape minima",
     (
         Step(
             "One start, with and without noise",
             (
                 Say(
-                    "Gradient noise stands in for minibatch noise: each step adds a random vector of typical size σ "
-                    "to the gradient, drawn from seed 0. The learning rate (0.1) falls to 0 along a cosine, so the "
-                    "noise fades out and the run comes to rest."
+                    "Real training estimates the gradient from a small random batch of examples, so each step's "
+                    "gradient is a little off. Here that randomness is imitated: each step adds a random push of "
+                    "typical size σ to the gradient."
+                ),
+                Say(
+                    "The seed says which random pushes: seed 0 is one particular draw, the same every time. The "
+                    "learning rate starts at 0.1 and shrinks smoothly to 0 by the last step (following a cosine "
+                    "curve), so the pushes fade out and the run comes to rest.",
+                    lambda r: (
+                        _noise_of(r)[1] == 0
+                        and np.isclose(_tr(r, "sgd").lr[0], NOISE_LR)
+                        and bool(np.all(np.diff(_tr(r, "sgd").lr[: _tr(r, "sgd").steps]) < 0))
+                        and _tr(r, "sgd").lr[_tr(r, "sgd").steps - 1] < 1e-4
+                    ),
                 ),
                 Say(
                     "Without noise (σ = 0) SGD settles in the basin next to the start, at x = −2.28, where f = 2.69.",
@@ -1257,9 +1360,13 @@ def _best_in_grid(result: Any, key: str) -> bool:
     return lr in LR_GRID and bool(losses[LR_GRID.index(lr)] <= losses.min())
 
 
+def _loss_text(v: float) -> str:
+    return "diverged" if not math.isfinite(v) else human(float(f"{v:.4g}"))
+
+
 def _fair_observe(result: Any) -> str:
     keys = tuple(ln.key for ln in result.lines)
-    parts = [f"{_label(result, k)} {_final_loss(result, k):.4g}" for k in _ranking(result, keys)]
+    parts = [f"{_label(result, k)} {_loss_text(_final_loss(result, k))}" for k in _ranking(result, keys)]
     return "Final loss after 200 steps, lowest first: " + ", ".join(parts) + "."
 
 
@@ -1267,8 +1374,8 @@ DEFAULTS = Lesson(
     "defaults_vs_tuned",
     "Defaults against tuned settings",
     "At torch's default learning rates a comparison ranks step sizes; tune each method and the ranking turns over.",
-    "Why fair comparisons tune every method (a point the reference article's comment thread makes, "
-    "../shared/seeds/000_…; see also Wilson et al. 2017, The marginal value of adaptive gradient methods)",
+    "Why fair comparisons tune every method (a point the reference article's comment thread makes; see also "
+    "Wilson et al. 2017, The marginal value of adaptive gradient methods)",
     (
         Step(
             "At the defaults",
