@@ -53,9 +53,12 @@ class Control:
     help: str | None = None
 
     def fmt(self, v: Any) -> str:
+        """The value as students read it: 10⁻⁵, not 1e-05."""
+        from viz.state import human
+
         if self.target == "start":
-            return f"({v[0]:g}, {v[1]:g})"
-        return f"{v:g}" if isinstance(v, float) else str(v)
+            return f"({human(float(v[0]))}, {human(float(v[1]))})"
+        return human(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v)
 
 
 @dataclass(frozen=True)
@@ -206,7 +209,11 @@ def endings(result) -> list[tuple[str, str, str]]:
         if tr.diverged_step is not None:
             out.append((ln.label, "stopped early: diverged or left the domain of f", f"step {tr.diverged_step}"))
             continue
-        d, v, kind = result.minima.nearest(*tr.final)
+        near = result.minima.nearest(*tr.final) if result.minima is not None else None
+        if near is None:  # a surface without a minimum in or around the view (unbounded below)
+            out.append((ln.label, "end with no minimum in sight", f"at {_pt(tr.final)}"))
+            continue
+        d, v, kind = near
         which = "global" if result.minima.is_global(v) else "local"
         what = "line of minima" if kind == "curve" else f"{which} minimum"
         if kind != "curve":
