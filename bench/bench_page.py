@@ -1,4 +1,4 @@
-"""How long the playground takes to load in a real browser, against the smallest Streamlit pages.
+"""How long the playground and a lesson take to load in a real browser, against the smallest Streamlit pages.
 
     .venv/bin/python bench/bench_page.py
 
@@ -66,7 +66,9 @@ def main() -> None:
                 ("Streamlit page, text only", "http://localhost:8612", None, False),
                 ("Streamlit page, one 3-point Plotly chart", "http://localhost:8612/?chart=1", None, True),
                 ("playground (app.py)", "http://localhost:8611", '[data-testid="stSelectbox"]', True),
-            ]
+                ("a lesson step (lessons page)", "http://localhost:8611/lessons?lesson=momentum_wobbly&step=1",
+                 '[data-testid="stSelectbox"]', True),
+            ]  # fmt: skip
             load(browser, cases[2][1], cases[2][2], True)  # first session: imports, kernels from the cache
             results = {name: [load(browser, url, ctl, ch) for _ in range(reps)] for name, url, ctl, ch in cases}
             browser.close()
