@@ -75,7 +75,7 @@ def test_lesson_keys_bet_reveal_and_teacher_link(server):  # noqa: F811  (the im
             assert page.locator("[data-testid='stSidebarCollapsedControl']").count() == 0
             assert page.locator("[data-testid='stSelectbox']").count() == 0
             assert page.locator("[data-testid='stNumberInput']").count() == 1
-            assert page.get_by_text("SGD: lr (learning rate)").count() == 1
+            assert page.get_by_text("SGD: learning rate (lr)").count() == 1
             assert page.locator("[data-testid='stHeader']").is_hidden()
             size = page.evaluate("() => parseFloat(getComputedStyle(document.querySelector('h1')).fontSize)")
             assert size >= 40, size

@@ -147,7 +147,7 @@ def test_teacher_link_page_shows_only_chosen_controls():
     _ok(at)
     assert at.title[0].value == "Zig-zag"
     assert not at.selectbox  # no lesson menu
-    assert [w.label for w in at.number_input] == ["SGD: lr (learning rate)"]
+    assert [w.label for w in at.number_input] == ["SGD: learning rate (lr)"]
     assert not at.slider and not at.select_slider and not at.radio and not at.text_input
     assert not [b for b in at.button if b.label == "Open in the playground"]
     before = _map(at)
@@ -227,3 +227,19 @@ def test_refused_link_notice_stays_until_the_reader_moves():
     assert "no lesson 'nope'" in at.warning[0].value
     at = _button(at, "Next").click().run()
     assert not at.warning
+
+
+def test_the_start_diamond_follows_the_start_control():
+    name, k, step, ctl = next(
+        (n, i, s, c)
+        for n, ls in L.lessons().items()
+        for i, s in enumerate(ls.steps)
+        for c in s.controls
+        if c.target == "start"
+    )
+    at = _lessons_page({"lesson": name, "step": str(k + 1)})
+    other = next(o for o in ctl.options if o != ctl.default)
+    next(w for w in at.radio if w.label == ctl.label).set_value(other).run()
+    _ok(at)
+    start = next(t for t in _map(at)["data"] if t.get("name") == "start")
+    assert (start["x"][0], start["y"][0]) == pytest.approx(other)

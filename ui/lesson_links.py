@@ -37,4 +37,6 @@ def make_link_popover(view: View, base: str) -> None:
         title = st.text_input("title", key="ll_title", placeholder="A view from the playground", max_chars=120)
         note = st.text_area("your note beside the map (optional)", key="ll_note", max_chars=600, height=80)
         teacher = st.checkbox("teacher mode (no menus, large type)", value=True, key="ll_teacher")
-        st.code(lesson_link(base + "lessons", view, show, title, note, teacher), language=None, wrap_lines=True)
+        link = lesson_link(base + "lessons", view, show, title, note, teacher)
+        st.code(link, language=None, wrap_lines=True)
+        st.link_button("Open this lesson", link, icon=":material/open_in_new:")

@@ -131,7 +131,7 @@ def _projector(fig: dict) -> dict:
     return fig
 
 
-def _map(step: L.Step, result, revealed: bool, token: str, on_start=None, teacher: bool = False) -> None:
+def _map(step: L.Step, result, revealed: bool, token: str, start, on_start=None, teacher: bool = False) -> None:
     """The live map (or the 1-D response chart) of a step; it plays by itself."""
     if step.response is not None:
         r = result
@@ -142,8 +142,7 @@ def _map(step: L.Step, result, revealed: bool, token: str, on_start=None, teache
         return
     surf = result.surface
     lines = result.lines if revealed else []
-    view = step.view
-    fig = figures.trajectory_figure(surf, lines, view.start, bounds=surf.bounds, height=600, rings=False,
+    fig = figures.trajectory_figure(surf, lines, start, bounds=surf.bounds, height=600, rings=False,
                                     click_grid=0 if basic_enabled() else 40)  # fmt: skip
     fig = _projector(fig) if teacher else fig
     plotly_basic_chart(fig, key="lesson_map", config={"displayModeBar": False}, controls=bool(lines), autoplay=token,
@@ -205,7 +204,8 @@ def page() -> None:
     st.html(CSS + (lesson_links.TEACHER_CSS if teacher else ""))
     if not teacher and custom is None:
         names = list(all_lessons)
-        ss["lesson_menu"] = lesson.name
+        if ss.get("lesson_menu") != lesson.name:  # a link or Next moved the lesson: the menu follows
+            ss["lesson_menu"] = lesson.name
         st.selectbox("Lesson", names, key="lesson_menu", on_change=_pick,
                      format_func=lambda m: f"{names.index(m) + 1}. {all_lessons[m].title}")  # fmt: skip
     scroll_to_top(f"{lesson.name}/{k}")
@@ -238,7 +238,9 @@ def page() -> None:
             def on_start(p: dict) -> None:
                 ss[start_key] = (round(float(p["x"]), 3), round(float(p["y"]), 3))
 
-        _map(step, result, revealed, f"{lesson.name}/{k}/{revealed}/{sorted(values.items())}", on_start, teacher)
+        view = L.view_for(step, values)
+        _map(step, result, revealed, f"{lesson.name}/{k}/{revealed}/{sorted(values.items())}",
+             view.start if view is not None else None, on_start, teacher)  # fmt: skip
 
     if n > 1:
         _nav(lesson, k, n, step)

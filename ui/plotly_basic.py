@@ -220,9 +220,13 @@ export default function (component) {
       gd.__playing = false;
       if (data.controls && !gd.__ctl) {
         gd.__ctl = true;
-        wireControls(root, gd, Plotly, data.channel, (k) => { if (k !== gd.__shown) setTriggerValue("step", k); });
+        wireControls(root, gd, Plotly, data.channel, (k) => {
+          // only a page that listens hears where the animation stopped: a report reruns the page
+          if (gd.__report && k !== gd.__shown) setTriggerValue("step", k);
+        });
       }
       gd.__shown = data.shown;
+      gd.__report = data.report_step;
       if (gd.__show) gd.__show();
       // a figure that should play by itself (the lessons): play it once from step 0 per token
       if (data.controls && data.autoplay && gd.__autoplayed !== data.autoplay && frames.length > 1) {
@@ -386,5 +390,5 @@ def plotly_basic_chart(
 
     data = {"spec": spec, "clicks": on_click is not None, "controls": controls, "frame_ms": frame_ms(fig),
             "fgrid": fgrid, "channel": channel, "follow": follow, "shown": shown_step,
-            "autoplay": autoplay}  # fmt: skip
+            "autoplay": autoplay, "report_step": on_step is not None}  # fmt: skip
     _component()(key=key, data=data, on_click_change=on_trigger, on_step_change=on_step_trigger)

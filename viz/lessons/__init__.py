@@ -225,8 +225,10 @@ def endings(result) -> list[tuple[str, str, str]]:
             out.append((ln.label, f"settle at the {what}", f"from step {settled}"))
         elif d <= 0.01:
             out.append((ln.label, f"end at the {what}", f"f still {abs(tr.loss[-1] - v):.1g} above it"))
-        elif moving:
+        elif moving and d <= 0.5:
             out.append((ln.label, f"keep moving around the {what}", f"{d:.2f} away"))
+        elif moving:
+            out.append((ln.label, f"are still moving, far from the {what}", f"{d:.3g} away"))
         elif d <= 0.1:
             out.append((ln.label, f"end near the {what}", f"{d:.2f} away"))
         else:

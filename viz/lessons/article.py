@@ -956,9 +956,9 @@ ADADELTA = Lesson(
                     "memory has to start somewhere: at zero (the zero start) or large (the big start)."
                 ),
                 Say(
-                    "The big start is the article's choice: 50 for the average squared step, that is a typical step "
-                    "of √50 ≈ 7.07. The map's legend calls this starting step size initial_rms_delta: 0 for the zero "
-                    "start, 7.07 for the big start.",
+                    "The article's 1-D experiments try both; its big start is 50 for the average squared step, that "
+                    "is a typical step of √50 ≈ 7.07. The map's legend calls this starting step size "
+                    "initial_rms_delta: 0 for the zero start, 7.07 for the big start.",
                     lambda r: (
                         abs(7.07 - np.sqrt(50)) < 0.005
                         and [ln.label for ln in r.lines]
@@ -1015,7 +1015,8 @@ ADADELTA = Lesson(
                     at=(("rms0", 0.1),),
                 ),
                 Say(
-                    "The article kept the zero start and used lr = 100 instead: Adadelta multiplies each step by lr, "
+                    "The article's 2-D runs keep the zero start and use lr = 100 instead: Adadelta multiplies each "
+                    "step by lr, "
                     "so the first step is again 0.63, and Adadelta settles from step 20.",
                     lambda r: (
                         _in(_lens(r, "adadelta")[0], 0.62, 0.64)
@@ -1094,7 +1095,7 @@ RESPONSES = Lesson(
                 Say(
                     "Now the gradient is a square wave: +1 for 20 steps, −1 for 20 steps. Adagrad (lr 2.5) divides by "
                     "the root of the sum of every squared gradient so far; each line is one ε, the small number "
-                    "added under the root."
+                    "the article's formula adds under the root (PyTorch adds it after the root)."
                 ),
                 Say(
                     "The sum only grows, so each switch of the wave gets a smaller reply: with ε = 10⁻⁷ the update is "

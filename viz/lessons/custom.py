@@ -8,7 +8,7 @@ import urllib.parse
 
 import optimizers
 from viz.lessons import Control, Lesson, Say, Step
-from viz.state import View, from_query, run_labels, to_query
+from viz.state import SYMBOL, View, from_query, run_labels, to_query
 
 LINK_KEYS = ("lesson", "step", "teacher", "show", "title", "note")
 MAX_NOTE = 600
@@ -21,7 +21,9 @@ def control_choices(view: View) -> dict[str, str]:
     for run, (label, _) in zip(view.runs, run_labels(view.runs), strict=True):
         for h in optimizers.spec(run.optimizer).hypers:
             if h.kind != "bool":
-                out[f"hp:{run.key}:{h.name}"] = f"{label}: {h.name} ({h.help})"
+                desc = SYMBOL.get(h.name) or (h.help if h.help and len(h.help) <= 30 else "")
+                name = f"{desc} ({h.name})" if desc and desc != h.name else h.name
+                out[f"hp:{run.key}:{h.name}"] = f"{label}: {name}"
     return out
 
 

@@ -163,7 +163,9 @@ SADDLES = Lesson(
                 ),
                 Say(
                     "SGD, Newton's method and saddle-free Newton start from (−2.8, 0.001), a hair above the x axis: "
-                    "along that axis the surface slopes straight down into the saddle."
+                    "along that axis the surface slopes straight down into the saddle. Newton's method jumps to the "
+                    "point where the bowl or saddle that best fits the surface here is flat; saddle-free Newton "
+                    "does the same but always heads downhill."
                 ),
             ),
             view=_saddle_view(("sgd", {"lr": 0.1}), ("newton", {}), ("saddle_free_newton", {})),
@@ -1373,7 +1375,7 @@ def _fair_observe(result: Any) -> str:
 DEFAULTS = Lesson(
     "defaults_vs_tuned",
     "Defaults against tuned settings",
-    "At torch's default learning rates a comparison ranks step sizes; tune each method and the ranking turns over.",
+    "At PyTorch's default learning rates a comparison ranks step sizes; tune each method and the ranking turns over.",
     "Why fair comparisons tune every method (a point the reference article's comment thread makes; see also "
     "Wilson et al. 2017, The marginal value of adaptive gradient methods)",
     (
@@ -1381,7 +1383,7 @@ DEFAULTS = Lesson(
             "At the defaults",
             (
                 Say(
-                    "SGD, SGD with momentum 0.9 and Adam run 200 steps from the article's start, each at torch's "
+                    "SGD, SGD with momentum 0.9 and Adam run 200 steps from the article's start, each at PyTorch's "
                     "default learning rate, 0.001."
                 ),
                 Say(
