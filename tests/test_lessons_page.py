@@ -230,7 +230,7 @@ def test_refused_link_notice_stays_until_the_reader_moves():
 
 
 def test_the_start_diamond_follows_the_start_control():
-    name, k, step, ctl = next(
+    name, k, _step, ctl = next(
         (n, i, s, c)
         for n, ls in L.lessons().items()
         for i, s in enumerate(ls.steps)
@@ -243,3 +243,17 @@ def test_the_start_diamond_follows_the_start_control():
     _ok(at)
     start = next(t for t in _map(at)["data"] if t.get("name") == "start")
     assert (start["x"][0], start["y"][0]) == pytest.approx(other)
+
+
+def test_menu_then_next_from_a_bare_address():
+    """Opened without a link, a lesson picked from the menu and then Next land where the reader asked."""
+    names = list(L.lessons())
+    at = _lessons_page({})
+    _ok(at)
+    for name in (names[4], names[8], names[2]):
+        at.selectbox(key="lesson_menu").set_value(name).run()
+        assert at.title[0].value == L.lessons()[name].title
+        at = _button(at, "Next").click().run()
+        assert _step_header(at).startswith("**Step 2 of") and at.query_params["lesson"] == name
+        at.run()  # a rerun with nothing changed (the map reporting, say) keeps the step
+        assert _step_header(at).startswith("**Step 2 of")

@@ -253,6 +253,7 @@ def page() -> None:
     # the address bar follows the step, so copying it shares exactly this step
     if {kk: (v if isinstance(v, list) else [v]) for kk, v in want.items()} != q:
         st.query_params.from_dict(want)
+    ss["lesson_query"] = [want["lesson"]]  # the page wrote this address itself: it is not a new link
 
 
 page()
