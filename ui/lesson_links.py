@@ -20,6 +20,7 @@ h1 { font-size: 2.8rem !important; }
 [data-testid="stWidgetLabel"] p { font-size: 1.3rem !important; }
 [data-testid="stCaptionContainer"] { font-size: 1.15rem; }
 button p { font-size: 1.3rem !important; }
+[data-testid="stNumberInput"] input, [data-baseweb="select"] * { font-size: 1.3rem !important; }
 .pb-bar { font-size: 20px !important; }
 </style>"""
 

@@ -359,8 +359,9 @@ NESTEROV_GAMMA = Lesson(
                     "share of its previous step each new step keeps: 0.25, 0.9 and 0.975."
                 ),
                 Say(
-                    "A local minimum, a trap (a white star), sits beside the canyon; the global minimum, the big gold "
-                    "star, lies further on, past the trap's rim. Each run gets 250 steps."
+                    "A local minimum, a trap (the white star on the left, beside the canyon), waits near the start; "
+                    "the global minimum, the big gold star, lies further on, past the trap's rim. Each run gets 250 "
+                    "steps."
                 ),
             ),
             view=_gamma_view("hills_and_canyon"),
