@@ -387,7 +387,7 @@ def trajectory_figure(
         "yaxis": {"range": [y0, y1], "title": {"text": "y = w₁"}, "showgrid": False, "zeroline": False,
                   "scaleanchor": "x", "scaleratio": 1, "constrain": "domain"},
         "height": height, "margin": {"l": 50, "r": 10, "t": 30, "b": 175 if len(fsteps) > 1 else 40},
-        "legend": {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
+        "legend": {"orientation": "h", "y": 1.03, "yanchor": "bottom", "x": 0},  # clear of the top tick label
         "hovermode": "closest", "hoverdistance": -1 if click_grid else 20, "clickmode": "event+select",
         "dragmode": False, "plot_bgcolor": "white", "uirevision": surface.name,
         "font": {"color": "#262730"},
