@@ -216,7 +216,8 @@ def page() -> None:
     with st.spinner("Computing…"):
         warm_up()
     values = {c.name: ss.get(_ctl_key(lesson.name, k, c.name), c.default) for c in step.controls}
-    left, right = st.columns([3, 2], gap="medium")
+    # the text first: on a phone the columns stack, so the controls end right above the map they move
+    right, left = st.columns([2, 3], gap="medium")
     with right:
         st.markdown("<div class='lesson-text'>" + "".join(f"<p>{s.text}</p>" for s in step.text) + "</div>",
                     unsafe_allow_html=True)  # fmt: skip
