@@ -25,7 +25,9 @@ import landscapes
 from optimizers import kernels as _k
 from optimizers.registry import COMMON, N_COMMON, N_SLOTS, N_STATE, OPTIMIZERS, SCHEDULES, Hyper, OptimizerSpec
 
-__all__ = ["COMMON_OPTIONS", "Sweep", "Trajectory", "defaults", "names", "spec", "sweep", "trajectory"]
+__all__ = [
+    "COMMON_OPTIONS", "Sweep", "Trajectory", "defaults", "names", "spec", "stability_limit", "sweep", "trajectory",
+]  # fmt: skip
 
 _SPECS = {s.name: s for s in OPTIMIZERS}
 _COMMON = {h.name: h for h in COMMON if h.name != "schedule_code"}
@@ -73,6 +75,8 @@ class Trajectory:
     diverged_step: int | None
     steps_to_tol: int
     basin: int
+    _surface: Any = field(default=None, repr=False, compare=False)
+    _hess_eig: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def steps(self) -> int:
@@ -83,6 +87,20 @@ class Trajectory:
         """The last finite point (the divergence point's predecessor for a diverged run)."""
         k = self.steps if self.diverged_step is None else max(self.diverged_step - 1, 0)
         return self.path[k]
+
+    @property
+    def hessian_eigenvalues(self) -> np.ndarray:
+        """The exact Hessian's eigenvalues at every iterate, shape (steps + 1, 2), ascending
+        (NaN after a divergence): the sharpness λmax(H(θₖ)) is column 1."""
+        if self._hess_eig is None:
+            surf = self._surface if self._surface is not None else landscapes.get(self.surface)
+            with np.errstate(all="ignore"):
+                hxx, hxy, hyy = surf.hessian(self.path[:, 0], self.path[:, 1])
+            mid, rad = (hxx + hyy) / 2, np.hypot((hxx - hyy) / 2, hxy)
+            ev = np.stack([mid - rad, mid + rad], axis=1)
+            ev[~np.isfinite(self.path).all(axis=1)] = np.nan  # no Hessian where there is no point
+            self._hess_eig = ev
+        return self._hess_eig
 
 
 @dataclass
@@ -241,7 +259,24 @@ def trajectory(
         diverged_step=None if div[0] < 0 else int(div[0]),
         steps_to_tol=int(stt[0]),
         basin=int(basin[0]),
+        _surface=surf,
     )
+
+
+def stability_limit(name: str, lr: float, momentum: float = 0.0) -> float:
+    """The largest curvature λ on which the optimizer still converges on a quadratic
+    f = λθ²/2 at constant ``lr``: 2/lr for gradient descent, 2(1 + μ)/lr for heavy-ball
+    momentum (torch's SGD with ``momentum``), (2 + 2μ)/(lr(1 + 2μ)) for Nesterov (torch's
+    ``nesterov=True``). Above it the iterates grow (Cohen et al. 2021, "edge of stability")."""
+    if lr <= 0:
+        raise ValueError(f"lr must be > 0 (got {lr})")
+    if name == "sgd" or (name == "momentum" and momentum == 0):
+        return 2.0 / lr
+    if name == "momentum":
+        return 2.0 * (1.0 + momentum) / lr
+    if name == "nesterov":
+        return (2.0 + 2.0 * momentum) / (lr * (1.0 + 2.0 * momentum))
+    raise ValueError(f"no closed-form stability limit for {name!r} (sgd, momentum, nesterov)")
 
 
 def sweep(
