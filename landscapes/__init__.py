@@ -21,10 +21,12 @@ from landscapes import kernels as _k
 from landscapes.catalog import SURFACES as _DEFS
 from landscapes.critical import CriticalPoint, critical_points
 from landscapes.flow import Flow, gradient_flow
+from landscapes.mep import EnergyPath, minimum_energy_path
 from landscapes.vm import EMPTY_TAPE
 
 __all__ = [
-    "CriticalPoint", "Flow", "Surface", "critical_points", "from_formula", "get", "gradient_flow", "in_view", "names",
+    "CriticalPoint", "EnergyPath", "Flow", "Surface", "critical_points", "from_formula", "get", "gradient_flow",
+    "in_view", "minimum_energy_path", "names",
 ]  # fmt: skip
 CUSTOM_PREFIX = "f:"  # get("f:x^2+y^2") is from_formula("x^2+y^2"): how links and configs name a custom surface
 
