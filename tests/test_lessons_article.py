@@ -3,7 +3,7 @@ the one the lesson is written around, and every control option computes."""
 
 import pytest
 
-from viz.lessons import Bet, Lesson, Step, evaluate, refuted
+from viz.lessons import Bet, Lesson, Step, computed_texts, evaluate, refuted, student_texts
 from viz.lessons.article import LESSONS
 
 STEPS = [(lesson, i, step) for lesson in LESSONS for i, step in enumerate(lesson.steps)]
@@ -104,35 +104,11 @@ def test_a_wrong_number_is_refuted() -> None:
 # --- what students read ------------------------------------------------------------------------------------
 
 
-def _computed_texts(step: Step) -> list[str]:
-    """The step's reveal and observe sentences, at the defaults and at every control option."""
-    values = [{}] + [{c.name: o} for c in step.controls for o in c.options]
-    out = []
-    for v in values:
-        r = evaluate(step, v)
-        if step.bet is not None:
-            out.append(step.bet.why(r))
-        if step.observe is not None:
-            out.append(step.observe(r))
-    return out
-
-
-def _student_texts(lesson: Lesson) -> list[str]:
-    out = [lesson.title, lesson.summary]
-    for step in lesson.steps:
-        out += [step.title, *(s.text for s in step.text)]
-        if step.bet is not None:
-            out += [step.bet.question, *step.bet.options]
-        out += [t for c in step.controls for t in (c.label, c.help or "")]
-        out += _computed_texts(step)
-    return out
-
-
 @pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.name for lesson in LESSONS])
 def test_no_unexplained_internals_or_machine_numbers(lesson: Lesson) -> None:
     import re
 
-    for text in _student_texts(lesson):
+    for text in student_texts(lesson):
         assert "torch" not in text, text
         assert not re.search(r"\bRMS\b|E\[|\bepoch", text), text
         assert not re.search(r"\d(\.\d+)?e-?\d|0\.0000", text), text  # 1e-05, 0.00001: written as 10⁻⁵
@@ -163,7 +139,7 @@ def test_every_named_point_is_on_the_map(lesson: Lesson, i: int, step: Step) -> 
     import re
 
     (x0, x1), (y0, y1) = evaluate(step).surface.bounds
-    for text in [*(s.text for s in step.text), *_computed_texts(step)]:
+    for text in [*(s.text for s in step.text), *computed_texts(step)]:
         for x, y in re.findall(r"\(([−-]?\d+(?:\.\d+)?), ([−-]?\d+(?:\.\d+)?)\)", text):
             px, py = (float(v.replace("−", "-")) for v in (x, y))
             assert x0 <= px <= x1 and y0 <= py <= y1, (text, (px, py))
@@ -171,7 +147,7 @@ def test_every_named_point_is_on_the_map(lesson: Lesson, i: int, step: Step) -> 
 
 def test_the_chart_lesson_does_not_speak_of_a_map() -> None:
     lesson = next(lesson for lesson in LESSONS if lesson.name == "gradient_response")
-    assert all("map" not in t for t in _student_texts(lesson))
+    assert all("map" not in t for t in student_texts(lesson))
 
 
 @pytest.mark.parametrize(

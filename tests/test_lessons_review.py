@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from viz.lessons import Step, evaluate, lessons, refuted, view_for
+from viz.lessons import Step, evaluate, lessons, refuted, student_texts, view_for
 from viz.lessons import review as rv
 from viz.state import from_query, to_query
 
@@ -73,29 +73,10 @@ def test_bet_answer_is_computed_and_intended(lesson) -> None:
     assert step.bet.why(r).strip()
 
 
-def _student_text(lesson) -> list[str]:
-    """Everything of the lesson a reader sees or hears: title, summary, source, sentences, controls, and the bet's
-    reveal and the observation at every control option."""
-    out = [lesson.title, lesson.summary, lesson.source]
-    for step in lesson.steps:
-        out += [step.title, *(s.text for s in step.text)]
-        for c in step.controls:
-            out += [c.label, c.help or "", *(c.fmt(o) for o in c.options)]
-        if step.bet is not None:
-            out += [step.bet.question, *step.bet.options]
-        for v in [{}] + [{c.name: o} for c in step.controls for o in c.options]:
-            r = evaluate(step, v)
-            if step.bet is not None:
-                out.append(step.bet.why(r))
-            if step.observe is not None:
-                out.append(step.observe(r))
-    return out
-
-
 @pytest.mark.parametrize("lesson", rv.LESSONS, ids=lambda x: x.name)
 def test_student_text_reads_plainly(lesson) -> None:
     """No doubled words, no file paths, and small numbers written one way: 10⁻⁵, never 1e-05 or 0.00001."""
-    for text in _student_text(lesson):
+    for text in student_texts(lesson):
         assert not re.search(r"\b(\w+) \1\b", text, re.IGNORECASE), text
         assert not re.search(r"\.\./|seeds/|\.py\b|\.md\b", text), text
         assert not re.search(r"\d[eE][-+]?\d", text), text

@@ -185,6 +185,32 @@ def refuted(step: Step) -> list[str]:
     return bad
 
 
+def computed_texts(step: Step) -> list[str]:
+    """The step's reveal and observation sentences, at the controls' defaults and at every option."""
+    out = []
+    for v in [{}] + [{c.name: o} for c in step.controls for o in c.options]:
+        r = evaluate(step, v)
+        if step.bet is not None:
+            out.append(step.bet.why(r))
+        if step.observe is not None:
+            out.append(step.observe(r))
+    return out
+
+
+def student_texts(lesson: Lesson) -> list[str]:
+    """Everything of a lesson a reader sees or hears: title, summary, source, each step's title and
+    sentences, its controls (label, help, every option), its bet, and the computed sentences."""
+    out = [lesson.title, lesson.summary, lesson.source]
+    for step in lesson.steps:
+        out += [step.title, *(s.text for s in step.text)]
+        for c in step.controls:
+            out += [c.label, c.help or "", *(c.fmt(o) for o in c.options)]
+        if step.bet is not None:
+            out += [step.bet.question, *step.bet.options]
+        out += computed_texts(step)
+    return out
+
+
 def view_for(step: Step, values: dict[str, Any] | None = None) -> View | None:
     """The playground view of a step at these control values ("Open in the playground")."""
     if step.view is None:
