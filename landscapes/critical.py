@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from landscapes.minima import sign_change_cells
+
 Bounds = tuple[tuple[float, float], tuple[float, float]]
 KINDS = ("minimum", "saddle", "maximum", "degenerate")
 
@@ -73,15 +75,7 @@ def critical_points(surface, bounds: Bounds | None = None, *, n: int = 201) -> l
     xs, ys = np.linspace(x0, x1, n), np.linspace(y0, y1, n)
     cell = max(xs[1] - xs[0], ys[1] - ys[0])
     span = max(x1 - x0, y1 - y0)
-    with np.errstate(all="ignore"):
-        gx, gy = surface.gradient(xs[None, :], ys[:, None])
-    sx, sy = np.sign(gx), np.sign(gy)
-    corners = [(slice(0, -1), slice(0, -1)), (slice(0, -1), slice(1, None)), (slice(1, None), slice(0, -1)),
-               (slice(1, None), slice(1, None))]  # fmt: skip
-    cross = (np.max([sx[c] for c in corners], 0) > np.min([sx[c] for c in corners], 0)) & (
-        np.max([sy[c] for c in corners], 0) > np.min([sy[c] for c in corners], 0)
-    )
-    ci, cj = np.nonzero(cross)
+    ci, cj = sign_change_cells(surface, xs, ys)
     px, py = _newton(surface, (xs[cj] + xs[cj + 1]) / 2, (ys[ci] + ys[ci + 1]) / 2, cap=cell)
     with np.errstate(all="ignore"):
         f = surface.value(px, py)

@@ -261,6 +261,20 @@ def _classify(s, px: np.ndarray, py: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return f, code
 
 
+def sign_change_cells(surface, xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column indices of the grid cells across which both partial derivatives change
+    sign: each holds a stationary point of some kind (or a kink)."""
+    with np.errstate(all="ignore"):
+        gx, gy = surface.gradient(xs[None, :], ys[:, None])
+    sx, sy = np.sign(gx), np.sign(gy)
+    blk = [(slice(0, -1), slice(0, -1)), (slice(0, -1), slice(1, None)), (slice(1, None), slice(0, -1)),
+           (slice(1, None), slice(1, None))]  # fmt: skip
+    cross = (np.max([sx[b] for b in blk], 0) > np.min([sx[b] for b in blk], 0)) & (
+        np.max([sy[b] for b in blk], 0) > np.min([sy[b] for b in blk], 0)
+    )
+    return np.nonzero(cross)
+
+
 @functools.lru_cache(maxsize=128)
 def _search(surface, bounds: Bounds, pad: float, n: int) -> Minima:
     region = padded(bounds, pad)
@@ -279,15 +293,7 @@ def _search(surface, bounds: Bounds, pad: float, n: int) -> Minima:
                 is_min &= z <= zp[1 + di : n + 1 + di, 1 + dj : n + 1 + dj]
     # Shallow wells on a steep tilt hide from the value grid: also every cell across which
     # both partial derivatives change sign (stationary points of any kind; Newton sorts them).
-    with np.errstate(all="ignore"):
-        gx, gy = surface.gradient(xs[None, :], ys[:, None])
-    sx, sy = np.sign(gx), np.sign(gy)
-    blk = [(slice(0, -1), slice(0, -1)), (slice(0, -1), slice(1, None)), (slice(1, None), slice(0, -1)),
-           (slice(1, None), slice(1, None))]  # fmt: skip
-    cross = (np.max([sx[b] for b in blk], 0) > np.min([sx[b] for b in blk], 0)) & (
-        np.max([sy[b] for b in blk], 0) > np.min([sy[b] for b in blk], 0)
-    )
-    ci, cj = np.nonzero(cross)
+    ci, cj = sign_change_cells(surface, xs, ys)
     ii, jj = np.nonzero(is_min)
     cand_x = np.concatenate([xs[jj], (xs[cj] + xs[cj + 1]) / 2])
     cand_y = np.concatenate([ys[ii], (ys[ci] + ys[ci + 1]) / 2])
