@@ -28,6 +28,8 @@ def test_lesson_keys_bet_reveal_and_teacher_link(server):  # noqa: F811  (the im
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 1440, "height": 900})
+        hosts = set()  # every host the lessons ask for: nothing may leave the machine
+        page.on("request", lambda r: hosts.add(r.url.split("/")[2] if "://" in r.url else r.url[:40]))
         page.goto(server + "/lessons?lesson=hills_and_canyon&step=1")
         _idle(page)
         page.wait_for_selector(".plotly-basic .main-svg", timeout=60_000)
@@ -86,3 +88,5 @@ def test_lesson_keys_bet_reveal_and_teacher_link(server):  # noqa: F811  (the im
             time.sleep(1)
             page.screenshot(path=str(ARTIFACTS / f"lesson_teacher_{width}.png"))
         browser.close()
+    app_host = server.split("/")[2]
+    assert hosts <= {app_host}, f"requests to other hosts: {hosts - {app_host}}"

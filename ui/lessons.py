@@ -55,7 +55,7 @@ def _ctl_key(lesson: str, k: int, name: str) -> str:
     return f"ctl::{lesson}::{k}::{name}"
 
 
-def _draw_controls(lesson: str, k: int, step: L.Step, locked: bool) -> dict:
+def _draw_controls(lesson: str, k: int, step: L.Step) -> dict:
     """The step's exposed controls; returns their values."""
     values = {}
     for c in step.controls:
@@ -65,10 +65,9 @@ def _draw_controls(lesson: str, k: int, step: L.Step, locked: bool) -> dict:
                 st.session_state[key] = c.default
             if c.target == "start":
                 values[c.name] = st.radio(c.label, c.options, key=key, format_func=c.fmt, help=c.help,
-                                          horizontal=True, disabled=locked)  # fmt: skip
+                                          horizontal=True)  # fmt: skip
             else:
-                values[c.name] = st.select_slider(c.label, c.options, key=key, format_func=c.fmt, help=c.help,
-                                                  disabled=locked)  # fmt: skip
+                values[c.name] = st.select_slider(c.label, c.options, key=key, format_func=c.fmt, help=c.help)
         elif c.target == "start":  # a teacher's link: the map sets the start
             st.session_state.setdefault(key, tuple(c.default))
             values[c.name] = st.session_state[key]
@@ -76,7 +75,7 @@ def _draw_controls(lesson: str, k: int, step: L.Step, locked: bool) -> dict:
         else:  # a teacher's link: a free number, within the setting's range
             whole = c.target == "steps"
             st.session_state.setdefault(key, int(c.default) if whole else float(c.default))
-            values[c.name] = st.number_input(c.label, key=key, help=c.help, disabled=locked,
+            values[c.name] = st.number_input(c.label, key=key, help=c.help,
                                              min_value=1 if whole else 0.0, max_value=MAX_STEPS if whole else None,
                                              format="%d" if whole else "%.4g")  # fmt: skip
     return values
@@ -221,7 +220,7 @@ def page() -> None:
     with right:
         st.markdown("<div class='lesson-text'>" + "".join(f"<p>{s.text}</p>" for s in step.text) + "</div>",
                     unsafe_allow_html=True)  # fmt: skip
-        values = _draw_controls(lesson.name, k, step, locked=False)
+        values = _draw_controls(lesson.name, k, step)
         result = L.evaluate(step, values)
         for e in getattr(result, "errors", []):
             st.error(e)

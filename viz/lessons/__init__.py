@@ -13,10 +13,11 @@ are computed from the results, never typed as free-standing claims. Pure: no Str
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -295,7 +296,9 @@ def runs(*items: tuple[str, dict]) -> list[Run]:
     return [Run(k, dict(h)) for k, h in items]
 
 
-def _registry() -> dict[str, Lesson]:
+@functools.cache
+def lessons() -> dict[str, Lesson]:
+    """Every lesson by name, in the order the menu lists them (built on first use)."""
     from viz.lessons import article, review
 
     out: dict[str, Lesson] = {}
@@ -304,18 +307,3 @@ def _registry() -> dict[str, Lesson]:
             raise ValueError(f"two lessons named {lesson.name!r}")
         out[lesson.name] = lesson
     return out
-
-
-@dataclass
-class _Lazy:
-    value: dict[str, Lesson] | None = field(default=None)
-
-
-_REG = _Lazy()
-
-
-def lessons() -> dict[str, Lesson]:
-    """Every lesson by name, in the order the menu lists them."""
-    if _REG.value is None:
-        _REG.value = _registry()
-    return _REG.value
