@@ -23,10 +23,12 @@ import numpy as np
 
 import landscapes
 from optimizers import kernels as _k
+from optimizers.curvature import Sharpness, sharpness, stability_limit
 from optimizers.registry import COMMON, N_COMMON, N_SLOTS, N_STATE, OPTIMIZERS, SCHEDULES, Hyper, OptimizerSpec
 
 __all__ = [
-    "COMMON_OPTIONS", "Sweep", "Trajectory", "defaults", "names", "spec", "stability_limit", "sweep", "trajectory",
+    "COMMON_OPTIONS", "Sharpness", "Sweep", "Trajectory", "defaults", "names", "sharpness", "spec", "stability_limit",
+    "sweep", "trajectory",
 ]  # fmt: skip
 
 _SPECS = {s.name: s for s in OPTIMIZERS}
@@ -261,22 +263,6 @@ def trajectory(
         basin=int(basin[0]),
         _surface=surf,
     )
-
-
-def stability_limit(name: str, lr: float, momentum: float = 0.0) -> float:
-    """The largest curvature λ on which the optimizer still converges on a quadratic
-    f = λθ²/2 at constant ``lr``: 2/lr for gradient descent, 2(1 + μ)/lr for heavy-ball
-    momentum (torch's SGD with ``momentum``), (2 + 2μ)/(lr(1 + 2μ)) for Nesterov (torch's
-    ``nesterov=True``). Above it the iterates grow (Cohen et al. 2021, "edge of stability")."""
-    if lr <= 0:
-        raise ValueError(f"lr must be > 0 (got {lr})")
-    if name == "sgd" or (name == "momentum" and momentum == 0):
-        return 2.0 / lr
-    if name == "momentum":
-        return 2.0 * (1.0 + momentum) / lr
-    if name == "nesterov":
-        return (2.0 + 2.0 * momentum) / (lr * (1.0 + 2.0 * momentum))
-    raise ValueError(f"no closed-form stability limit for {name!r} (sgd, momentum, nesterov)")
 
 
 def sweep(

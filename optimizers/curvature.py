@@ -1,0 +1,148 @@
+"""Sharpness along a run against the optimizer's stability limit (Cohen et al. 2021, 2022).
+
+On a quadratic with curvature λ, gradient descent at a constant learning rate converges only
+while λ < 2/lr; momentum and Adam have their own limits. A run whose sharpness λmax(H(θₖ))
+rises to its limit and stays there trains "at the edge of stability". For the adaptive
+methods the relevant quantity is the *preconditioned* sharpness λmax(P⁻¹H), P the diagonal
+denominator of the step (√v̂ + ε for Adam), against a limit in lr alone (38/lr for Adam at
+β1 = 0.9; Cohen et al. 2022).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Sharpness", "sharpness", "stability_limit"]
+
+_ADAM = ("adam", "adamw", "adamax")
+_PRECONDITIONED = (*_ADAM, "rmsprop", "adagrad")
+
+
+def stability_limit(
+    name: str, lr: float, momentum: float = 0.0, *, dampening: float = 0.0, beta1: float = 0.9
+) -> float:
+    """The largest curvature λ on which the optimizer still converges on a quadratic
+    f = λθ²/2 at constant ``lr``.
+
+    2/lr for gradient descent, 2(1 + μ)/((1 − τ) lr) for heavy-ball momentum (torch's SGD with
+    ``momentum`` μ and ``dampening`` τ), (2 + 2μ)/(lr(1 + 2μ)) for Nesterov (torch's
+    ``nesterov=True``). For the preconditioned methods λ is an eigenvalue of P⁻¹H: 2/lr for
+    Adagrad, 2(1 + μ)/lr for RMSProp with ``momentum`` μ, (2 + 2β1)/((1 − β1) lr) for Adam,
+    AdamW and Adamax (``beta1``; 38/lr at 0.9). Above it the iterates grow.
+    """
+    if not lr > 0:
+        raise ValueError(f"lr must be > 0 (got {lr})")
+    if name in ("sgd", "adagrad") or (name in ("momentum", "rmsprop") and momentum == 0):
+        return 2.0 / lr
+    if name == "momentum":
+        return 2.0 * (1.0 + momentum) / ((1.0 - dampening) * lr)
+    if name == "rmsprop":
+        return 2.0 * (1.0 + momentum) / lr
+    if name == "nesterov":
+        return (2.0 + 2.0 * momentum) / (lr * (1.0 + 2.0 * momentum))
+    if name in _ADAM:
+        return (2.0 + 2.0 * beta1) / ((1.0 - beta1) * lr)
+    known = "sgd, momentum, nesterov, " + ", ".join(_PRECONDITIONED)
+    raise ValueError(f"no closed-form stability limit for {name!r} ({known})")
+
+
+@dataclass(frozen=True)
+class Sharpness:
+    """Per iterate k: ``value[k]`` the sharpness the step from θₖ meets, ``limit[k]`` the
+    stability limit at that step's lr (``None`` for an optimizer without a closed form).
+    ``symbol`` names the quantity (λmax(H) or λmax(P⁻¹H)) and ``rule`` the limit (2/lr …)."""
+
+    value: np.ndarray
+    limit: np.ndarray | None
+    symbol: str
+    rule: str | None
+
+    @property
+    def preconditioned(self) -> bool:
+        return "P" in self.symbol
+
+
+def _lmax(hxx, hxy, hyy):
+    return (hxx + hyy) / 2 + np.hypot((hxx - hyy) / 2, hxy)
+
+
+def _denominator(tr, hp: dict) -> np.ndarray:
+    """P for the step from every iterate, (steps + 1, 2): the state after that step (row k + 1),
+    NaN on the last row (no step is taken from it)."""
+    name, st = tr.optimizer, tr.state
+    t = np.arange(1, tr.steps + 1, dtype=float)[:, None]
+    if name in ("adam", "adamw"):
+        v = st["max_exp_avg_sq"] if hp.get("amsgrad") else st["exp_avg_sq"]
+        p = np.sqrt(v[1:]) / np.sqrt(1.0 - hp["beta2"] ** t) + hp["eps"]
+    elif name == "adamax":
+        p = st["exp_inf"][1:]
+    elif name == "rmsprop":
+        sq = st["square_avg"][1:]
+        if hp.get("centered"):
+            sq = sq - st["grad_avg"][1:] ** 2
+        p = np.sqrt(sq) + hp["eps"]
+    else:  # adagrad
+        p = np.sqrt(st["sum"][1:]) + hp["eps"]
+    return np.vstack([p, np.full((1, 2), np.nan)])
+
+
+def sharpness(tr) -> Sharpness:
+    """The sharpness along ``tr`` (an ``optimizers.Trajectory``) and its stability limit.
+
+    For SGD, momentum and Nesterov: λmax of the Hessian of the objective the optimizer descends
+    (f plus torch's coupled ``weight_decay``/2·‖θ‖²) against ``stability_limit``. For Adam,
+    AdamW, Adamax, RMSProp and Adagrad: λmax(P⁻¹H) with the step's own denominator P (the
+    state after that step), so the last row is NaN; AdamW's decoupled decay is added as wd·I to
+    P⁻¹H (exact without momentum). Other optimizers: λmax(H) with no limit. Rows after a
+    divergence are NaN.
+    """
+    name, hp = tr.optimizer, tr.hyperparameters
+    hxx, hxy, hyy = (np.asarray(a, float) for a in _hessian(tr))
+    wd = float(hp.get("weight_decay", 0.0))
+    limit_args = {"momentum": float(hp.get("momentum", 0.0)), "dampening": float(hp.get("dampening", 0.0)),
+                  "beta1": float(hp.get("beta1", 0.9))}  # fmt: skip
+    lr = np.asarray(tr.lr, float)
+    with np.errstate(all="ignore"):
+        if name in _PRECONDITIONED:
+            p = _denominator(tr, hp)
+            value = _lmax(hxx / p[:, 0], hxy / np.sqrt(p[:, 0] * p[:, 1]), hyy / p[:, 1])
+            if name == "adamw":
+                value = value + wd
+            elif wd:
+                value = _lmax((hxx + wd) / p[:, 0], hxy / np.sqrt(p[:, 0] * p[:, 1]), (hyy + wd) / p[:, 1])
+            symbol = "λmax(P⁻¹H)"
+        else:
+            if name in ("sgd", "momentum", "nesterov"):
+                hxx, hyy = hxx + wd, hyy + wd
+            value = _lmax(hxx, hxy, hyy)
+            symbol = "λmax(H)"
+        if name in ("sgd", "momentum", "nesterov", *_PRECONDITIONED):
+            one = stability_limit(name, 1.0, **limit_args)
+            limit = np.where(np.isnan(lr), np.nan, np.where(lr > 0, one / lr, np.inf))  # no step from the last point
+            rule = _RULES[name] if name not in ("momentum", "rmsprop") or limit_args["momentum"] else "2/lr"
+        else:
+            limit, rule = None, None
+    return Sharpness(value, limit, symbol, rule)
+
+
+_RULES = {
+    "sgd": "2/lr",
+    "adagrad": "2/lr",
+    "momentum": "2(1+μ)/((1−τ)lr)",
+    "rmsprop": "2(1+μ)/lr",
+    "nesterov": "(2+2μ)/((1+2μ)lr)",
+    "adam": "(2+2β1)/((1−β1)lr)",
+    "adamw": "(2+2β1)/((1−β1)lr)",
+    "adamax": "(2+2β1)/((1−β1)lr)",
+}
+
+
+def _hessian(tr):
+    """The exact Hessian (hxx, hxy, hyy) at every iterate of ``tr``, NaN where there is no point."""
+    import landscapes
+
+    surf = tr._surface if tr._surface is not None else landscapes.get(tr.surface)
+    with np.errstate(all="ignore"):
+        return surf.hessian(tr.path[:, 0], tr.path[:, 1])
