@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import urllib.parse
 
+import pandas as pd
 import streamlit as st
 
 import landscapes
@@ -19,7 +20,7 @@ from ui import playground_state as ps
 from ui.plotly_basic import plotly_basic_chart
 from ui.shared import app_base, f_grid, warm_up
 from ui.widgets import hyper_widget, surface_select
-from viz import export, figures
+from viz import export, figures, why
 from viz.playground import (
     COLUMN_HELP,
     STEP_CONVENTION,
@@ -163,6 +164,38 @@ def copy_link(query: dict) -> None:
         st.code(url, language=None, wrap_lines=True)
 
 
+def see_why(seen: why.Why, result, view, k: int) -> None:
+    """The panels of the "See why" toggles: curvature, the path between minima, critical points, flows."""
+    for n in seen.notes:
+        st.info(n, icon=":material/info:")
+    if "curvature" in seen.shown and seen.sharpness:
+        st.subheader("Curvature against the stability limit")
+        st.caption(why.WHY_HELP["curvature"])
+        plotly_basic_chart(why.curvature_figure(seen.sharpness, k), key="curvature",
+                           config={"displayModeBar": False}, follow="map")  # fmt: skip
+        st.markdown("\n".join(f"- {t}" for t in why.curvature_texts(seen.sharpness)))
+    if "path" in seen.shown:
+        mins = why.minima_in_view(result.surface)
+        if len(mins) >= 2:
+            st.subheader("The path between two minima")
+            names = {i: f"minimum {i + 1} ({x:.3g}, {y:.3g})" for i, (x, y) in enumerate(mins)}
+            c1, c2 = st.columns(2)
+            c1.selectbox("from", list(names), key="end_a", format_func=names.get)
+            c2.selectbox("to", list(names), key="end_b", format_func=names.get)
+        if seen.path is not None:
+            st.caption(why.WHY_HELP["path"])
+            plotly_basic_chart(why.path_figure(seen.path), key="mep", config={"displayModeBar": False})
+            st.markdown(why.path_text(seen.path))
+    if "flow" in seen.shown and seen.flow is not None:
+        st.subheader("Gradient flow")
+        st.caption(why.WHY_HELP["flow"])
+        st.markdown("\n".join(f"- {t}" for t in why.flow_texts(seen)))
+    if "critical" in seen.shown and seen.critical:
+        st.subheader("Critical points in the view")
+        st.caption(why.WHY_HELP["critical"])
+        st.table(pd.DataFrame(why.critical_rows(seen.critical)))
+
+
 # --- the page --------------------------------------------------------------------------
 
 with st.spinner("Compiling the optimizer kernels (first start only, ~30 s)…"):
@@ -225,6 +258,7 @@ steps = view.steps
 inspect_step = int(min(ss.get("inspect", steps), steps))
 if not window_ok:
     st.warning("The view window needs min < max on both axes; showing the surface's default window.")
+seen = why.for_view(view, result)
 left, right = st.columns([3, 2], gap="medium")
 with left:
     c1, c2 = st.columns(2)
@@ -233,10 +267,11 @@ with left:
         speed = c2.radio("animation speed", ["slow", "normal", "fast"], index=1, key="speed", horizontal=True)
         n_frames = len(figures.frame_steps(steps, figures.MAX_FRAMES))
         arrows = figures.inspector_arrows(result.lines, inspect_step, bounds) if ss.get("show_arrows", True) else []
+        marks = why.view_marks(seen, surf, result.lines, inspect_step, bounds)
         fig = figures.trajectory_figure(
             surf, result.lines, view.start, shown_step=inspect_step, bounds=bounds,
             frame_ms=figures.frame_ms_for(n_frames, speed), arrows=arrows,
-            click_grid=0 if plotly_basic.enabled() else 40,
+            click_grid=0 if plotly_basic.enabled() else 40, overlays=why.mark_traces(marks),
         )  # fmt: skip
         plotly_basic_chart(fig, key="map", on_click=ps.on_map_click, config={"displayModeBar": False},
                            controls=True, fgrid=f_grid(surf.name, bounds), channel="map",
@@ -250,6 +285,10 @@ with left:
         st.caption("The 3-D view shows the whole runs and does not animate: switch back to the contour map to play.")
         fig3 = figures.surface3d_figure(surf, result.lines, bounds, start=view.start)
         st.plotly_chart(figures.PlotlyDict(fig3), width="stretch", config=figures.PLOTLY_CONFIG, theme=None)
+    st.pills("See why", list(why.WHY), selection_mode="multi", key="why", format_func=why.WHY_LABELS.get,
+             wrap=True, width="stretch",
+             help="Overlays on the map and panels below it: " + " ".join(
+                 f"**{why.WHY_LABELS[w]}**: {why.WHY_HELP[w]}" for w in why.WHY))  # fmt: skip
 with right:
     log = st.toggle("log-scale loss", key="logloss", value=True)
     la = figures.loss_axis(result.lines, log, result.minima.lowest if result.minima else float("nan"))
@@ -257,6 +296,8 @@ with right:
                        key="series", config={"displayModeBar": False}, follow="map")  # fmt: skip
     if la.note:
         st.caption(la.note)
+
+see_why(seen, result, view, inspect_step)
 
 stopped = [ln.label for ln in result.lines if ln.traj.diverged_step is not None]
 if stopped:

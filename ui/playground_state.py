@@ -12,7 +12,7 @@ import landscapes
 import optimizers
 from ui.widgets import CUSTOM
 from viz.presets import PRESETS, TEACHING_SETTINGS
-from viz.state import COMMON_KEYS, Run, View
+from viz.state import COMMON_KEYS, WHY, Run, View
 
 
 def hp_key(run_key: str, name: str) -> str:
@@ -48,6 +48,8 @@ def apply_view(view: View) -> None:
     ss["wd"] = float(view.weight_decay or 0.0)
     ss["inspect"] = int(view.step) if view.step is not None else int(view.steps)
     ss["applied_steps"] = int(view.steps)
+    ss["why"] = list(view.why)
+    ss["end_a"], ss["end_b"] = view.ends or (0, 1)
 
 
 def load_preset(name: str) -> None:
@@ -167,5 +169,7 @@ def view_from_widgets(surface: landscapes.Surface) -> tuple[View, bool]:
         common=common,
         weight_decay=float(ss["wd"]) if ss["use_wd"] else None,
         step=step if step != steps else None,
+        why=tuple(w for w in WHY if w in ss.get("why", [])),
+        ends=None if (ends := (int(ss.get("end_a", 0)), int(ss.get("end_b", 1)))) == (0, 1) else ends,
     )
     return view, window_ok

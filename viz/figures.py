@@ -263,6 +263,7 @@ def trajectory_figure(
     height: int = 700,
     max_frames: int = MAX_FRAMES,
     rings: bool = True,
+    overlays: list[dict] | None = None,
 ) -> dict:
     """The animated contour map: trails, heads, best-so-far points, minima, start, a step
     slider and play/pause/step buttons.
@@ -274,6 +275,7 @@ def trajectory_figure(
     (``st.plotly_chart`` reports clicks on points only); ``click_grid=0`` leaves trace 0 an
     empty stub, for a chart that reports clicks by position (``ui.plotly_basic``). ``rings=False``
     hides the best-so-far rings (the lessons: one marker per run, the run's current point).
+    ``overlays`` are static traces drawn under the start and the runs (``viz.why.mark_traces``).
     """
     (x0, x1), (y0, y1) = bounds or surface.bounds
     view = ((float(x0), float(x1)), (float(y0), float(y1)))
@@ -319,6 +321,7 @@ def trajectory_figure(
                      for i in inside],
             "hoverinfo": "text", "showlegend": bool(inside),
         },
+        *(overlays or []),
         {
             "type": "scatter", "mode": "markers", "name": "start", "x": [start[0]], "y": [start[1]],
             "marker": {"symbol": "diamond", "size": 11, "color": "white", "line": {"color": "black", "width": 1.5}},

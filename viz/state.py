@@ -18,6 +18,7 @@ import landscapes
 import optimizers
 from optimizers.registry import SCHEDULES
 
+WHY = ("critical", "flow", "quadratic", "curvature", "path")  # the "see why" overlays, in display order
 MAX_STEPS = 10_000
 MAX_RUNS = 12
 COMMON_KEYS = ("schedule", "step_size", "gamma", "T_max", "eta_min", "T_0", "T_mult", "warmup_steps", "noise", "seed")
@@ -80,6 +81,8 @@ class View:
     weight_decay: float | None = None
     step: int | None = None  # inspected step; None = last
     bounds: tuple[tuple[float, float], tuple[float, float]] | None = None  # view window; None = the surface's
+    why: tuple[str, ...] = ()  # "see why" overlays and panels shown (``viz.why.WHY``)
+    ends: tuple[int, int] | None = None  # the path's two minima (indices in ``viz.why.minima_in_view``)
 
     def resolve_surface(self) -> landscapes.Surface:
         """The surface with this view's window and every minimum found in and around it."""
@@ -169,6 +172,10 @@ def to_query(view: View) -> dict[str, str | list[str]]:
     if view.bounds is not None:
         (x0, x1), (y0, y1) = view.bounds
         q["view"] = ",".join(_short(float(v)) for v in (x0, x1, y0, y1))
+    if view.why:
+        q["why"] = ",".join(view.why)
+    if view.ends is not None:
+        q["ends"] = f"{view.ends[0]},{view.ends[1]}"
     return q
 
 
@@ -189,6 +196,10 @@ def to_query_from_dict(d: dict[str, Any]) -> dict[str, Any]:
         q["view"] = ",".join(repr(v) if isinstance(v, (int, float)) else str(v) for p in b for v in p)
     elif b is not None:
         q["view"] = str(b)
+    if isinstance(d.get("why"), (list, tuple)):
+        q["why"] = ",".join(str(w) for w in d["why"])
+    if isinstance(d.get("ends"), (list, tuple)):
+        q["ends"] = ",".join(str(e) for e in d["ends"])
     runs = []
     for r in d.get("runs", []) or []:
         if isinstance(r, dict) and "key" in r:
@@ -219,7 +230,7 @@ def from_query(q: dict[str, Any]) -> tuple[View, list[str]]:
         v = q.get(k)
         return v[-1] if isinstance(v, list) and v else v
 
-    known = {"surface", "start", "steps", "run", "wd", "step", "view", *COMMON_KEYS}
+    known = {"surface", "start", "steps", "run", "wd", "step", "view", "why", "ends", *COMMON_KEYS}
     for k in q:
         if k not in known:
             notices.append(f"unknown parameter '{k}' ignored")
@@ -317,6 +328,23 @@ def from_query(q: dict[str, Any]) -> tuple[View, list[str]]:
             view.step = v
         except ValueError:
             notices.append(f"step '{step}' must be between 0 and {view.steps}; showing the last step")
+    why = get_one("why")
+    if why is not None:
+        parts = [w.strip() for w in str(why).split(",") if w.strip()]
+        bad = [w for w in parts if w not in WHY]
+        if bad:
+            notices.append(f"why '{', '.join(bad)[:60]}' ignored: the overlays are {', '.join(WHY)}")
+        view.why = tuple(w for w in WHY if w in parts)
+    ends = get_one("ends")
+    if ends is not None:
+        try:
+            i, j = (int(_number(c)) for c in str(ends).split(","))
+            if i < 0 or j < 0 or i == j:
+                raise ValueError
+            view.ends = (i, j)
+        except ValueError:
+            notices.append(f"ends '{str(ends)[:60]}' must be two different minimum numbers 'i,j'; using the two "
+                           "lowest")  # fmt: skip
     return view, notices
 
 
