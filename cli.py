@@ -219,7 +219,7 @@ def parser() -> argparse.ArgumentParser:
 
     p = argparse.ArgumentParser(prog="cli.py", description="Optimizer landscapes without a browser.")
     sub = p.add_subparsers(dest="command", required=True)
-    sub.add_parser("presets", help="list the built-in views (the article's experiments)")
+    sub.add_parser("presets", help="list the built-in views (the article's experiments and the see-why views)")
 
     e = sub.add_parser("export", help="write a view as an animation, an image, data or JSON")
     src = e.add_mutually_exclusive_group(required=True)

@@ -146,13 +146,20 @@ def _labels(keys: list[str]) -> list[tuple[str, str]]:
     return run_labels(runs)
 
 
+PRESET_ROWS = {
+    "article": "**The article's experiments** — one click loads the surface, start, optimizers and settings:",
+    "why": "**See why** — curvature, flows, critical points and the local model, each on a view that shows it:",
+}
+
+
 def presets_row() -> None:
-    """The article's experiments, one click each, at the top of the page."""
-    st.markdown("**The article's experiments** — one click loads the surface, start, optimizers and settings:")
-    cols = st.columns(3)
-    for i, (name, p) in enumerate(PRESETS.items()):
-        cols[i % 3].button(p.title.removeprefix("Article: "), key=f"preset::{name}", on_click=ps.load_preset,
-                           args=(name,), width="stretch")  # fmt: skip
+    """The article's experiments and the "see why" views, one click each, at the top of the page."""
+    for group, intro in PRESET_ROWS.items():
+        st.markdown(intro)
+        cols = st.columns(3)
+        for i, (name, p) in enumerate((n, p) for n, p in PRESETS.items() if p.group == group):
+            cols[i % 3].button(p.title.removeprefix("Article: "), key=f"preset::{name}", on_click=ps.load_preset,
+                               args=(name,), width="stretch")  # fmt: skip
 
 
 def copy_link(query: dict) -> None:

@@ -385,8 +385,9 @@ class Renderer:
     """
 
     def __init__(self, surface: landscapes.Surface, lines: list[Line], start, steps: int, width: int, height: int,
-                 mode: str = "RGB", bounds=None):  # fmt: skip
+                 mode: str = "RGB", bounds=None, marks=()):  # fmt: skip
         self.surface, self.lines, self.mode, self.start, self.steps = surface, lines, mode, start, steps
+        self.marks = list(marks)  # the "see why" overlays (``viz.why.Mark``), drawn under the runs
         self.w, self.h = width, height
         (self.x0, self.x1), (self.y0, self.y1) = bounds or surface.bounds
         s = min(width, height) / 480
@@ -399,6 +400,9 @@ class Renderer:
                        "text": (38, 39, 48)}  # fmt: skip
         for ln in lines:
             self.colors[ln.color] = _hex(ln.color)
+        for m in self.marks:
+            if m.color not in self.colors:
+                self.colors[m.color] = _hex(m.color)
         self._layout(ImageDraw.Draw(Image.new("L", (1, 1))))
         rgba, _ = landscape_rgba(surface, ((float(self.x0), float(self.x1)), (float(self.y0), float(self.y1))))
         land = Image.fromarray(np.asarray(rgba), "RGBA").resize((self.side, self.side), Image.Resampling.BILINEAR)
@@ -461,6 +465,10 @@ class Renderer:
         if self.minima:
             out.append(_Entry("gold", None, "star", "minimum"))
         out.append(_Entry("white", None, "start", "start"))
+        for m in self.marks:
+            if m.legend:
+                line = m.mode != "markers"
+                out.append(_Entry(m.color, m.dash if line else None, None if line else m.symbol, m.name))
         return out
 
     def _layout(self, d: ImageDraw.ImageDraw) -> None:
@@ -570,6 +578,40 @@ class Renderer:
         else:
             d.polygon(pts, fill=self.fill(color), outline=self.fill(outline), width=ow)
 
+    def _draw_mark(self, d: ImageDraw.ImageDraw, m) -> None:
+        """One overlay: its polyline (broken at NaN, cut at the plotting area) or its markers."""
+        s = self.scale
+        pix = self._to_pixels(np.column_stack([m.x, m.y]).astype(float))
+        if m.mode != "markers":
+            ok = np.isfinite(pix).all(axis=1)
+            breaks = np.flatnonzero(np.diff(ok.astype(int)) != 0) + 1
+            for run in np.split(np.arange(len(pix)), breaks):
+                if len(run) > 1 and ok[run[0]]:
+                    for piece, phase in _clip_polyline(pix[run], self._reach):
+                        if len(piece) > 1:
+                            self._polyline(d, piece, self.fill(m.color), m.dash, max(1, round(m.width * s)), phase)
+            if m.mode == "lines+markers" and len(pix) > 1 and np.isfinite(pix[-2:]).all():
+                (x0, y0), (x1, y1) = pix[-2], pix[-1]
+                ang, r = math.atan2(y1 - y0, x1 - x0), 6 * s
+                head = [(x1, y1), (x1 - r * math.cos(ang - 0.45), y1 - r * math.sin(ang - 0.45)),
+                        (x1 - r * math.cos(ang + 0.45), y1 - r * math.sin(ang + 0.45))]  # fmt: skip
+                d.polygon(head, fill=self.fill(m.color))
+            return
+        r = 0.42 * m.size * s if m.symbol != "circle-open" else 13 * s  # a ring around the minimum's star
+        for px, py in pix[np.isfinite(pix).all(axis=1)]:
+            self._symbol(d, m.symbol, px, py, r, m.color)
+
+    def _symbol(self, d: ImageDraw.ImageDraw, symbol: str, x: float, y: float, r: float, color: str) -> None:
+        """A marker, including the overlays' open circle and ×."""
+        if symbol == "x":
+            w = max(2, round(2.5 * self.scale))
+            d.line([(x - r, y - r), (x + r, y + r)], fill=self.fill(color), width=w)
+            d.line([(x - r, y + r), (x + r, y - r)], fill=self.fill(color), width=w)
+        elif symbol == "circle-open":
+            d.ellipse([x - r, y - r, x + r, y + r], outline=self.fill(color), width=max(2, round(3 * self.scale)))
+        else:
+            self._marker(d, symbol, x, y, r, color)
+
     def _polyline(self, d: ImageDraw.ImageDraw, pts: np.ndarray, ink, dash: str | None, width: int,
                   phase: float = 0.0) -> None:  # fmt: skip
         """A line through ``pts`` (pixels) in ``ink`` (a ``fill`` value), dashed as plotly dashes it;
@@ -626,10 +668,16 @@ class Renderer:
         for c in self.curves:
             for piece, _ in _clip_polyline(self._to_pixels(np.asarray(c, dtype=float)), self._reach):
                 ad.line([tuple(p) for p in piece.tolist()], fill=self.fill("gold"), width=max(3, round(4 * s)))
+        for m in self.marks:  # lines under the minima's stars, markers over them
+            if m.mode != "markers":
+                self._draw_mark(ad, m)
         star = 8 * s if len(self.minima) <= 40 else 5 * s
         for mx, my in self.minima:
             px, py = self._to_pixels(np.array([[mx, my]]))[0]
             self._star(ad, px, py, star)
+        for m in self.marks:
+            if m.mode == "markers":
+                self._draw_mark(ad, m)
         sx, sy = self._to_pixels(np.array([self.start], dtype=float))[0]
         if -50 < sx < 1e4 and -50 < sy < 1e4:
             self._marker(ad, "start", sx, sy, 6 * s, "white")
@@ -696,7 +744,7 @@ class Renderer:
             pts = np.array([[x, cy], [x + self.sample, cy]])
             self._polyline(d, pts, self.fill(e.color), e.dash, self.lw if e.color != "gold" else max(3, round(4 * s)))
         if e.symbol is not None:
-            self._marker(d, e.symbol, x + self.sample / 2, cy, 5 * s, e.color)
+            self._symbol(d, e.symbol, x + self.sample / 2, cy, 5 * s, e.color)
 
     def _step_text(self, k: int) -> str:
         return step_label(k, self.steps)
@@ -772,10 +820,23 @@ class Renderer:
             yield self._finish(shown, k)
 
 
-def renderer(result: Result, view: View, width: int, height: int, mode: str = "RGB") -> Renderer:
-    """A renderer for a computed view (its surface and window, runs, start and length)."""
+def view_marks(result: Result, view: View, step: int | None = None) -> list:
+    """The view's "see why" overlays (``viz.why``), with the local quadratic at ``step`` if given."""
+    if not view.why:
+        return []
+    from viz import why
+
+    seen = why.for_view(view, result)
+    return why.view_marks(seen, result.surface, result.lines, step, result.surface.bounds)
+
+
+def renderer(result: Result, view: View, width: int, height: int, mode: str = "RGB", step: int | None = None
+             ) -> Renderer:  # fmt: skip
+    """A renderer for a computed view (its surface and window, runs, start and length, and its
+    overlays; the local quadratic only for a single frame at ``step``)."""
     start = (float(view.start[0]), float(view.start[1]))
-    return Renderer(result.surface, result.lines, start, view.steps, width, height, mode)
+    return Renderer(result.surface, result.lines, start, view.steps, width, height, mode,
+                    marks=view_marks(result, view, step))  # fmt: skip
 
 
 def frames(result: Result, view: View, width: int, height: int, n_frames: int, mode: str = "RGB",
@@ -834,7 +895,7 @@ def png_bytes(result: Result, view: View, step: int | None = None, width: int = 
     """One frame as PNG: step ``step`` (default: the last, N), drawing θ₀…θₖ and titled "step k of N"."""
     check_options(width, height, 1, 2)
     k = view.steps if step is None else int(np.clip(step, 0, view.steps))
-    im = renderer(result, view, width, height).frame(k)
+    im = renderer(result, view, width, height, step=k).frame(k)
     buf = io.BytesIO()
     im.save(buf, format="PNG")
     return buf.getvalue()
@@ -845,8 +906,11 @@ def html_bytes(result: Result, view: View, fps: float = 12, n_frames: int = 120,
     import plotly.io as pio
 
     check_options(640, 480, fps, n_frames)
+    from viz.why import mark_traces
+
+    marks = mark_traces(view_marks(result, view, view.step))
     fig = trajectory_figure(result.surface, result.lines, view.start, shown_step=0, frame_ms=round(1000 / fps),
-                            click_grid=2, height=height, max_frames=n_frames)  # fmt: skip
+                            click_grid=2, height=height, max_frames=n_frames, overlays=marks)  # fmt: skip
     layout = fig["layout"]
     # The title has the top margin to itself and the legend stands right of the map, top-aligned
     # with it: they cannot overlap at any page width (the app's legend sits above the map).

@@ -6,6 +6,7 @@ hyperparameters written in torch's names (see ``tests/test_article.py``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -132,6 +133,64 @@ def settled_later(a: str, b: str) -> Callable:
     return check
 
 
+def _why(r, *shown: str):
+    """The "see why" pieces for a result (its runs share one start and length)."""
+    from viz.why import compute_why
+
+    tr = r.lines[0].traj
+    return compute_why(r.surface, r.lines, tuple(tr.path[0]), tr.steps, shown)
+
+
+def _edge(r, name: str) -> dict:
+    import optimizers
+    from viz.why import edge_of_stability
+
+    return edge_of_stability(optimizers.sharpness(_line(r, name).traj))
+
+
+def _gaps(r, name: str) -> tuple[float, float]:
+    """The largest distance of run ``name`` from the gradient flow and from its modified flow."""
+    for ln, mod, plain in _why(r, "flow").modified:
+        if ln.label == name or ln.key == name:
+            p = ln.traj.path
+            return float(np.max(np.hypot(*(p - plain.path).T))), float(np.max(np.hypot(*(p - mod.path).T)))
+    raise KeyError(name)
+
+
+def _quadratic_at_start(r):
+    from viz.why import local_quadratic
+
+    return local_quadratic(r.surface, r.lines[0].traj.path[0])
+
+
+def _crosses_at_saddle(r, barrier: float, straight: float) -> bool:
+    """The path between the view's two lowest minima crosses at a critical saddle (within 0.1),
+    with the barrier heights the text gives (rounded to whole numbers)."""
+    w = _why(r, "critical", "path")
+    saddles = [(c.x, c.y) for c in w.critical if c.kind == "saddle"]
+    return (
+        w.path is not None
+        and min(math.dist(w.path.saddle, p) for p in saddles) < 0.1
+        and round(w.path.barrier) == barrier
+        and round(w.path.straight_barrier) == straight
+    )
+
+
+def _newton_jumps_into_the_saddle(r) -> bool:
+    q = _quadratic_at_start(r)
+    return (
+        q is not None
+        and float(np.hypot(*q.centre)) < 1e-9
+        and float(np.hypot(*_line(r, "newton").traj.final)) < 1e-9
+        and abs(_line(r, "sgd").traj.final[1]) > 1.0
+    )
+
+
+def _rounds_to(value: float, shown: float) -> bool:
+    """``value`` is what the text says, to the digits it shows (2 significant)."""
+    return float(f"{value:.2g}") == shown
+
+
 Claim = tuple[str, Callable]
 
 
@@ -144,6 +203,9 @@ class Preset:
     runs: tuple
     steps: int = 125
     start: tuple[float, float] = (-2.8, -2.5)
+    why: tuple[str, ...] = ()  # the "see why" overlays it shows
+    group: str = "article"  # the row of buttons it sits in
+    step: int | None = None  # the inspected step (None: the last)
 
     @property
     def caption(self) -> str:
@@ -160,6 +222,8 @@ class Preset:
             start=self.start,
             steps=self.steps,
             runs=[Run(k, dict(h)) for k, h in self.runs],
+            why=self.why,
+            step=self.step,
         )
 
 
@@ -303,6 +367,114 @@ PRESETS: dict[str, Preset] = {
             "hills_and_canyon",
             tuple((f"nesterov#{i}", {"lr": 0.01, "momentum": m}) for i, m in ((1, 0.25), (2, 0.9), (3, 0.975))),
             steps=250,
+        ),
+        Preset(
+            "why_edge_of_stability",
+            "Edge of stability",
+            (
+                (
+                    "Toward its minimum the Rosenbrock valley gets sharper. Gradient descent at lr 0.003 follows it "
+                    "until the sharpness λmax(H) crosses 2/lr ≈ 667, near step 500, and then stays at that edge: over "
+                    "the second half of the run it averages within 1% of 2/lr while the loss goes up and down.",
+                    lambda r: (
+                        450 <= (_edge(r, "SGD lr=0.003")["first_above"] or 0) <= 550
+                        and abs(_edge(r, "SGD lr=0.003")["late_mean"] - 1) < 0.01
+                        and bool(np.any(np.diff(_line(r, "SGD lr=0.003").traj.loss[1500:]) > 0))
+                    ),
+                ),
+                (
+                    "At lr 0.001 the limit is 2/lr = 2000: the sharpness stays below it and the loss falls at every "
+                    "step.",
+                    lambda r: (
+                        _edge(r, "SGD lr=0.001")["first_above"] is None
+                        and bool(np.all(np.diff(_line(r, "SGD lr=0.001").traj.loss) <= 0))
+                    ),
+                ),
+                (
+                    "Here the edge stalls the larger step: after 3000 steps lr 0.003 is at loss 0.33, lr 0.001 at 0.012.",
+                    lambda r: (
+                        _rounds_to(_line(r, "SGD lr=0.003").traj.loss[-1], 0.33)
+                        and _rounds_to(_line(r, "SGD lr=0.001").traj.loss[-1], 0.012)
+                    ),
+                ),
+            ),
+            "rosenbrock",
+            (("sgd", {"lr": 0.003}), ("sgd#2", {"lr": 0.001})),
+            steps=3000,
+            start=(0.0, 0.0),
+            why=("curvature",),
+            group="why",
+        ),
+        Preset(
+            "why_flow",
+            "Gradient flow",
+            (
+                (
+                    "Small steps follow the continuous gradient flow; larger ones stray: gradient descent at lr 0.02 "
+                    "is never more than 0.2 from the flow, at lr 0.1 up to 0.95.",
+                    lambda r: (
+                        _rounds_to(_gaps(r, "SGD lr=0.02")[0], 0.2) and _rounds_to(_gaps(r, "SGD lr=0.1")[0], 0.95)
+                    ),
+                ),
+                (
+                    "The modified flow, the flow of f + (lr/4)‖∇f‖², stays closer to each run: at most 0.012 away at "
+                    "lr 0.02 and 0.41 at lr 0.1.",
+                    lambda r: (
+                        _rounds_to(_gaps(r, "SGD lr=0.02")[1], 0.012) and _rounds_to(_gaps(r, "SGD lr=0.1")[1], 0.41)
+                    ),
+                ),
+            ),
+            "wobbly",
+            (("sgd", {"lr": 0.02}), ("sgd#2", {"lr": 0.1})),
+            steps=100,
+            why=("flow",),
+            group="why",
+        ),
+        Preset(
+            "why_two_minima",
+            "Between two minima",
+            (
+                (
+                    "Himmelblau's surface has nine critical points in view: four minima, four saddles and one maximum.",
+                    lambda r: (
+                        sorted(c.kind for c in _why(r, "critical").critical)
+                        == ["maximum"] + ["minimum"] * 4 + ["saddle"] * 4
+                    ),
+                ),
+                (
+                    "The lowest path between the minima at (3, 2) and (3.58, −1.85) crosses the ridge at a saddle, "
+                    "13 above them; the straight segment between them climbs 14.",
+                    lambda r: _crosses_at_saddle(r, barrier=13, straight=14),
+                ),
+            ),
+            "himmelblau",
+            (("adam", {"lr": 0.1}),),
+            steps=150,
+            start=(0.0, 0.0),
+            why=("critical", "path"),
+            group="why",
+        ),
+        Preset(
+            "why_newton_saddle",
+            "Newton at a saddle",
+            (
+                (
+                    "At the start the local quadratic is a hyperbola: the surface curves up along x and down along y.",
+                    lambda r: getattr(_quadratic_at_start(r), "kind", None) == "hyperbola",
+                ),
+                (
+                    "The Newton step goes to the model's stationary point, the saddle at (0, 0): Newton's method jumps "
+                    "there in one step and stays, while gradient descent slides off it along y.",
+                    _newton_jumps_into_the_saddle,
+                ),
+            ),
+            "saddle",
+            (("newton", {}), ("sgd", {"lr": 0.1})),
+            steps=50,
+            start=(-2.8, 0.05),
+            why=("quadratic", "critical"),
+            group="why",
+            step=0,
         ),
     )
 }

@@ -439,9 +439,11 @@ def flow_texts(why: Why) -> list[str]:
     out = []
     for ln, mod, plain in why.modified:
         tr = ln.traj
-        n = min(len(mod.t), len(plain.t), tr.steps + 1)
         if tr.diverged_step is not None:
-            n = min(n, tr.diverged_step)
+            out.append(f"**{ln.label}** diverged at step {tr.diverged_step}: at this learning rate gradient descent "
+                       "does not follow any flow.")  # fmt: skip
+            continue
+        n = min(len(mod.t), len(plain.t), tr.steps + 1)
         if n < 2:
             continue
         d_plain = np.hypot(*(tr.path[:n] - plain.path[:n]).T)
