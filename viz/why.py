@@ -332,7 +332,7 @@ def mark_traces(marks: list[Mark], digits: int = 6) -> list[dict]:
 def curvature_figure(rows: list[tuple[Line, optimizers.Sharpness]], shown_step: int | None = None,
                      height: int = 360) -> dict:  # fmt: skip
     """Sharpness against the step, each run in its colour and dash, its stability limit as a thin
-    line of the same colour; log axis when every value is positive."""
+    dashed line of the same colour; a log axis when the values are positive and span decades."""
     data, vals = [], []
     for ln, sh in rows:
         k = np.arange(len(sh.value))
@@ -345,9 +345,10 @@ def curvature_figure(rows: list[tuple[Line, optimizers.Sharpness]], shown_step: 
             vals.append(lim[np.isfinite(lim)])
             data.append({"type": "scatter", "mode": "lines", "x": k, "y": _sig(lim),
                          "name": f"{ln.label}: limit {sh.rule}", "legendgroup": ln.key,
-                         "line": {"color": ln.color, "width": 1, "dash": "longdash"}, "opacity": 0.8})  # fmt: skip
+                         "line": {"color": ln.color, "width": 1.5, "dash": "dash"}})  # fmt: skip
     allv = np.concatenate(vals) if vals else np.zeros(0)
-    yaxis = _log_ticks(allv) if allv.size and np.all(allv > 0) else {"type": "linear"}
+    wide = allv.size and np.all(allv > 0) and allv.max() > 50 * allv.min()  # a log axis only across decades
+    yaxis = _log_ticks(allv) if wide else {"type": "linear"}
     steps = max((len(sh.value) - 1 for _, sh in rows), default=0)
     k = steps if shown_step is None else int(np.clip(shown_step, 0, steps))
     cursor = {"type": "line", "xref": "x", "yref": "paper", "x0": k, "x1": k, "y0": 0, "y1": 1,
