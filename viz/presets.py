@@ -406,6 +406,33 @@ PRESETS: dict[str, Preset] = {
             group="why",
         ),
         Preset(
+            "why_adam_edge",
+            "Adam's edge of stability",
+            (
+                (
+                    "Adam has its own limit: with its denominator P = √v̂ + ε, the preconditioned sharpness "
+                    "λmax(P⁻¹H) must stay below 38/lr (Cohen et al. 2022). On the same valley it settles just under "
+                    "that limit at both learning rates: over the second half it averages 0.92× of it at lr 0.003 "
+                    "and 0.95× at lr 0.03, never above 1.06×.",
+                    lambda r: (
+                        round(_edge(r, "Adam lr=0.003")["late_mean"], 2) == 0.92
+                        and round(_edge(r, "Adam lr=0.03")["late_mean"], 2) == 0.95
+                        and max(_edge(r, n)["late_max"] for n in ("Adam lr=0.003", "Adam lr=0.03")) <= 1.06
+                    ),
+                ),
+                (
+                    "Unlike gradient descent at its edge, both keep descending: they end below loss 10⁻⁵.",
+                    lambda r: all(ln.traj.loss[-1] < 1e-5 for ln in r.lines),
+                ),
+            ),
+            "rosenbrock",
+            (("adam", {"lr": 0.003}), ("adam#2", {"lr": 0.03})),
+            steps=3000,
+            start=(0.0, 0.0),
+            why=("curvature",),
+            group="why",
+        ),
+        Preset(
             "why_flow",
             "Gradient flow",
             (
