@@ -68,7 +68,7 @@ def test_himmelblau_overlays_have_one_marker_per_critical_point_and_kind():
     assert sum(t["showlegend"] for t in traces if t["legendgroup"] == "quadratic") == 1  # one entry per group
     fig = why.curvature_figure(seen.sharpness, 40)
     assert [t["name"] for t in fig["data"]] == ["SGD: λmax(H)", "SGD: limit 2/lr", "Adam: λmax(P⁻¹H)",
-                                                "Adam: limit (2+2β1)/((1−β1)lr)"]  # fmt: skip
+                                                "Adam: limit 38/lr"]  # fmt: skip
     assert fig["layout"]["shapes"][0]["x0"] == 40
 
 
@@ -101,13 +101,13 @@ def test_path_needs_two_minima_and_says_so():
 
 
 def test_the_link_carries_the_toggles_and_refuses_bad_ones():
-    v = _view(surface="himmelblau", why="path,critical", ends="2,0")
+    v = _view(surface="himmelblau", why="path,critical", ends="3,1")  # minima counted from 1, as the page does
     assert v.why == ("critical", "path") and v.ends == (2, 0)
     q = to_query(v)
-    assert q["why"] == "critical,path" and q["ends"] == "2,0"
+    assert q["why"] == "critical,path" and q["ends"] == "3,1"
     back, notices = View.from_json(v.to_json())
     assert not notices and back.why == v.why and back.ends == v.ends
-    bad, notices = from_query({"why": "critical,spaghetti", "ends": "1,1"})
+    bad, notices = from_query({"why": "critical,spaghetti", "ends": "0,1"})
     assert bad.why == ("critical",) and bad.ends is None
     assert any("spaghetti" in n for n in notices) and any("ends" in n for n in notices)
 
@@ -139,10 +139,26 @@ def test_the_playground_shows_each_panel_its_toggle_asks_for():
     fig = next(json.loads(json.loads(el.proto.json)["spec"]) for el in at.get("bidi_component")
                if el.proto.id.endswith("-map"))  # fmt: skip
     names = {t.get("name") for t in fig["data"]}
-    assert {"gradient flow", "saddle", "path between minima", "local quadratic at θₖ"} <= names
+    assert {"gradient flow", "saddle", "path between minima", "local model at θₖ"} <= names
     assert at.table[0].value.shape[0] == 9
     at.selectbox(key="end_b").set_value(2).run()
-    assert at.query_params["ends"] == "0,2"
+    assert at.query_params["ends"] == "1,3"
     at.session_state["why"] = []
     at.run()
     assert not at.subheader and "why" not in at.query_params
+
+
+def test_a_presets_sentences_show_only_while_the_view_is_that_preset():
+    from viz.presets import PRESETS
+
+    at = AppTest.from_file("../app.py", default_timeout=180)
+    for k, val in to_query(PRESETS["why_flow"].view()).items():  # a shared link to the preset
+        at.query_params[k] = val
+    at.run()
+    assert [i.value for i in at.info] == [PRESETS["why_flow"].caption]
+    at.number_input(key="steps").set_value(99).run()  # its sentences no longer hold: gone
+    assert not at.info
+    at.button(key="preset::why_edge_of_stability").click().run()
+    assert [i.value for i in at.info] == [PRESETS["why_edge_of_stability"].caption]
+    at.selectbox(key="surface").set_value("rastrigin").run()
+    assert not at.info

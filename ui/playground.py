@@ -30,7 +30,7 @@ from viz.playground import (
     styled,
     summary_table,
 )  # fmt: skip
-from viz.presets import PRESETS
+from viz.presets import PRESETS, matching
 from viz.state import MAX_RUNS, MAX_STEPS, from_query, human, to_query
 
 SCHEDULE_LABELS = {
@@ -180,12 +180,17 @@ def see_why(seen: why.Why, result, view, k: int) -> None:
         st.caption(why.WHY_HELP["curvature"])
         plotly_basic_chart(why.curvature_figure(seen.sharpness, k), key="curvature",
                            config={"displayModeBar": False}, follow="map")  # fmt: skip
+        if note := why.warmup_note(seen.sharpness):
+            st.caption(note)
         st.markdown("\n".join(f"- {t}" for t in why.curvature_texts(seen.sharpness)))
     if "path" in seen.shown:
         mins = why.minima_in_view(result.surface)
         if len(mins) >= 2:
             st.subheader("The path between two minima")
             names = {i: f"minimum {i + 1} ({x:.3g}, {y:.3g})" for i, (x, y) in enumerate(mins)}
+            for key, fallback in (("end_a", 0), ("end_b", 1)):  # another surface may have fewer minima
+                if st.session_state.get(key) not in names:
+                    st.session_state[key] = fallback
             c1, c2 = st.columns(2)
             c1.selectbox("from", list(names), key="end_a", format_func=names.get)
             c2.selectbox("to", list(names), key="end_b", format_func=names.get)
@@ -200,7 +205,7 @@ def see_why(seen: why.Why, result, view, k: int) -> None:
     if "critical" in seen.shown and seen.critical:
         st.subheader("Critical points in the view")
         st.caption(why.WHY_HELP["critical"])
-        st.table(pd.DataFrame(why.critical_rows(seen.critical)))
+        st.table(pd.DataFrame(why.critical_rows(seen.critical, why.minima_in_view(result.surface))))
 
 
 # --- the page --------------------------------------------------------------------------
@@ -244,7 +249,11 @@ st.markdown(f"$f(x, y) = {surf.latex}$")
 st.markdown(f"**This surface:** {surf.description}")
 for n in ss.get("notices", []):
     st.warning("Link parameter refused: " + n.replace("_", r"\_").replace("*", r"\*"), icon="⚠️")
-if ss.get("caption"):
+# A preset's sentences hold for its own settings only: shown while the view is that preset (opened
+# from its button or from a link to it), gone as soon as a setting changes.
+if preset := matching(view):
+    st.info(PRESETS[preset].caption, icon=":material/lightbulb:")
+elif ss.get("caption") and ss.get("caption_for") is None:  # a loaded configuration file's name
     st.info(ss["caption"], icon=":material/lightbulb:")
 
 result = compute(view)
@@ -289,13 +298,13 @@ with left:
         st.checkbox("arrows at θₖ", key="show_arrows", value=True,
                     help="−g in black; the update Δθ and the momentum in the run's colour")  # fmt: skip
     else:
-        st.caption("The 3-D view shows the whole runs and does not animate: switch back to the contour map to play.")
+        st.caption("The 3-D view shows the whole runs and does not animate: switch back to the contour map to play"
+                   + (" and to see the overlays of “See why”." if view.why else "."))  # fmt: skip
         fig3 = figures.surface3d_figure(surf, result.lines, bounds, start=view.start)
         st.plotly_chart(figures.PlotlyDict(fig3), width="stretch", config=figures.PLOTLY_CONFIG, theme=None)
     st.pills("See why", list(why.WHY), selection_mode="multi", key="why", format_func=why.WHY_LABELS.get,
              wrap=True, width="stretch",
-             help="Overlays on the map and panels below it: " + " ".join(
-                 f"**{why.WHY_LABELS[w]}**: {why.WHY_HELP[w]}" for w in why.WHY))  # fmt: skip
+             help="Each toggle draws on the map and adds a panel below it that says what it shows.")  # fmt: skip
 with right:
     log = st.toggle("log-scale loss", key="logloss", value=True)
     la = figures.loss_axis(result.lines, log, result.minima.lowest if result.minima else float("nan"))

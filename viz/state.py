@@ -82,7 +82,7 @@ class View:
     step: int | None = None  # inspected step; None = last
     bounds: tuple[tuple[float, float], tuple[float, float]] | None = None  # view window; None = the surface's
     why: tuple[str, ...] = ()  # "see why" overlays and panels shown (``viz.why.WHY``)
-    ends: tuple[int, int] | None = None  # the path's two minima (indices in ``viz.why.minima_in_view``)
+    ends: tuple[int, int] | None = None  # the path's two minima (indices from 0 in ``viz.why.minima_in_view``)
 
     def resolve_surface(self) -> landscapes.Surface:
         """The surface with this view's window and every minimum found in and around it."""
@@ -174,8 +174,8 @@ def to_query(view: View) -> dict[str, str | list[str]]:
         q["view"] = ",".join(_short(float(v)) for v in (x0, x1, y0, y1))
     if view.why:
         q["why"] = ",".join(view.why)
-    if view.ends is not None:
-        q["ends"] = f"{view.ends[0]},{view.ends[1]}"
+    if view.ends is not None:  # the minima as the page numbers them, from 1
+        q["ends"] = f"{view.ends[0] + 1},{view.ends[1] + 1}"
     return q
 
 
@@ -198,8 +198,8 @@ def to_query_from_dict(d: dict[str, Any]) -> dict[str, Any]:
         q["view"] = str(b)
     if isinstance(d.get("why"), (list, tuple)):
         q["why"] = ",".join(str(w) for w in d["why"])
-    if isinstance(d.get("ends"), (list, tuple)):
-        q["ends"] = ",".join(str(e) for e in d["ends"])
+    if isinstance(d.get("ends"), (list, tuple)):  # stored from 0, linked from 1
+        q["ends"] = ",".join(str(e + 1) if isinstance(e, int) else str(e) for e in d["ends"])
     runs = []
     for r in d.get("runs", []) or []:
         if isinstance(r, dict) and "key" in r:
@@ -338,13 +338,13 @@ def from_query(q: dict[str, Any]) -> tuple[View, list[str]]:
     ends = get_one("ends")
     if ends is not None:
         try:
-            i, j = (int(_number(c)) for c in str(ends).split(","))
-            if i < 0 or j < 0 or i == j:
+            i, j = (_number(c) for c in str(ends).split(","))
+            if i < 1 or j < 1 or i != int(i) or j != int(j):
                 raise ValueError
-            view.ends = (i, j)
+            view.ends = (int(i) - 1, int(j) - 1)
         except ValueError:
-            notices.append(f"ends '{str(ends)[:60]}' must be two different minimum numbers 'i,j'; using the two "
-                           "lowest")  # fmt: skip
+            notices.append(f"ends '{str(ends)[:60]}' must be two minimum numbers 'i,j' (counted from 1, as the "
+                           "page numbers them); using the two lowest")  # fmt: skip
     return view, notices
 
 

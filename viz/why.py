@@ -34,16 +34,20 @@ WHY_HELP = {
     "critical": "Every point where the gradient vanishes, classified by its Hessian: minimum (green ring), "
     "saddle (×), maximum (▲), degenerate (■, a zero eigenvalue).",
     "flow": "The continuous path θ' = −∇f(θ) from the start (black), and for each plain gradient-descent run the "
-    "modified flow θ' = −∇(f + (lr/4)‖∇f‖²) it follows more closely (Barrett & Dherin 2021), dotted in its "
-    "colour. Gradient descent's step k is comparable with the flow at time t = k·lr.",
-    "quadratic": "At θₖ of each run, the second-order model f(θₖ) + gᵀd + ½dᵀHd: its level curve through θₖ "
-    "(an ellipse where H curves up both ways, a hyperbola at a saddle-like point), its principal axes, and the "
-    "Newton step to the model's stationary point.",
-    "curvature": "The sharpness λmax(H) along each run (λmax(P⁻¹H) for Adam, RMSProp and Adagrad, with their "
-    "own denominator P) against the largest curvature that optimizer converges on: 2/lr for gradient descent "
-    "(Cohen et al. 2021).",
-    "path": "The minimum-energy path between two minima (string method): it crosses the ridge at its lowest "
-    "point, a saddle. The straight segment between them climbs higher.",
+    "modified flow θ' = −∇(f + (lr/4)‖∇f‖²) (Barrett & Dherin 2021), dotted in its colour. Gradient descent's "
+    "step k corresponds to the flow at time t = k·lr: the gaps below compare them at equal times, so a run can "
+    "follow the flow's path on the map and still be ahead of it or behind it.",
+    "quadratic": "At θₖ of each run, drawn in grey: the second-order model f(θₖ) + gᵀd + ½dᵀHd — its level "
+    "curve through θₖ (an ellipse where H curves the same way in both directions: up near a minimum, down near a "
+    "maximum, where the Newton step points uphill; a hyperbola at a saddle-like point), its principal axes, and "
+    "the Newton step (dashed arrow) to the model's stationary point.",
+    "curvature": "The sharpness λmax(H) along each run (λmax(P⁻¹H) for Adam, AdamW, Adamax, RMSProp and "
+    "Adagrad, with the step's own denominator P) against the largest curvature that optimizer converges on at "
+    "its learning rate: 2/lr for gradient descent (Cohen et al. 2021), 38/lr for Adam at β1 = 0.9 (Cohen et al. "
+    "2022). The limit only bounds directions that curve up.",
+    "path": "The minimum-energy path between two minima (string method): the lowest route over the ridges "
+    "between them, crossing each at a saddle; its highest point sets the barrier. The straight segment is drawn "
+    "for comparison.",
 }
 KIND_STYLE = {  # marker symbol, colour, legend text
     "minimum": ("circle-open", "#1a7f37", "minimum"),
@@ -115,10 +119,13 @@ def compute_why(surface: landscapes.Surface, lines: list[Line], start, steps: in
     if "flow" in why.shown:
         t_end = flow_time(lines, steps)
         start = (float(start[0]), float(start[1]))
-        n = steps + 1  # samples at t = k·lr: gradient descent's step k, exactly
-        why.flow = cached(("flow", start, t_end, n), lambda: gradient_flow(surface, start, t_end, n=n))
-        if why.flow.stopped:
-            why.notes.append(f"The gradient flow stopped at t = {why.flow.t[-1]:.3g}: {why.flow.stopped}.")
+        n = steps + 1  # the runs' flows are sampled at t = k·lr: gradient descent's step k, exactly
+        dense = max(1000, n)  # the drawn flow: smooth however few steps there are
+        why.flow = cached(("flow", start, t_end, dense), lambda: gradient_flow(surface, start, t_end, n=dense))
+        if why.flow.stopped == "left for infinity":
+            why.notes.append(f"The gradient flow runs off to infinity (|θ| ≥ 10⁶) at t ≈ {why.flow.t[-1]:.3g}.")
+        elif why.flow.stopped:
+            why.notes.append(f"The gradient flow stopped at t ≈ {why.flow.t[-1]:.3g}: {why.flow.stopped}.")
         for ln in lines:
             if ln.traj.optimizer in GD_NAMES:
                 lr = float(ln.traj.hyperparameters["lr"])
@@ -188,7 +195,7 @@ def map_marks(why: Why, bounds) -> list[Mark]:
         s = why.path.saddle
         tip = f"highest point on the path, barrier {why.path.barrier:.4g}"
         out.append(Mark("its highest point", np.array([s[0]]), np.array([s[1]]), "#0969da", mode="markers",
-                        symbol="diamond", size=11, hover=(tip,), legend=False, group="path"))  # fmt: skip
+                        symbol="hexagon", size=11, hover=(tip,), legend=False, group="path"))  # fmt: skip
     for kind, (symbol, color, name) in KIND_STYLE.items():
         pts = [c for c in why.critical if c.kind == kind]
         if pts:
@@ -267,23 +274,33 @@ def _conic(q: Quadratic, span: float, n: int = 161) -> np.ndarray:
     return np.vstack(pieces)
 
 
+QUAD_COLOR = "#3d3d3d"  # the local model in one neutral colour: it is not a run
+
+
 def quadratic_marks(surface: landscapes.Surface, lines: list[Line], k: int, bounds) -> list[Mark]:
-    """At θₖ of each run: the model's level curve through θₖ, its principal axes and the Newton step."""
+    """At θₖ of each run (once per distinct point): the model's level curve through θₖ, its
+    principal axes and the Newton step, in grey with the run named on hover."""
     (x0, x1), (y0, y1) = bounds
     span = max(x1 - x0, y1 - y0)
     out: list[Mark] = []
+    done: list[np.ndarray] = []
     for ln in lines:
         tr = ln.traj
         kk = min(k, tr.steps)
         if tr.diverged_step is not None and kk >= tr.diverged_step:
             continue
+        if any(np.allclose(tr.path[kk], p, rtol=0, atol=1e-12 * span) for p in done):
+            continue  # several runs at one point (the start): one model
+        done.append(tr.path[kk])
         q = local_quadratic(surface, tr.path[kk])
         if q is None:
             continue
+        names = ", ".join(o.label for o in lines if np.allclose(o.traj.path[min(k, o.traj.steps)], tr.path[kk],
+                                                                  rtol=0, atol=1e-12 * span))  # fmt: skip
         curve = _clip(_conic(q, span), bounds)
-        first = not out or all(m.group != "quadratic" for m in out)
-        tip = (f"{ln.label}: the model's {q.kind}",) * len(curve)
-        out.append(Mark("local quadratic at θₖ", curve[:, 0], curve[:, 1], ln.color, dash="dashdot", width=1.5,
+        first = len(done) == 1
+        tip = (f"{names}: the model's {q.kind}",) * len(curve)
+        out.append(Mark("local model at θₖ", curve[:, 0], curve[:, 1], QUAD_COLOR, dash="dashdot", width=1.5,
                         legend=first, group="quadratic", hover=tip))  # fmt: skip
         axes = []
         for i in range(2):
@@ -292,12 +309,12 @@ def quadratic_marks(surface: landscapes.Surface, lines: list[Line], k: int, boun
             v = q.eigenvectors[:, i] * half
             axes += [q.centre - v, q.centre + v, np.full(2, np.nan)]
         ax = _clip(np.array(axes), bounds)
-        out.append(Mark("principal axes", ax[:, 0], ax[:, 1], ln.color, dash="dot", width=1.0, legend=False,
+        out.append(Mark("principal axes", ax[:, 0], ax[:, 1], QUAD_COLOR, dash="dot", width=1.0, legend=False,
                         group="quadratic"))  # fmt: skip
         nw = _clip(np.array([q.point, q.centre]), bounds)
-        out.append(Mark("Newton step", nw[:, 0], nw[:, 1], ln.color, mode="lines+markers", width=2.0,
+        out.append(Mark("Newton step", nw[:, 0], nw[:, 1], QUAD_COLOR, mode="lines+markers", dash="dash", width=2.0,
                         symbol="arrow", size=12, legend=False, group="quadratic",
-                        hover=(f"{ln.label}: Newton step to ({q.centre[0]:.3g}, {q.centre[1]:.3g})",)))  # fmt: skip
+                        hover=(f"{names}: Newton step to ({q.centre[0]:.3g}, {q.centre[1]:.3g})",) * 2))  # fmt: skip
     return out
 
 
@@ -345,10 +362,14 @@ def curvature_figure(rows: list[tuple[Line, optimizers.Sharpness]], shown_step: 
             vals.append(lim[np.isfinite(lim)])
             data.append({"type": "scatter", "mode": "lines", "x": k, "y": _sig(lim),
                          "name": f"{ln.label}: limit {sh.rule}", "legendgroup": ln.key,
-                         "line": {"color": ln.color, "width": 1.5, "dash": "dash"}})  # fmt: skip
+                         "line": {"color": ln.color, "width": 1.5, "dash": "dot"}})  # fmt: skip
     allv = np.concatenate(vals) if vals else np.zeros(0)
     wide = allv.size and np.all(allv > 0) and allv.max() > 50 * allv.min()  # a log axis only across decades
     yaxis = _log_ticks(allv) if wide else {"type": "linear"}
+    clip = _warmup_clip(rows)
+    if clip is not None:  # the first steps of an adaptive method (v̂ ≈ 0) would squash the rest
+        lo, hi = clip
+        yaxis["range"] = [math.log10(lo), math.log10(hi)] if yaxis["type"] == "log" else [min(0.0, lo), hi]
     steps = max((len(sh.value) - 1 for _, sh in rows), default=0)
     k = steps if shown_step is None else int(np.clip(shown_step, 0, steps))
     cursor = {"type": "line", "xref": "x", "yref": "paper", "x0": k, "x1": k, "y0": 0, "y1": 1,
@@ -356,10 +377,37 @@ def curvature_figure(rows: list[tuple[Line, optimizers.Sharpness]], shown_step: 
     return {"data": data, "layout": {
         "height": height, "margin": {"l": 60, "r": 10, "t": 10, "b": 40}, "hovermode": "x unified",
         "font": {"color": "#262730"}, "shapes": [cursor],
-        "legend": {"orientation": "h", "y": -0.2, "yanchor": "top", "x": 0},
+        "legend": {"orientation": "h", "y": -0.28, "yanchor": "top", "x": 0},
         "xaxis": {"title": {"text": "step k"}, "showline": True, "zeroline": False},
         "yaxis": {**yaxis, "title": {"text": "sharpness"}, "showline": True},
     }}  # fmt: skip
+
+
+WARMUP = 10  # steps of an adaptive method whose denominator is still near zero
+
+
+def _warmup_clip(rows) -> tuple[float, float] | None:
+    """A y range that leaves out the preconditioned sharpness's first ``WARMUP`` steps when they
+    tower over the rest (P ≈ ε before v̂ has grown), or None when nothing needs leaving out."""
+    pre = [sh for _, sh in rows if sh.preconditioned and len(sh.value) > 4 * WARMUP]
+    if not pre:
+        return None
+    rest = [sh.value[WARMUP:] for _, sh in rows] + [sh.limit for _, sh in rows if sh.limit is not None]
+    rest = np.concatenate(rest)
+    rest = rest[np.isfinite(rest)]
+    early = np.concatenate([sh.value[:WARMUP] for sh in pre])
+    early = early[np.isfinite(early)]
+    if not rest.size or not early.size or early.max() <= 2 * rest.max():
+        return None
+    return float(rest[rest > 0].min()) / 1.5 if np.any(rest > 0) else float(rest.min()), float(rest.max()) * 1.5
+
+
+def warmup_note(rows) -> str | None:
+    """Says so when the curvature chart leaves out an adaptive method's first steps."""
+    if _warmup_clip(rows) is None:
+        return None
+    return (f"The first {WARMUP} steps of the adaptive methods run off the top of the chart: their denominator "
+            "√v̂ + ε starts near ε where a coordinate's gradient is still 0.")  # fmt: skip
 
 
 def path_figure(path: EnergyPath, height: int = 300) -> dict:
@@ -414,23 +462,31 @@ def curvature_texts(rows: list[tuple[Line, optimizers.Sharpness]]) -> list[str]:
     out = []
     for ln, sh in rows:
         e = edge_of_stability(sh)
+        finite = sh.value[np.isfinite(sh.value)]
         if e is None:
-            finite = sh.value[np.isfinite(sh.value)]
             if finite.size:
                 out.append(f"**{ln.label}**: sharpness from {finite[0]:.3g} to {finite[-1]:.3g}; no closed-form "
                            "stability limit for this optimizer.")  # fmt: skip
             continue
-        lim = f"{sh.rule}"
-        if e["first_above"] is None:
-            out.append(f"**{ln.label}**: {sh.symbol} stays below {lim} (at most {e['late_max']:.0%} of it over "
-                       "the second half of the run).")  # fmt: skip
-        elif abs(e["late_mean"] - 1) <= 0.05:
-            out.append(f"**{ln.label}**: {sh.symbol} first exceeds {lim} at step {e['first_above']}, then hovers "
-                       f"at it — on average {e['late_mean']:.2f}× the limit over the second half (edge of "
-                       "stability).")  # fmt: skip
+        lim, mean, peak = sh.rule, e["late_mean"], e["late_max"]
+        if sh.preconditioned:  # the first steps (P ≈ ε) say little: the second half says where it settled
+            text = (f"**{ln.label}**: over the second half {sh.symbol} averages {mean:.2f}× its limit {lim} "
+                    f"(at most {peak:.2f}×)")  # fmt: skip
+            text += " — at the edge of stability." if mean >= 0.85 else "."
+        elif e["first_above"] is None:
+            text = f"**{ln.label}**: {sh.symbol} stays below {lim} (at most {peak:.0%} of it over the second half)."
+        elif abs(mean - 1) <= 0.05:
+            text = (f"**{ln.label}**: {sh.symbol} first exceeds {lim} at step {e['first_above']}, then hovers at it "
+                    f"— on average {mean:.2f}× the limit over the second half (edge of stability).")  # fmt: skip
         else:
-            out.append(f"**{ln.label}**: {sh.symbol} first exceeds {lim} at step {e['first_above']}; over the "
-                       f"second half it is {e['late_mean']:.2f}× the limit on average.")  # fmt: skip
+            text = (f"**{ln.label}**: {sh.symbol} first exceeds {lim} at step {e['first_above']}; over the second "
+                    f"half it is {mean:.2f}× the limit on average.")  # fmt: skip
+        lam = ln.traj.hessian_eigenvalues
+        last = np.flatnonzero(np.isfinite(lam[:, 0]))
+        if last.size and lam[last[-1], 0] < 0:
+            text += (" At its last point the surface curves down in one direction (λmin < 0): the limit bounds "
+                     "only the directions that curve up, so nothing stops the run along that one.")  # fmt: skip
+        out.append(text)
     return out
 
 
@@ -459,10 +515,22 @@ def flow_texts(why: Why) -> list[str]:
     return out
 
 
-def critical_rows(points: list[CriticalPoint]) -> list[dict]:
-    """The critical points as table rows, lowest f first."""
-    return [{"kind": c.kind, "x": f"{c.x:.6g}", "y": f"{c.y:.6g}", "f": f"{round(c.value, 12):.6g}",
-             "Hessian eigenvalues": f"{c.eigenvalues[0]:.4g}, {c.eigenvalues[1]:.4g}"} for c in points]  # fmt: skip
+def _num(v: float, scale: float = 1.0) -> str:
+    """A value as the tables show it: 4 significant digits, and 0 for round-off (|v| ≤ 10⁻⁹·scale)."""
+    return "0" if abs(v) <= 1e-9 * max(scale, 1.0) else f"{v:.4g}"
+
+
+def critical_rows(points: list[CriticalPoint], minima: list[tuple[float, float]] = ()) -> list[dict]:
+    """The critical points as table rows, lowest f first; a minimum carries its number in the path's
+    menus (its place in ``minima``, counted from 1)."""
+    rows = []
+    for c in points:
+        num = next((str(i + 1) for i, m in enumerate(minima) if math.dist(m, (c.x, c.y)) < 1e-6), "")
+        big = max(abs(c.eigenvalues[0]), abs(c.eigenvalues[1]))
+        rows.append({"kind": c.kind + (f" {num}" if num else ""), "x": _num(c.x), "y": _num(c.y),
+                     "f": _num(c.value, abs(c.value)), "Hessian eigenvalues":
+                     f"{_num(c.eigenvalues[0], big)}, {_num(c.eigenvalues[1], big)}"})  # fmt: skip
+    return rows
 
 
 def path_text(path: EnergyPath) -> str:
