@@ -230,3 +230,21 @@ def test_map_without_click_grid_keeps_trace_indices_and_a_short_hover_reach():
     # with the grid, hover must reach any point (clicks select the nearest grid point); without it,
     # an unlimited reach would pop up the nearest trail's label wherever the mouse is
     assert grid["layout"]["hoverdistance"] == -1 and bare["layout"]["hoverdistance"] == 20
+
+
+def test_thinned_pictures_keep_jumps_and_spikes():
+    """A map trail and a series are thinned for the browser, never so that a jump or a spike vanishes."""
+    from viz.figures import MAX_TRAIL, envelope_index, path_index
+
+    t = np.linspace(0, 1, 126)
+    path = np.stack([t, t**2], axis=1)
+    path[4] = (3.19, 3.18)  # one far jump at step 4 of 125 (Nesterov on Himmelblau does this)
+    idx = path_index(path)
+    assert len(idx) <= MAX_TRAIL + 2 and {0, 3, 4, 5, 125} <= set(idx.tolist())
+    y = np.exp(-np.arange(3001) / 300.0)
+    y[1777] = 50.0  # one loss spike in 3000 steps
+    y[2000:] *= 1 + 0.5 * (-1) ** np.arange(1001)  # and a 2-cycle: its band must stay visible
+    e = envelope_index(y)
+    assert len(e) <= 2 * MAX_TRAIL + 2 and 1777 in e
+    late = y[e[e >= 2000]]
+    assert late.max() / late.min() > 2.0  # both sides of the oscillation are kept

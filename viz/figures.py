@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import functools
 import io
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -166,6 +167,37 @@ def _trail_index(steps: int) -> np.ndarray:
     return np.unique(np.round(np.linspace(0, steps, min(steps + 1, MAX_TRAIL))).astype(int))
 
 
+def path_index(path: np.ndarray, n: int = MAX_TRAIL) -> np.ndarray:
+    """At most ~``n`` steps of a path to draw: all of them when they fit, else half evenly spread
+    and half where the path turns or jumps most (the distance of θₖ from the midpoint of its
+    neighbours), so that a sudden jump is never thinned away."""
+    steps = len(path) - 1
+    if steps + 1 <= n:
+        return np.arange(steps + 1)
+    even = _trail_index(steps)[::2]
+    with np.errstate(invalid="ignore"):
+        kink = np.hypot(*(path[1:-1] - (path[:-2] + path[2:]) / 2).T)
+    kink = np.where(np.isfinite(kink), kink, -1.0)
+    top = np.argsort(kink, kind="stable")[::-1][: n - len(even)] + 1
+    return np.union1d(np.union1d(even, top), [0, steps])
+
+
+def envelope_index(y: np.ndarray, n: int = 2 * MAX_TRAIL) -> np.ndarray:
+    """At most ~``n`` indices of a series that keep its shape: in each of n/2 buckets the lowest
+    and the highest value, so spikes and oscillations survive the thinning."""
+    m = len(y)
+    if m <= n:
+        return np.arange(m)
+    edges = np.linspace(0, m, n // 2 + 1).astype(int)
+    yy = np.where(np.isfinite(y), y, np.nan)
+    out = [0, m - 1]
+    for a, b in itertools.pairwise(edges):
+        seg = yy[a:b]
+        if seg.size and np.any(np.isfinite(seg)):
+            out += [a + int(np.nanargmin(seg)), a + int(np.nanargmax(seg))]
+    return np.unique(out)
+
+
 def _last_finite(traj: optimizers.Trajectory, k: int) -> int:
     if traj.diverged_step is not None and k >= traj.diverged_step:
         return max(traj.diverged_step - 1, 0)
@@ -284,7 +316,7 @@ def trajectory_figure(
     k0 = steps if shown_step is None else int(np.clip(shown_step, 0, steps))
     fsteps = np.union1d(frame_steps(steps, max_frames), [k0])  # the inspected step is a frame: same k everywhere
     frame_ms = frame_ms_for(len(fsteps)) if frame_ms is None else frame_ms
-    trail_idx = _trail_index(steps)
+    trail_idx = {line.key: path_index(line.traj.path) for line in lines}  # a run's jumps are always drawn
     digits = _map_digits(view)
     inside = _in_window(surface.minima, view)
     if surface.minimum_curves:  # points sampled along curves are drawn as the curves themselves
@@ -331,7 +363,7 @@ def trajectory_figure(
     n_static = len(traces)
     bests = [best_so_far(line.traj) for line in lines]
     for line, best in zip(lines, bests, strict=True):
-        trail, head = _run_traces(line, k0, trail_idx, digits)
+        trail, head = _run_traces(line, k0, trail_idx[line.key], digits)
         traces.append(
             {"type": "scatter", "mode": "lines", "name": line.legend, "legendgroup": line.key,
              "line": {"color": line.color, "width": 3, "dash": line.dash}, "hoverinfo": "skip", **trail}
@@ -351,7 +383,7 @@ def trajectory_figure(
     for k in fsteps:
         data: list[dict] = [{"type": "scatter"} for _ in range(n_static)]
         for line, best in zip(lines, bests, strict=True):
-            trail, head = _run_traces(line, int(k), trail_idx, digits)
+            trail, head = _run_traces(line, int(k), trail_idx[line.key], digits)
             data += [{"type": "scatter", **trail}, {"type": "scatter", **head},
                      {"type": "scatter", **_best_trace(line, int(k), best, digits)}]  # fmt: skip
         frames.append({"name": str(int(k)), "data": data, "traces": list(range(len(traces)))})
@@ -509,7 +541,6 @@ def series_figure(lines: list[Line], log_loss: bool = True, height: int = 640, f
         floor = float(pos.min()) / 10 if pos.size else 1e-16
     for line in lines:
         tr = line.traj
-        idx = _trail_index(tr.steps) if tr.steps > 2 * MAX_TRAIL else np.arange(tr.steps + 1)
         for what, axis, log in panels:
             if what == "loss":
                 y = tr.loss - la.f_star if la.mode == "log-gap" else tr.loss
@@ -517,6 +548,7 @@ def series_figure(lines: list[Line], log_loss: bool = True, height: int = 640, f
                 y = np.hypot(tr.update[:, 0], tr.update[:, 1])
             else:
                 y = np.hypot(tr.grad[:, 0], tr.grad[:, 1])
+            idx = envelope_index(np.log10(np.abs(y) + 1e-300) if log else y)  # spikes survive the thinning
             yy = y[idx]
             if what == "loss" and floor is not None:
                 yy = np.where(np.isfinite(yy) & (yy <= 0), floor, yy)
