@@ -61,9 +61,30 @@ def minimum_energy_path(surface, a, b, n: int = 101, *, iters: int = 20000, tol:
                 break
         loss = np.asarray(surface.value(p[:, 0], p[:, 1]), float)
     k = int(np.nanargmax(loss))
+    if 0 < k < n - 1:  # the top image lies within an image spacing of the saddle: step onto it
+        p, loss = _onto_saddle(surface, p, loss, k)
     top = max(loss[0], loss[-1])
     return EnergyPath(
         path=p, loss=loss, saddle=(float(p[k, 0]), float(p[k, 1])), barrier=float(loss[k] - top),
         straight_loss=straight, straight_barrier=float(np.nanmax(straight) - max(straight[0], straight[-1])),
         iterations=it,
     )  # fmt: skip
+
+
+def _onto_saddle(surface, p: np.ndarray, loss: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Replace the highest image by the saddle beside it (Newton's method on ∇f = 0 from it, each
+    step at most an image spacing), when that converges to a saddle nearby; else leave it."""
+    from landscapes.critical import _newton
+
+    spacing = float(np.hypot(*(p[k + 1] - p[k - 1]))) / 2
+    sx, sy = _newton(surface, p[k : k + 1, 0], p[k : k + 1, 1], cap=spacing, iters=60)
+    x, y = float(sx[0]), float(sy[0])
+    with np.errstate(all="ignore"):
+        g = np.hypot(*surface.gradient(x, y))
+        hxx, hxy, hyy = surface.hessian(x, y)
+        f = float(surface.value(x, y))
+    near = np.hypot(x - p[k, 0], y - p[k, 1]) <= 2 * spacing
+    if near and np.isfinite(f) and g <= 1e-9 * max(1.0, abs(hxx) + abs(hyy)) and hxx * hyy - hxy * hxy < 0:
+        p, loss = p.copy(), loss.copy()
+        p[k], loss[k] = (x, y), f
+    return p, loss

@@ -165,7 +165,7 @@ def _quadratic_at_start(r):
 
 def _crosses_at_saddle(r, barrier: float, straight: float, near: tuple[float, float]) -> bool:
     """The path between the preset's two minima crosses at the critical saddle nearest ``near``
-    (its highest point within 0.05 of it, and it within 0.01 of ``near``), with the barrier heights the text gives
+    (its highest point on it, to 10⁻⁴, and it within 0.01 of ``near``), with the barrier heights the text gives
     (rounded to whole numbers)."""
     from viz.why import compute_why
 
@@ -175,7 +175,7 @@ def _crosses_at_saddle(r, barrier: float, straight: float, near: tuple[float, fl
     return (
         w.path is not None
         and math.dist(sad, near) < 0.01
-        and math.dist(w.path.saddle, sad) < 0.05
+        and math.dist(w.path.saddle, sad) < 1e-4
         and round(w.path.barrier) == barrier
         and round(w.path.straight_barrier) == straight
     )
