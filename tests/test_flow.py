@@ -46,3 +46,19 @@ def test_flow_that_runs_away_stops_and_says_so():
     assert flow.stopped == "left for infinity" and flow.t[-1] < 50.0
     with pytest.raises(ValueError, match="t_end"):
         landscapes.gradient_flow(s, (0.5, 0.3), 0.0)
+
+
+def test_flow_off_the_domain_stops_at_its_edge():
+    """√x's flow reaches x = 0 at t = 0.5^1.5·4/3 ≈ 0.47 and cannot go on: it ends there, as before."""
+    s = landscapes.from_formula("sqrt(x) + y^2")
+    flow = landscapes.gradient_flow(s, (0.5, 0.3), 10.0)
+    assert flow.stopped is not None and flow.stopped.startswith("the integrator stopped")
+    assert np.all(np.isfinite(flow.path)) and np.all(flow.path[:, 0] > 0) and flow.t[-1] < 0.48
+
+
+def test_flow_onto_a_crease_gives_up_instead_of_running_forever():
+    """wobbly's |x|·√(|x| + 0.1) has a crease along x = 0 that this flow meets at t ≈ 0.62 and would
+    slide along; the integrator's step shrinks to nothing there (it used to never return)."""
+    flow = landscapes.gradient_flow(landscapes.get("wobbly"), (1.9662, -0.5448), 100.0)
+    assert flow.stopped is not None and "gave up at t = 0.62" in flow.stopped
+    assert flow.t[-1] < 0.63 and np.all(np.isfinite(flow.path))
