@@ -162,3 +162,15 @@ def test_a_presets_sentences_show_only_while_the_view_is_that_preset():
     assert [i.value for i in at.info] == [PRESETS["why_edge_of_stability"].caption]
     at.selectbox(key="surface").set_value("rastrigin").run()
     assert not at.info
+
+
+def test_data_exports_carry_the_curvature_and_the_flows_when_shown():
+    v = _view(surface="wobbly", run=["sgd:lr=0.02", "adam:lr=0.1"], steps="50", why="curvature,flow")
+    r = compute(v)
+    df = export.trajectories_frame(r, v)
+    seen = why.for_view(v, r)
+    sgd = df[df.run == "sgd"]
+    assert np.allclose(sgd.sharpness, seen.sharpness[0][1].value)
+    assert np.allclose(sgd[["flow_x", "flow_y"]].to_numpy(), seen.modified[0][2].path)
+    assert df[df.run == "adam"].flow_x.isna().all()  # the flows describe plain gradient descent only
+    assert "sharpness" not in export.trajectories_frame(r).columns

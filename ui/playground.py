@@ -357,8 +357,8 @@ if export_tab.open:
         base = export.file_stem(view, result.lines)  # surface, optimizers, steps and a hash of the view
         files = [  # label, data (a callable is run only when clicked), file suffix, MIME type, icon, help
             ("Configuration (JSON)", view.to_json(), ".json", "application/json", "tune", None),
-            ("Trajectories (CSV)", lambda: export.csv_bytes(result), ".csv", "text/csv", "table", None),
-            ("Trajectories (Parquet)", lambda: export.parquet_bytes(result), ".parquet",
+            ("Trajectories (CSV)", lambda: export.csv_bytes(result, view), ".csv", "text/csv", "table", None),
+            ("Trajectories (Parquet)", lambda: export.parquet_bytes(result, view), ".parquet",
              "application/vnd.apache.parquet", "table", None),
             ("Animation (HTML)", lambda: export.html_bytes(result, view), ".html", "text/html", "animation",
              "self-contained: plotly.js embedded, plays offline"),

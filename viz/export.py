@@ -96,34 +96,54 @@ def file_stem(view: View, lines: list[Line] | None = None) -> str:
 # --- data ---------------------------------------------------------------------------------
 
 
-def trajectories_frame(result: Result) -> pd.DataFrame:
+def trajectories_frame(result: Result, view: View | None = None) -> pd.DataFrame:
     """One row per run × step: position, loss, gradient, the update taken and the lr used.
 
     Rows after a run diverged hold NaN (the engine's convention); ``diverged_step`` repeats
-    the step at which it happened (-1 if never).
+    the step at which it happened (-1 if never). When ``view`` shows the curvature, each row
+    adds the sharpness and the stability limit; when it shows the flows, a plain
+    gradient-descent run's rows add the gradient flow and its modified flow at t = k·lr.
     """
+    from viz import why
+
+    seen = why.for_view(view, result) if view is not None and view.why else why.Why()
+    sharp = {ln.key: sh for ln, sh in seen.sharpness}
+    flows = {ln.key: (mod, plain) for ln, mod, plain in seen.modified}
     parts = []
     for line in result.lines:
         tr = line.traj
         n = tr.steps + 1
-        parts.append(pd.DataFrame({
+        part = pd.DataFrame({
             "run": line.key, "optimizer": tr.optimizer, "label": line.label, "step": np.arange(n),
             "x": tr.path[:, 0], "y": tr.path[:, 1], "loss": tr.loss, "grad_x": tr.grad[:, 0], "grad_y": tr.grad[:, 1],
             "update_x": tr.update[:, 0], "update_y": tr.update[:, 1], "lr": tr.lr,
             "diverged_step": -1 if tr.diverged_step is None else tr.diverged_step,
-        }))  # fmt: skip
+        })  # fmt: skip
+        if "curvature" in seen.shown:
+            sh = sharp.get(line.key)
+            part["sharpness"] = sh.value if sh is not None else np.nan
+            part["stability_limit"] = sh.limit if sh is not None and sh.limit is not None else np.nan
+        if "flow" in seen.shown:
+            mod, plain = flows.get(line.key, (None, None))
+            for name, fl in (("flow", plain), ("modified_flow", mod)):
+                for i, c in enumerate("xy"):
+                    col = np.full(n, np.nan)
+                    if fl is not None:
+                        col[: len(fl.path)] = fl.path[:n, i]
+                    part[f"{name}_{c}"] = col
+        parts.append(part)
     cols = ["run", "optimizer", "label", "step", "x", "y", "loss", "grad_x", "grad_y", "update_x", "update_y", "lr",
             "diverged_step"]  # fmt: skip
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
 
 
-def csv_bytes(result: Result) -> bytes:
-    return trajectories_frame(result).to_csv(index=False).encode()
+def csv_bytes(result: Result, view: View | None = None) -> bytes:
+    return trajectories_frame(result, view).to_csv(index=False).encode()
 
 
-def parquet_bytes(result: Result) -> bytes:
+def parquet_bytes(result: Result, view: View | None = None) -> bytes:
     buf = io.BytesIO()
-    trajectories_frame(result).to_parquet(buf, index=False)
+    trajectories_frame(result, view).to_parquet(buf, index=False)
     return buf.getvalue()
 
 
@@ -935,9 +955,9 @@ def render(view: View, fmt: str, progress: Progress = None, width: int = 640, he
     if result.errors:
         raise ValueError("; ".join(result.errors))
     if fmt == "csv":
-        return csv_bytes(result)
+        return csv_bytes(result, view)
     if fmt == "parquet":
-        return parquet_bytes(result)
+        return parquet_bytes(result, view)
     if fmt == "html":
         return html_bytes(result, view, fps, n_frames)
     if fmt == "png":
