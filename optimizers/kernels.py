@@ -110,7 +110,14 @@ def schedule_factor(h, l, k):
             t_cur = k % t0
             t_i = t0
         elif k >= t0:
+            # the cycle n with k in [T_0(T_mult^n − 1)/(T_mult − 1), …): a guess from the logarithm,
+            # then settled with exact integer-valued arithmetic (the logarithm alone misses
+            # restarts: log(243)/log(3) < 5), as torch's stepped scheduler counts them
             n = math.floor(math.log(k / t0 * (tm - 1.0) + 1.0) / math.log(tm))
+            while n > 0 and t0 * (tm**n - 1.0) / (tm - 1.0) > k:
+                n -= 1
+            while t0 * (tm ** (n + 1) - 1.0) / (tm - 1.0) <= k:
+                n += 1
             t_cur = k - t0 * (tm**n - 1.0) / (tm - 1.0)
             t_i = t0 * tm**n
         else:

@@ -1,5 +1,7 @@
 """Optimizer API: arguments, divergence, sweeps vs trajectories, noise, clipping, state."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -216,3 +218,27 @@ def test_changing_hyperparameters_never_recompiles():
             optimizers.trajectory(n, surface, (0.3, 0.2), 7, lr=0.02, schedule="cosine", noise=0.1, seed=3)
             optimizers.sweep(n, surface, np.zeros((5, 2)), 7, lr=np.linspace(0.01, 0.1, 5))
     assert len(kernels.run.signatures) == before == 1
+
+
+def _stepped_warm_restarts(base: float, eta_min: float, t0: int, t_mult: int, n: int) -> np.ndarray:
+    """torch's CosineAnnealingWarmRestarts as ``.step()`` advances it (integer counters, no logarithm)."""
+    out, t_cur, t_i = [], 0, t0
+    for _ in range(n):
+        out.append(eta_min + (base - eta_min) * (1 + math.cos(math.pi * t_cur / t_i)) / 2)
+        t_cur += 1
+        if t_cur >= t_i:
+            t_cur, t_i = t_cur - t_i, t_i * t_mult
+    return np.array(out)
+
+
+@pytest.mark.parametrize(("t0", "t_mult"), [(1, 3), (2, 3), (1, 10), (3, 9), (1, 2), (5, 2), (7, 1)])
+def test_warm_restarts_restart_where_torchs_stepped_scheduler_does(t0, t_mult):
+    """The period is settled with integer-valued arithmetic: a floating-point logarithm misses
+    restarts (log(243)/log(3) < 5 put step 121 of T_0 = 1, T_mult = 3 at lr 0 instead of the base lr)."""
+    n = 1500
+    tr = optimizers.trajectory("sgd", "simple_quad", None, n - 1, lr=0.1, schedule="cosine_restarts", T_0=t0,
+                               T_mult=t_mult, eta_min=0.0)  # fmt: skip
+    ref = _stepped_warm_restarts(0.1, 0.0, t0, t_mult, n - 1)
+    assert np.allclose(tr.lr[: n - 1], ref, rtol=1e-12, atol=1e-15)
+    if (t0, t_mult) == (1, 3):
+        assert tr.lr[121] == pytest.approx(0.1)
