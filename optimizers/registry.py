@@ -368,7 +368,8 @@ OPTIMIZERS: tuple[OptimizerSpec, ...] = (
         state=("exp_avg", "exp_avg_var", "step_scale"),
         momentum_state="exp_avg",
         scale_state="step_scale",
-        reference="Zhuang et al. 2020, AdaBelief (Algorithm 2; adabelief-pytorch 0.2 defaults)",
+        reference="Zhuang et al. 2020, AdaBelief (Algorithm 2): adabelief-pytorch 0.2 with rectify=False and "
+        "weight_decouple=False (its defaults rectify and decouple; here weight decay is L2, added to the gradient)",
     ),
     OptimizerSpec(
         "newton",

@@ -242,3 +242,16 @@ def test_warm_restarts_restart_where_torchs_stepped_scheduler_does(t0, t_mult):
     assert np.allclose(tr.lr[: n - 1], ref, rtol=1e-12, atol=1e-15)
     if (t0, t_mult) == (1, 3):
         assert tr.lr[121] == pytest.approx(0.1)
+
+
+def test_adabelief_says_what_it_does_l2_weight_decay_and_no_rectification():
+    """Its registry reference names the adabelief-pytorch options it matches, and its weight decay
+    is L2 through the gradient: a run with wd on f equals a run without wd on f + (wd/2)‖θ‖²."""
+    ref = optimizers.spec("adabelief").reference
+    assert "rectify=False" in ref and "weight_decouple=False" in ref
+    wd = 0.3
+    f = landscapes.from_formula("(x^2 - 1)^2 + 0.5*sin(3*y)")
+    f_l2 = landscapes.from_formula(f"(x^2 - 1)^2 + 0.5*sin(3*y) + {wd / 2}*(x^2 + y^2)")
+    a = optimizers.trajectory("adabelief", f, (0.4, 1.1), 100, lr=0.05, weight_decay=wd)
+    b = optimizers.trajectory("adabelief", f_l2, (0.4, 1.1), 100, lr=0.05)
+    assert np.allclose(a.path, b.path, rtol=1e-10, atol=1e-12)
