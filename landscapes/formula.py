@@ -234,7 +234,8 @@ class _Builder:
             e, d, c = self.build(node.operand, depth + 1)
             if isinstance(node.op, ast.UAdd):
                 return e, d, c
-            return self._fold(node, -e, sp.Mul(-1, d, evaluate=False), None if c is None else -c)
+            neg = -d if d.is_Number else sp.Mul(-1, d, evaluate=False)  # "x^-2" shows x^{-2}, not x^{(-1) 2}
+            return self._fold(node, -e, neg, None if c is None else -c)
         if isinstance(node, ast.BinOp):
             return self._binop(node, depth)
         if isinstance(node, ast.Call):
@@ -296,11 +297,15 @@ class _Builder:
             exact, disp = a * b, sp.Mul(da, db, evaluate=False)
         elif op == "/":
             exact, disp = a / b, sp.Mul(da, sp.Pow(db, -1, evaluate=False), evaluate=False)
+            if da == 1:  # "1/(x-y)" shows \frac{1}{x - y}, not 1 \frac{1}{x - y}
+                disp = sp.Pow(db, -1, evaluate=False)
         else:
             if cb is None and ca is not None and ca <= 0:
                 raise self.refuse(node.left, "a non-positive number to a variable power is undefined for most x, y: "
                                              "{0} {where}", _short(self.part(node.left)))  # fmt: skip
             exact, disp = a**b, sp.Pow(da, db, evaluate=False)
+        if op == "/" and da.is_Integer and db.is_Integer and db != 0:  # 1/2 shown as \frac{1}{2}, not 1 · ½
+            disp = sp.Rational(da, db)
         return self._fold(node, exact, disp, value)
 
     def _call(self, node: ast.Call, depth: int):

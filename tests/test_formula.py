@@ -329,3 +329,16 @@ def test_from_formula_api():
         landscapes.from_formula("x", bounds=((1, 0), (0, 1)))
     with pytest.raises(ValueError, match="bounds"):
         landscapes.from_formula("x", bounds="wide")
+
+
+@pytest.mark.parametrize(("text", "latex"), [
+    ("x^-2", r"\frac{1}{x^{2}}"),  # was x^{\left(-1\right) 2}
+    ("1/(x-y)", r"\frac{1}{x - y}"),  # was 1 \frac{1}{x - y}
+    ("x^(1/2)", r"\sqrt{x}"),  # was x^{1 \cdot \frac{1}{2}}
+    ("-2.5*x", r"- 2.5 x"),  # was \left(-1\right) 2.5 x
+    ("x^-0.5", r"x^{-0.5}"),
+    ("2*x - y", r"2 x - y"),
+    ("x - (y - 1)", r"x - \left(y - 1\right)"),
+])  # fmt: skip
+def test_formulas_are_shown_as_they_are_written(text, latex):
+    assert landscapes.from_formula(text).latex == latex
