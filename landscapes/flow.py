@@ -76,11 +76,20 @@ def _minus_hessian(surf, th):
 
 
 def gradient_flow(
-    surface, start, t_end: float, *, modified_lr: float | None = None, n: int = 400, rtol: float = 1e-10
+    surface,
+    start,
+    t_end: float,
+    *,
+    modified_lr: float | None = None,
+    n: int = 400,
+    rtol: float = 1e-10,
+    spacing: str = "linear",
 ) -> Flow:
     """The gradient flow from ``start`` for times 0…``t_end`` (``n`` samples), or with
     ``modified_lr`` the modified flow of gradient descent at that learning rate. Gradient
-    descent's step k is comparable with the flow at t = k·lr."""
+    descent's step k is comparable with the flow at t = k·lr. ``spacing="geometric"`` puts the
+    samples at 0 and geometrically from t_end·10⁻⁶ on: a flow that settles early is still drawn
+    smoothly where it moves."""
     if not t_end > 0:
         raise ValueError(f"t_end must be > 0 (got {t_end})")
     half = 0.0 if modified_lr is None else float(modified_lr) / 2
@@ -115,7 +124,13 @@ def gradient_flow(
         return t_stuck - t
 
     escape.terminal = stuck.terminal = True
-    span, y0, ts = (0.0, float(t_end)), np.asarray(start, float), np.linspace(0.0, float(t_end), n)
+    if spacing == "geometric":
+        ts = np.concatenate([[0.0], np.geomspace(float(t_end) * 1e-6, float(t_end), n - 1)])
+    elif spacing == "linear":
+        ts = np.linspace(0.0, float(t_end), n)
+    else:
+        raise ValueError(f"spacing must be 'linear' or 'geometric' (got {spacing!r})")
+    span, y0 = (0.0, float(t_end)), np.asarray(start, float)
     tol = {"rtol": rtol, "atol": rtol * 1e-2, "t_eval": ts}
     sol = None
     with np.errstate(all="ignore"):

@@ -60,8 +60,8 @@ def test_himmelblau_overlays_have_one_marker_per_critical_point_and_kind():
     r = compute(v)
     seen = why.for_view(v, r)
     marks = why.view_marks(seen, r.surface, r.lines, 40, r.surface.bounds)
-    counts = {m.name: len(m.x) for m in marks if m.mode == "markers" and m.name in ("minimum", "saddle", "maximum")}
-    assert counts == {"minimum": 4, "saddle": 4, "maximum": 1}
+    counts = {m.name: len(m.x) for m in marks if m.mode == "markers" and m.name in why.KIND_NAMES}
+    assert counts == {"critical: minimum": 4, "saddle": 4, "maximum": 1}
     traces = why.mark_traces(marks)
     newton = [t for t in traces if t["name"] == "Newton step"]
     assert len(newton) == 2 and all(t["marker"]["size"][:-1] == [0] and t["marker"]["size"][-1] > 0 for t in newton)
@@ -174,3 +174,16 @@ def test_data_exports_carry_the_curvature_and_the_flows_when_shown():
     assert np.allclose(sgd[["flow_x", "flow_y"]].to_numpy(), seen.modified[0][2].path)
     assert df[df.run == "adam"].flow_x.isna().all()  # the flows describe plain gradient descent only
     assert "sharpness" not in export.trajectories_frame(r).columns
+
+
+def test_the_drawn_flow_is_smooth_and_the_path_sentence_fits_the_numbers():
+    v = _view(surface="himmelblau", run=["adam:lr=0.1"], why="flow,path", ends="2,3")
+    r = compute(v)
+    seen = why.for_view(v, r)
+    jumps = np.hypot(*np.diff(seen.flow.path, axis=0).T)
+    assert jumps.max() < 0.01 * 10  # no chords: the flow to t = 100 settles by t ≈ 1, sampled geometrically
+    text = why.path_text(seen.path)
+    assert "crosses 2 saddles and passes 1 other minimum" in text and "climbs 142.6" in text
+    v = _view(surface="rastrigin", run=["adam:lr=0.1"], why="path")
+    seen = why.for_view(v, compute(v))
+    assert "The straight segment climbs as much" in why.path_text(seen.path)  # not "lower than the straight line"

@@ -171,6 +171,9 @@ def copy_link(query: dict) -> None:
         st.code(url, language=None, wrap_lines=True)
 
 
+MAX_CRITICAL_ROWS = 30
+
+
 def see_why(seen: why.Why, result, view, k: int) -> None:
     """The panels of the "See why" toggles: curvature, the path between minima, critical points, flows."""
     for n in seen.notes:
@@ -205,7 +208,11 @@ def see_why(seen: why.Why, result, view, k: int) -> None:
     if "critical" in seen.shown and seen.critical:
         st.subheader("Critical points in the view")
         st.caption(why.WHY_HELP["critical"])
-        st.table(pd.DataFrame(why.critical_rows(seen.critical, why.minima_in_view(result.surface))))
+        rows = why.critical_rows(seen.critical, why.minima_in_view(result.surface))
+        st.table(pd.DataFrame(rows[:MAX_CRITICAL_ROWS]))
+        if len(rows) > MAX_CRITICAL_ROWS:
+            st.caption(f"The {MAX_CRITICAL_ROWS} lowest of {len(rows)} critical points; zoom in with the View window "
+                       "to see the others listed.")  # fmt: skip
 
 
 # --- the page --------------------------------------------------------------------------
@@ -304,7 +311,8 @@ with left:
         st.plotly_chart(figures.PlotlyDict(fig3), width="stretch", config=figures.PLOTLY_CONFIG, theme=None)
     st.pills("See why", list(why.WHY), selection_mode="multi", key="why", format_func=why.WHY_LABELS.get,
              wrap=True, width="stretch",
-             help="Each toggle draws on the map and adds a panel below it that says what it shows.")  # fmt: skip
+             help="Each toggle draws on the map; all but the local quadratic also add a panel below it that says "
+                  "what it shows.")  # fmt: skip
 with right:
     log = st.toggle("log-scale loss", key="logloss", value=True)
     la = figures.loss_axis(result.lines, log, result.minima.lowest if result.minima else float("nan"))

@@ -478,12 +478,15 @@ class Renderer:
             label, _, detail = ln.legend.partition(" · ")
             out.append(_Entry(ln.color, ln.dash, ln.symbol, label, detail))
         (x0, x1), (y0, y1) = (self.x0, self.x1), (self.y0, self.y1)
-        self.minima = [(mx, my) for mx, my in self.surface.minima if x0 <= mx <= x1 and y0 <= my <= y1]
+        self.minima = [(mx, my, i < self.surface.n_global) for i, (mx, my) in enumerate(self.surface.minima)
+                       if x0 <= mx <= x1 and y0 <= my <= y1]  # fmt: skip
         self.curves = [c for c in getattr(self.surface, "minimum_curves", ()) if len(c) > 1]
         if self.curves:
             out.append(_Entry("gold", "solid", None, "line of minima"))
-        if self.minima:
-            out.append(_Entry("gold", None, "star", "minimum"))
+        if any(g for *_, g in self.minima):
+            out.append(_Entry("gold", None, "star", "global minimum"))
+        if any(not g for *_, g in self.minima):  # white, as on the page
+            out.append(_Entry("white", None, "star-local", "local minimum"))
         out.append(_Entry("white", None, "start", "start"))
         for m in self.marks:
             if m.legend:
@@ -573,19 +576,19 @@ class Renderer:
 
     # --- drawing -------------------------------------------------------------------------
 
-    def _star(self, d: ImageDraw.ImageDraw, x: float, y: float, r: float) -> None:
+    def _star(self, d: ImageDraw.ImageDraw, x: float, y: float, r: float, color: str = "gold") -> None:
         pts = []
         for k in range(10):
             a = -math.pi / 2 + k * math.pi / 5
             rr = r if k % 2 == 0 else r * 0.45
             pts.append((x + rr * math.cos(a), y + rr * math.sin(a)))
-        d.polygon(pts, fill=self.fill("gold"), outline=self.fill("black"))
+        d.polygon(pts, fill=self.fill(color), outline=self.fill("black"))
 
     def _marker(self, d: ImageDraw.ImageDraw, symbol: str, x: float, y: float, r: float, color: str,
                 outline: str = "white") -> None:  # fmt: skip
         ow = max(1, round(1.2 * self.scale))
-        if symbol == "star":
-            self._star(d, x, y, r * 1.5)
+        if symbol in ("star", "star-local"):
+            self._star(d, x, y, r * (1.5 if symbol == "star" else 1.2), "gold" if symbol == "star" else "white")
             return
         if symbol == "start":
             r = r * 1.1
@@ -692,9 +695,9 @@ class Renderer:
             if m.mode != "markers":
                 self._draw_mark(ad, m)
         star = 8 * s if len(self.minima) <= 40 else 5 * s
-        for mx, my in self.minima:
+        for mx, my, is_global in self.minima:
             px, py = self._to_pixels(np.array([[mx, my]]))[0]
-            self._star(ad, px, py, star)
+            self._star(ad, px, py, star if is_global else 0.8 * star, "gold" if is_global else "white")
         for m in self.marks:
             if m.mode == "markers":
                 self._draw_mark(ad, m)

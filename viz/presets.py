@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from viz.state import WHY, Run, View
+from viz.state import Run, View
 
 ARTICLE_RUNS = (
     ("nesterov", {"lr": 0.01, "momentum": 0.9}),
@@ -167,7 +167,7 @@ def _crosses_at_saddle(r, barrier: float, straight: float, near: tuple[float, fl
     """The path between the preset's two minima crosses at the critical saddle nearest ``near``
     (its highest point on it, to 10⁻⁴, and it within 0.01 of ``near``), with the barrier heights the text gives
     (rounded to whole numbers)."""
-    from viz.why import compute_why
+    from viz.why import compute_why, path_text
 
     tr = r.lines[0].traj
     w = compute_why(r.surface, r.lines, tuple(tr.path[0]), tr.steps, ("critical", "path"), ends=(1, 2))
@@ -178,6 +178,8 @@ def _crosses_at_saddle(r, barrier: float, straight: float, near: tuple[float, fl
         and math.dist(w.path.saddle, sad) < 1e-4
         and round(w.path.barrier) == barrier
         and round(w.path.straight_barrier) == straight
+        and float(np.min(np.hypot(*(w.path.path - (3.0, 2.0)).T))) < 0.05  # by way of the minimum at (3, 2)
+        and "crosses 2 saddles and passes 1 other minimum" in path_text(w.path)
     )
 
 
@@ -189,6 +191,12 @@ def _newton_jumps_into_the_saddle(r) -> bool:
         and float(np.hypot(*_line(r, "newton").traj.final)) < 1e-9
         and abs(_line(r, "sgd").traj.final[1]) > 1.0
     )
+
+
+def _first_rise(loss: np.ndarray) -> int:
+    """The first step whose loss is above the step before (len(loss) if it never rises)."""
+    up = np.flatnonzero(np.diff(loss) > 0)
+    return int(up[0]) + 1 if up.size else len(loss)
 
 
 def _rounds_to(value: float, shown: float) -> bool:
@@ -381,10 +389,13 @@ PRESETS: dict[str, Preset] = {
             (
                 (
                     "Toward its minimum the Rosenbrock valley gets sharper. Gradient descent at lr 0.003 follows it "
-                    "until the sharpness λmax(H) crosses 2/lr ≈ 667, near step 500, and then stays at that edge: over "
-                    "the second half of the run it averages within 1% of 2/lr while the loss goes up and down.",
+                    "until the sharpness λmax(H) crosses 2/lr ≈ 667, near step 500, and keeps sharpening past it "
+                    "until the iterates start to bounce across the valley, near step 700, where the loss first goes "
+                    "up. From then on it stays at that edge: over the second half of the run it averages within 1% "
+                    "of 2/lr while the loss goes up and down.",
                     lambda r: (
                         450 <= (_edge(r, "SGD lr=0.003")["first_above"] or 0) <= 550
+                        and 650 <= _first_rise(_line(r, "SGD lr=0.003").traj.loss) <= 800
                         and abs(_edge(r, "SGD lr=0.003")["late_mean"] - 1) < 0.01
                         and bool(np.any(np.diff(_line(r, "SGD lr=0.003").traj.loss[1500:]) > 0))
                     ),
@@ -483,9 +494,9 @@ PRESETS: dict[str, Preset] = {
                     ),
                 ),
                 (
-                    "The lowest path from the minimum at (3.58, −1.85) to the one at (−2.81, 3.13) climbs 68, over "
-                    "the saddle near (0.09, 2.88); the straight segment between them climbs 143, over the hill in "
-                    "the middle.",
+                    "The lowest path from the minimum at (3.58, −1.85) to the one at (−2.81, 3.13) goes by way of "
+                    "the minimum at (3, 2), over two saddles; the higher one, near (0.09, 2.88), is 68 above the "
+                    "minima. The straight segment between them climbs 143, over the hill in the middle.",
                     lambda r: _crosses_at_saddle(r, barrier=68, straight=143, near=(0.09, 2.88)),
                 ),
             ),
@@ -532,8 +543,8 @@ def _canonical(view: View) -> tuple:
     same = {"schedule": "constant"} | {k: h.default for k, h in optimizers.COMMON_OPTIONS.items()}
     common = tuple(sorted((k, v) for k, v in view.common.items() if v is not None and v != same.get(k)))
     start = tuple(round(float(c), 9) for c in view.start)
-    why = tuple(w for w in WHY if w in view.why)
-    return view.surface, start, view.steps, runs, common, view.weight_decay, view.bounds, why, view.ends
+    # the overlays shown change no result: a preset with one more toggle is still that preset
+    return view.surface, start, view.steps, runs, common, view.weight_decay, view.bounds, view.ends
 
 
 def matching(view: View) -> str | None:

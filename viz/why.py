@@ -43,18 +43,21 @@ WHY_HELP = {
     "the Newton step (dashed arrow) to the model's stationary point.",
     "curvature": "The sharpness λmax(H) along each run (λmax(P⁻¹H) for Adam, AdamW, Adamax, RMSProp and "
     "Adagrad, with the step's own denominator P) against the largest curvature that optimizer converges on at "
-    "its learning rate: 2/lr for gradient descent (Cohen et al. 2021), 38/lr for Adam at β1 = 0.9 (Cohen et al. "
-    "2022). The limit only bounds directions that curve up.",
+    "its learning rate: 2/lr for gradient descent and Adagrad (Cohen et al. 2021); 2(1+μ)/lr for heavy-ball "
+    "momentum μ (3.8/lr at 0.9) and RMSProp; (2+2μ)/((1+2μ)lr) for Nesterov (1.357/lr at 0.9); "
+    "(2+2β1)/((1−β1)lr) for Adam (38/lr at β1 = 0.9; Cohen et al. 2022). The limit only bounds directions that "
+    "curve up.",
     "path": "The minimum-energy path between two minima (string method): the lowest route over the ridges "
     "between them, crossing each at a saddle; its highest point sets the barrier. The straight segment is drawn "
     "for comparison.",
 }
 KIND_STYLE = {  # marker symbol, colour, legend text
-    "minimum": ("circle-open", "#1a7f37", "minimum"),
+    "minimum": ("circle-open", "#1a7f37", "critical: minimum"),
     "saddle": ("x", "#cf222e", "saddle"),
     "maximum": ("triangle-up", "#8250df", "maximum"),
     "degenerate": ("square", "#bc4c00", "degenerate"),
 }
+KIND_NAMES = tuple(name for *_, name in KIND_STYLE.values())
 GD_NAMES = ("sgd",)  # the modified flow describes plain gradient descent
 
 
@@ -120,8 +123,9 @@ def compute_why(surface: landscapes.Surface, lines: list[Line], start, steps: in
         t_end = flow_time(lines, steps)
         start = (float(start[0]), float(start[1]))
         n = steps + 1  # the runs' flows are sampled at t = k·lr: gradient descent's step k, exactly
-        dense = max(1000, n)  # the drawn flow: smooth however few steps there are
-        why.flow = cached(("flow", start, t_end, dense), lambda: gradient_flow(surface, start, t_end, n=dense))
+        dense = max(1000, n)  # the drawn flow: smooth wherever it moves, however long it rests
+        why.flow = cached(("flow", start, t_end, dense, "geometric"),
+                          lambda: gradient_flow(surface, start, t_end, n=dense, spacing="geometric"))  # fmt: skip
         if why.flow.stopped == "left for infinity":
             why.notes.append(f"The gradient flow runs off to infinity (|θ| ≥ 10⁶) at t ≈ {why.flow.t[-1]:.3g}.")
         elif why.flow.stopped:
@@ -298,7 +302,7 @@ def quadratic_marks(surface: landscapes.Surface, lines: list[Line], k: int, boun
         names = ", ".join(o.label for o in lines if np.allclose(o.traj.path[min(k, o.traj.steps)], tr.path[kk],
                                                                   rtol=0, atol=1e-12 * span))  # fmt: skip
         curve = _clip(_conic(q, span), bounds)
-        first = len(done) == 1
+        first = not any(m.legend for m in out) and bool(np.isfinite(curve).any())
         tip = (f"{names}: the model's {q.kind}",) * len(curve)
         out.append(Mark("local model at θₖ", curve[:, 0], curve[:, 1], QUAD_COLOR, dash="dashdot", width=1.5,
                         legend=first, group="quadratic", hover=tip))  # fmt: skip
@@ -472,7 +476,7 @@ def curvature_texts(rows: list[tuple[Line, optimizers.Sharpness]]) -> list[str]:
         if sh.preconditioned:  # the first steps (P ≈ ε) say little: the second half says where it settled
             text = (f"**{ln.label}**: over the second half {sh.symbol} averages {mean:.2f}× its limit {lim} "
                     f"(at most {peak:.2f}×)")  # fmt: skip
-            text += " — at the edge of stability." if mean >= 0.85 else "."
+            text += " — at the edge of stability." if 0.85 <= mean <= 1.1 and peak <= 1.3 else "."
         elif e["first_above"] is None:
             text = f"**{ln.label}**: {sh.symbol} stays below {lim} (at most {peak:.0%} of it over the second half)."
         elif abs(mean - 1) <= 0.05:
@@ -534,7 +538,17 @@ def critical_rows(points: list[CriticalPoint], minima: list[tuple[float, float]]
 
 
 def path_text(path: EnergyPath) -> str:
-    """The barrier along the path against the straight segment's, from the computed losses."""
-    s = path.saddle
-    return (f"The minimum-energy path crosses at ({s[0]:.4g}, {s[1]:.4g}), a barrier of {path.barrier:.4g} above "
-            f"the higher minimum; the straight segment climbs {path.straight_barrier:.4g}.")  # fmt: skip
+    """The barrier along the path against the straight segment's, and the saddles and minima it
+    passes on the way, from the computed losses."""
+    s, f = path.saddle, path.loss
+    inner = np.arange(1, len(f) - 1)
+    peaks = int(np.sum((f[inner] > f[inner - 1]) & (f[inner] >= f[inner + 1])))
+    dips = int(np.sum((f[inner] < f[inner - 1]) & (f[inner] <= f[inner + 1])))
+    text = f"The minimum-energy path's highest point is at ({s[0]:.4g}, {s[1]:.4g}), {path.barrier:.4g} above "
+    text += "the higher end"
+    if peaks > 1:
+        text += f"; on the way it crosses {peaks} saddles and passes {dips} other minim{'a' if dips != 1 else 'um'}"
+    if round(path.straight_barrier, 2) <= round(path.barrier, 2):
+        same = f"{path.straight_barrier:.4g}"
+        return text + f". The straight segment climbs as much ({same}): here it is already the lowest route."
+    return text + f". The straight segment climbs {path.straight_barrier:.4g}."
