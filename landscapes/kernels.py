@@ -3,7 +3,9 @@
 ``value_grad`` is what every optimizer step calls: f and its gradient from one block of
 shared subexpressions. At a kink where the derivative is 0/0 but f is finite (Ackley's
 cone tip, |x| at 0) it returns the subgradient 0 rather than NaN, so a run that lands
-exactly on a kink is not mistaken for a diverged one.
+exactly on a kink is not mistaken for a diverged one. Where f is not finite, or a typed
+formula's derivative is undefined around the point too (x^y at x < 0), the NaN stays: a
+gradient that is not zero is never reported as zero.
 
 Every kernel takes the surface as ``surf = (sid, tape)``: a built-in surface's index into
 the generated code, or sid = -1 and a typed formula's tape for ``landscapes.vm``. One
@@ -29,8 +31,9 @@ def value_grad_any(surf, x, y):
 
 @jit(inline="always")
 def subgradient(f, gx, gy):
-    """The gradient with a 0/0 component replaced by 0 where f itself is finite (a kink)."""
-    if f == f:
+    """The gradient with a 0/0 component replaced by 0 where f itself is finite (a kink). Where f
+    is infinite or NaN the gradient is left as it is: a NaN there says f is not defined."""
+    if abs(f) < np.inf:
         if gx != gx:
             gx = 0.0
         if gy != gy:
@@ -38,10 +41,28 @@ def subgradient(f, gx, gy):
     return gx, gy
 
 
+@jit
+def _kink_or_undefined(surf, x, y, gx, gy):
+    """A typed formula's NaN derivative component at a point where f is finite: 0 at a kink (the
+    derivative is defined on both sides, as |x| at 0), NaN where it is undefined around the point
+    too (x^y at x < 0: log(x) in the derivative), so a run there says so instead of stalling."""
+    h = 1e-7 * max(1.0, abs(x), abs(y))
+    _, ax, ay = value_grad_any(surf, x + h, y + h)
+    _, bx, by = value_grad_any(surf, x - h, y - h)
+    if gx != gx and ax == ax and bx == bx:
+        gx = 0.0
+    if gy != gy and ay == ay and by == by:
+        gy = 0.0
+    return gx, gy
+
+
 @jit(inline="always")
 def value_grad(surf, x, y):
     f, gx, gy = value_grad_any(surf, x, y)
-    gx, gy = subgradient(f, gx, gy)
+    if surf[0] < 0 and (gx != gx or gy != gy) and abs(f) < np.inf:
+        gx, gy = _kink_or_undefined(surf, x, y, gx, gy)
+    else:
+        gx, gy = subgradient(f, gx, gy)
     return f, gx, gy
 
 

@@ -2,6 +2,7 @@
 
 import ast
 import builtins
+import math
 import re
 from pathlib import Path
 
@@ -342,3 +343,18 @@ def test_from_formula_api():
 ])  # fmt: skip
 def test_formulas_are_shown_as_they_are_written(text, latex):
     assert landscapes.from_formula(text).latex == latex
+
+
+def test_a_gradient_that_is_not_zero_is_never_reported_as_zero():
+    """0 replaces a NaN derivative only at a kink (defined on both sides, f finite); where f overflows
+    or the derivative is undefined around the point, the NaN stays and a run there stops and says so."""
+    softplus = landscapes.from_formula("log(1 + exp(x))")
+    gx, _ = softplus.gradient(800.0, 0.0)  # f overflows to inf here: the true slope 1 is not representable
+    assert math.isnan(gx)  # was 0.0
+    assert softplus.gradient(3.0, 0.0)[0] == pytest.approx(1 / (1 + math.exp(-3.0)), rel=1e-12)
+    power = landscapes.from_formula("x^y")
+    gx, gy = power.gradient(-2.0, 2.0)  # ∂/∂y = x^y·log(x): undefined for x < 0
+    assert gx == pytest.approx(-4.0) and math.isnan(gy)  # gy was 0.0
+    tr = optimizers.trajectory("sgd", power, (-2.0, 2.0), 5, lr=0.1)
+    assert tr.diverged_step is not None  # the run stops where the gradient is undefined, it does not stall
+    assert landscapes.from_formula("abs(x) + sqrt(x^2 + y^2)").gradient(0.0, 0.0) == (0.0, 0.0)  # kinks: 0
