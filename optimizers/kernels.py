@@ -393,8 +393,8 @@ def init_state(opt, h, st, sc, l):
     if opt == 4:  # Adagrad's initial accumulator
         st[0, 0, l] = h[O + 3, l]
         st[0, 1, l] = h[O + 3, l]
-    elif opt == 6:  # Adadelta: E[Δθ²]_0 = RMS[Δθ]_0²
-        a = h[O + 4, l] * h[O + 4, l]
+    elif opt == 6:  # Adadelta: E[Δθ²]_0, the article's start of torch's acc_delta
+        a = h[O + 4, l]
         st[1, 0, l] = a
         st[1, 1, l] = a
 

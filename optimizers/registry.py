@@ -234,18 +234,18 @@ OPTIMIZERS: tuple[OptimizerSpec, ...] = (
             _eps(1e-6),
             _wd(),
             Hyper(
-                "initial_rms_delta",
+                "initial_acc_delta",
                 0.0,
                 0.0,
                 INF,
                 (0.0, 100.0),
-                help="RMS[Δθ] = √E[Δθ²] before the first step (torch: 0). The article's zero start is 0; its big "
-                "start sets E[Δθ²] = 50, which is 7.07 here",
+                help="E[Δθ²], the running average of squared updates, before the first step (torch's acc_delta "
+                "starts at 0). The article's zero start is 0 and its big start 50",
             ),
         ),
         state=("square_avg", "acc_delta", "step_scale"),
         scale_state="step_scale",
-        reference="torch.optim.Adadelta; initial_rms_delta from the reference article (torch: 0)",
+        reference="torch.optim.Adadelta; initial_acc_delta (E[Δθ²] at the start) from the reference article (torch: 0)",
     ),
     OptimizerSpec(
         "adam",

@@ -113,7 +113,7 @@ def test_no_unexplained_internals_or_machine_numbers(lesson: Lesson) -> None:
         assert not re.search(r"\bRMS\b|E\[|\bepoch", text), text
         assert not re.search(r"\d(\.\d+)?e-?\d|0\.0000", text), text  # 1e-05, 0.00001: written as 10⁻⁵
         # the one setting name the map's legend shows is named only where it is explained as the legend's
-        if "initial_rms_delta" in text:
+        if "initial_acc_delta" in text:
             assert "legend" in text, text
 
 

@@ -255,3 +255,22 @@ def test_adabelief_says_what_it_does_l2_weight_decay_and_no_rectification():
     a = optimizers.trajectory("adabelief", f, (0.4, 1.1), 100, lr=0.05, weight_decay=wd)
     b = optimizers.trajectory("adabelief", f_l2, (0.4, 1.1), 100, lr=0.05)
     assert np.allclose(a.path, b.path, rtol=1e-10, atol=1e-12)
+
+
+def test_adadelta_start_has_the_articles_meaning_everywhere():
+    """initial_acc_delta is E[Δθ²] before the first step, as the article's code sets it (big start 50):
+    the first step is √(50 + ε)/√(g² + ε)·g per coordinate, as on the 1-D page; old links' RMS is squared."""
+    from viz.state import from_query
+
+    s = landscapes.get("simple_quad")
+    tr = optimizers.trajectory("adadelta", s, (1.0, 0.5), 3, lr=1.0, rho=0.95, eps=1e-6, initial_acc_delta=50.0)
+    g = tr.grad[0]
+    sq = 0.05 * g * g
+    acc = 0.95 * 50.0  # ρ·E[Δθ²]₀ + (1 − ρ)·Δθ₁²: E[Δθ²] before the step enters the first step
+    step = np.sqrt(50.0 + 1e-6) / np.sqrt(sq + 1e-6) * g
+    assert np.allclose(tr.update[0], -step, rtol=1e-12)
+    assert acc < tr.state["acc_delta"][1][0]
+    help_text = optimizers.spec("adadelta").hypers[-1].help
+    assert "E[Δθ²]" in help_text and "big start 50" in help_text
+    view, notices = from_query({"run": "adadelta:initial_rms_delta=7"})
+    assert view.runs[0].hyper["initial_acc_delta"] == 49.0 and "now initial_acc_delta" in notices[0]

@@ -23,7 +23,7 @@ def test_every_optimizer_has_reference_cases():
     covered = {c["optimizer"] for c in CASES}
     assert covered == set(optimizers.names())
     for c in CASES:
-        if c["optimizer"] in DATA["torch_defaults"] and "initial_rms_delta" not in c["hyperparameters"]:
+        if c["optimizer"] in DATA["torch_defaults"] and "initial_acc_delta" not in c["hyperparameters"]:
             assert c["source"].startswith("torch")  # the article's Adadelta start is not in torch
 
 

@@ -185,8 +185,8 @@ def run_smoothed_nesterov(surface, steps, lr=1e-2, momentum=0.9, weighted=False)
     return path
 
 
-def run_adadelta_start(surface, steps, lr=1.0, rho=0.9, eps=1e-6, initial_rms_delta=0.0):
-    # Zeiler 2012 with E[Δθ²]_0 = RMS_0² (the article's "big start"), torch's ε placement.
+def run_adadelta_start(surface, steps, lr=1.0, rho=0.9, eps=1e-6, initial_acc_delta=0.0):
+    # Zeiler 2012 with E[Δθ²]_0 = initial_acc_delta (the article's "big start" is 50), torch's ε placement.
     g_of, p, eg, ed, path = (
         np_grad(surface),
         np.array(START[surface], float),
@@ -194,7 +194,7 @@ def run_adadelta_start(surface, steps, lr=1.0, rho=0.9, eps=1e-6, initial_rms_de
         None,
         [],
     )
-    ed = np.full(2, initial_rms_delta**2)
+    ed = np.full(2, float(initial_acc_delta))
     path.append(p.tolist())
     for _ in range(steps):
         g = g_of(p)
@@ -308,7 +308,7 @@ for s in SURF3:
         ("adabelief", s, 100, {"lr": 0.05}),
         ("smoothed_nesterov", s, 100, {"lr": 0.01}),
         ("smoothed_nesterov", s, 100, {"lr": 0.01, "momentum": 0.95, "weighted": True}),
-        ("adadelta_start", s, 100, {"lr": 1.0, "rho": 0.9, "initial_rms_delta": 0.5}),
+        ("adadelta_start", s, 100, {"lr": 1.0, "rho": 0.9, "initial_acc_delta": 0.25}),
     ]
 # Rosenbrock's gradient is ~200 at its start: plain steps need a smaller lr to stay finite.
 _SMALL_LR = {"sgd", "momentum", "nesterov", "smoothed_nesterov", "radam"}

@@ -364,6 +364,14 @@ def _parse_run(item: str, notices: list[str], taken: set[str]) -> Run | None:
     for part in filter(None, rest.split(",")):
         k, _, raw = part.partition("=")
         k = k.strip()
+        if name == "adadelta" and k == "initial_rms_delta":  # links from before it took the article's meaning
+            try:
+                raw = repr(_number(raw) ** 2)
+                k = "initial_acc_delta"
+                notices.append("adadelta's initial_rms_delta is now initial_acc_delta, its square (E[Δθ²] at the "
+                               f"start): read as initial_acc_delta={float(raw):g}")  # fmt: skip
+            except ValueError:
+                pass
         if k not in hypers:
             notices.append(f"{name} has no hyperparameter '{k}'; ignored")
             continue

@@ -905,18 +905,18 @@ ADAGRAD_RMSPROP = Lesson(
 # --- Adadelta: zero start against big start ----------------------------------------------------------------
 
 
-def _adadelta(*rms0: float) -> View:
-    keys = ["adadelta"] if len(rms0) == 1 else [f"adadelta#{i}" for i in range(1, len(rms0) + 1)]
+def _adadelta(*acc0: float) -> View:
+    keys = ["adadelta"] if len(acc0) == 1 else [f"adadelta#{i}" for i in range(1, len(acc0) + 1)]
     return View(
         surface="simple_quad",
         start=START,
         steps=125,
-        runs=runs(*((k, {"lr": 1.0, "rho": 0.95, "eps": 1e-6, "initial_rms_delta": v}) for k, v in zip(keys, rms0))),
+        runs=runs(*((k, {"lr": 1.0, "rho": 0.95, "eps": 1e-6, "initial_acc_delta": v}) for k, v in zip(keys, acc0))),
     )
 
 
 def _start_name(tr) -> str:
-    return "Zero start" if tr.hyperparameters["initial_rms_delta"] == 0 else "Big start"
+    return "Zero start" if tr.hyperparameters["initial_acc_delta"] == 0 else "Big start"
 
 
 def _bowl_answer(r) -> str:
@@ -936,7 +936,7 @@ def _adadelta_observe(r) -> str:
     tr = _tr(r, "adadelta")
     h = tr.hyperparameters
     return (
-        f"Remembered step size at the start {h['initial_rms_delta']:g}, lr {h['lr']:g}: the first step is "
+        f"Remembered squared step at the start {h['initial_acc_delta']:g}, lr {h['lr']:g}: the first step is "
         f"{_num(_lens(r, 'adadelta')[0])} long, the last {_num(_lens(r, 'adadelta')[-1])}. "
         f"{_one_ending(r, 'adadelta')}"
     )
@@ -958,12 +958,12 @@ ADADELTA = Lesson(
                 ),
                 Say(
                     "The article's 1-D experiments try both; its big start is 50 for the average squared step, that "
-                    "is a typical step of √50 ≈ 7.07. The map's legend calls this starting step size "
-                    "initial_rms_delta: 0 for the zero start, 7.07 for the big start.",
+                    "is a typical step of √50 ≈ 7.07. The map's legend calls this starting average "
+                    "initial_acc_delta: 0 for the zero start, 50 for the big start.",
                     lambda r: (
                         abs(7.07 - np.sqrt(50)) < 0.005
                         and [ln.label for ln in r.lines]
-                        == ["Adadelta initial_rms_delta=0", "Adadelta initial_rms_delta=7.07"]
+                        == ["Adadelta initial_acc_delta=0", "Adadelta initial_acc_delta=50"]
                     ),
                 ),
                 Say(
@@ -971,7 +971,7 @@ ADADELTA = Lesson(
                     "each step, on a plain round bowl whose bottom is the big gold star."
                 ),
             ),
-            view=_adadelta(0.0, 7.07),
+            view=_adadelta(0.0, 50.0),
             bet=Bet(
                 "Which start reaches the bottom of the bowl, the big gold star, within 125 steps?",
                 ("Zero start", "Big start", "Both", "Neither"),
@@ -994,7 +994,7 @@ ADADELTA = Lesson(
                     ),
                 ),
                 Say(
-                    "With the big start (7.07) the first step is 45 long, far off the map. Its memory of big steps "
+                    "With the big start (50) the first step is 45 long, far off the map. Its memory of big steps "
                     "keeps them big: it ends jumping back and forth across the bowl, 14.8 on either side of the "
                     "minimum, in steps of 29.5 that no longer shrink.",
                     lambda r: (
@@ -1003,17 +1003,17 @@ ADADELTA = Lesson(
                         and _in(_lens(r, "adadelta")[-20:].max(), 29, 30)
                         and _in(float(np.hypot(*_tr(r, "adadelta").final)), 14.5, 15.0)
                     ),
-                    at=(("rms0", 7.07),),
+                    at=(("acc0", 50.0),),
                 ),
                 Say(
-                    "Starting the remembered step size at 0.1 gives a first step of 0.63, and Adadelta settles at "
-                    "the minimum from step 21.",
+                    "Starting the remembered squared step at 0.01 (a typical step of 0.1) gives a first step of "
+                    "0.63, and Adadelta settles at the minimum from step 21.",
                     lambda r: (
                         _in(_lens(r, "adadelta")[0], 0.62, 0.64)
                         and at_global("adadelta", within=0.01)(r)
                         and _in(_settle(r, "adadelta"), 19, 23)
                     ),
-                    at=(("rms0", 0.1),),
+                    at=(("acc0", 0.01),),
                 ),
                 Say(
                     "The article's 2-D runs keep the zero start and use lr = 100 instead: Adadelta multiplies each "
@@ -1024,19 +1024,19 @@ ADADELTA = Lesson(
                         and at_global("adadelta", within=0.01)(r)
                         and _in(_settle(r, "adadelta"), 18, 22)
                     ),
-                    at=(("rms0", 0.0), ("lr", 100.0)),
+                    at=(("acc0", 0.0), ("lr", 100.0)),
                 ),
             ),
             view=_adadelta(0.0),
             controls=(
                 Control(
-                    "rms0",
-                    "Remembered step size at the start",
-                    "hp:adadelta:initial_rms_delta",
-                    (0.0, 0.1, 0.5, 7.07),
+                    "acc0",
+                    "Remembered squared step at the start",
+                    "hp:adadelta:initial_acc_delta",
+                    (0.0, 0.01, 0.25, 50.0),
                     0.0,
-                    help="How big Adadelta takes its past steps to have been before it has taken any (the legend's "
-                    "initial_rms_delta). 7.07 ≈ √50 is the article's big start.",
+                    help="The average squared step Adadelta takes its past steps to have had before it has taken any "
+                    "(the legend's initial_acc_delta). 50 is the article's big start: a typical step of √50 ≈ 7.07.",
                 ),
                 Control("lr", "Learning rate", "hp:adadelta:lr", (1.0, 100.0), 1.0),
             ),
