@@ -204,6 +204,12 @@ def _rounds_to(value: float, shown: float) -> bool:
     return float(f"{value:.2g}") == shown
 
 
+def _valley(*runs: tuple) -> dict:
+    """The edge-of-stability views: Rosenbrock's valley from (0, 0), 3000 steps, the curvature shown."""
+    return {"surface": "rosenbrock", "runs": runs, "steps": 3000, "start": (0.0, 0.0), "why": ("curvature",),
+            "group": "why"}  # fmt: skip
+
+
 Claim = tuple[str, Callable]
 
 
@@ -417,12 +423,7 @@ PRESETS: dict[str, Preset] = {
                     ),
                 ),
             ),
-            "rosenbrock",
-            (("sgd", {"lr": 0.003}), ("sgd#2", {"lr": 0.001})),
-            steps=3000,
-            start=(0.0, 0.0),
-            why=("curvature",),
-            group="why",
+            **_valley(("sgd", {"lr": 0.003}), ("sgd#2", {"lr": 0.001})),
         ),
         Preset(
             "why_adam_edge",
@@ -449,12 +450,7 @@ PRESETS: dict[str, Preset] = {
                     ),
                 ),
             ),
-            "rosenbrock",
-            (("adam", {"lr": 0.003}), ("adam#2", {"lr": 0.03})),
-            steps=3000,
-            start=(0.0, 0.0),
-            why=("curvature",),
-            group="why",
+            **_valley(("adam", {"lr": 0.003}), ("adam#2", {"lr": 0.03})),
         ),
         Preset(
             "why_flow",
