@@ -32,7 +32,9 @@ class CriticalPoint:
     eigenvalues: tuple[float, float]
 
 
-def _eigvals(hxx, hxy, hyy):
+def eigenvalues_2x2(hxx, hxy, hyy):
+    """(λmin, λmax) of the symmetric 2×2 matrices [[hxx, hxy], [hxy, hyy]], elementwise: the one
+    closed form the critical points, a trajectory's curvature and its sharpness all use."""
     mid, rad = (hxx + hyy) / 2, np.hypot((hxx - hyy) / 2, hxy)
     return mid - rad, mid + rad
 
@@ -81,7 +83,7 @@ def critical_points(surface, bounds: Bounds | None = None, *, n: int = 201) -> l
         f = surface.value(px, py)
         gx, gy = surface.gradient(px, py)
         hxx, hxy, hyy = surface.hessian(px, py)
-    lo, hi = _eigvals(hxx, hxy, hyy)
+    lo, hi = eigenvalues_2x2(hxx, hxy, hyy)
     scale = np.maximum(1.0, np.maximum(np.abs(lo), np.abs(hi)))
     ok = np.isfinite(f) & np.isfinite(lo) & (np.hypot(gx, gy) <= 1e-9 * scale)
     ok &= (x0 < px) & (px < x1) & (y0 < py) & (py < y1)
@@ -109,7 +111,7 @@ def critical_points(surface, bounds: Bounds | None = None, *, n: int = 201) -> l
 def _on_a_curve(surface, x: float, y: float, hxx: float, hxy: float, hyy: float, r: float) -> bool:
     """Whether the stationary point continues along the Hessian's null direction (a curve of
     stationary points, not an isolated one): the gradient vanishes a step ``r`` away too."""
-    lo, hi = _eigvals(hxx, hxy, hyy)
+    lo, hi = eigenvalues_2x2(hxx, hxy, hyy)
     lam = lo if abs(lo) <= abs(hi) else hi
     v = np.array([hxy, lam - hxx]) if abs(hxy) + abs(lam - hxx) > 0 else np.array([lam - hyy, hxy])
     if not np.any(v):

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 import landscapes
+from landscapes.critical import eigenvalues_2x2
 from optimizers import kernels as _k
 from optimizers.curvature import Sharpness, sharpness, stability_limit
 from optimizers.registry import COMMON, N_COMMON, N_SLOTS, N_STATE, OPTIMIZERS, SCHEDULES, Hyper, OptimizerSpec
@@ -90,16 +91,19 @@ class Trajectory:
         k = self.steps if self.diverged_step is None else max(self.diverged_step - 1, 0)
         return self.path[k]
 
+    def hessian(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The exact Hessian (hxx, hxy, hyy) of the surface at every iterate (NaN where there is
+        no point)."""
+        surf = self._surface if self._surface is not None else landscapes.get(self.surface)
+        with np.errstate(all="ignore"):
+            return surf.hessian(self.path[:, 0], self.path[:, 1])
+
     @property
     def hessian_eigenvalues(self) -> np.ndarray:
         """The exact Hessian's eigenvalues at every iterate, shape (steps + 1, 2), ascending
         (NaN after a divergence): the sharpness λmax(H(θₖ)) is column 1."""
         if self._hess_eig is None:
-            surf = self._surface if self._surface is not None else landscapes.get(self.surface)
-            with np.errstate(all="ignore"):
-                hxx, hxy, hyy = surf.hessian(self.path[:, 0], self.path[:, 1])
-            mid, rad = (hxx + hyy) / 2, np.hypot((hxx - hyy) / 2, hxy)
-            ev = np.stack([mid - rad, mid + rad], axis=1)
+            ev = np.stack(eigenvalues_2x2(*self.hessian()), axis=1)
             ev[~np.isfinite(self.path).all(axis=1)] = np.nan  # no Hessian where there is no point
             self._hess_eig = ev
         return self._hess_eig

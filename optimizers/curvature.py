@@ -14,10 +14,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from landscapes.critical import eigenvalues_2x2
+
 __all__ = ["Sharpness", "sharpness", "stability_limit"]
 
 _ADAM = ("adam", "adamw", "adamax")
 _PRECONDITIONED = (*_ADAM, "rmsprop", "adagrad")
+_COUPLED = ("sgd", "momentum", "nesterov", "adam", "adamax", "rmsprop", "adagrad")  # weight decay through g
 
 
 def stability_limit(
@@ -65,10 +68,6 @@ class Sharpness:
         return "P" in self.symbol
 
 
-def _lmax(hxx, hxy, hyy):
-    return (hxx + hyy) / 2 + np.hypot((hxx - hyy) / 2, hxy)
-
-
 def _denominator(tr, hp: dict) -> np.ndarray:
     """P for the step from every iterate, (steps + 1, 2): the state after that step (row k + 1),
     NaN on the last row (no step is taken from it)."""
@@ -100,24 +99,21 @@ def sharpness(tr) -> Sharpness:
     divergence are NaN.
     """
     name, hp = tr.optimizer, tr.hyperparameters
-    hxx, hxy, hyy = (np.asarray(a, float) for a in _hessian(tr))
+    hxx, hxy, hyy = (np.asarray(a, float) for a in tr.hessian())
     wd = float(hp.get("weight_decay", 0.0))
     limit_args = {"momentum": float(hp.get("momentum", 0.0)), "dampening": float(hp.get("dampening", 0.0)),
                   "beta1": float(hp.get("beta1", 0.9))}  # fmt: skip
     lr = np.asarray(tr.lr, float)
     with np.errstate(all="ignore"):
+        coupled = wd if name in _COUPLED else 0.0  # torch adds coupled decay to the gradient: wd·I in H
+        hxx, hyy = hxx + coupled, hyy + coupled
         if name in _PRECONDITIONED:
             p = _denominator(tr, hp)
-            value = _lmax(hxx / p[:, 0], hxy / np.sqrt(p[:, 0] * p[:, 1]), hyy / p[:, 1])
-            if name == "adamw":
-                value = value + wd
-            elif wd:
-                value = _lmax((hxx + wd) / p[:, 0], hxy / np.sqrt(p[:, 0] * p[:, 1]), (hyy + wd) / p[:, 1])
+            value = eigenvalues_2x2(hxx / p[:, 0], hxy / np.sqrt(p[:, 0] * p[:, 1]), hyy / p[:, 1])[1]
+            value = value + (wd if name == "adamw" else 0.0)  # AdamW's decay acts on θ itself, beside P⁻¹H
             symbol = "λmax(P⁻¹H)"
         else:
-            if name in ("sgd", "momentum", "nesterov"):
-                hxx, hyy = hxx + wd, hyy + wd
-            value = _lmax(hxx, hxy, hyy)
+            value = eigenvalues_2x2(hxx, hxy, hyy)[1]
             symbol = "λmax(H)"
         if name in ("sgd", "momentum", "nesterov", *_PRECONDITIONED):
             one = stability_limit(name, 1.0, **limit_args)
@@ -126,12 +122,3 @@ def sharpness(tr) -> Sharpness:
         else:
             limit, rule = None, None
     return Sharpness(value, limit, symbol, rule)
-
-
-def _hessian(tr):
-    """The exact Hessian (hxx, hxy, hyy) at every iterate of ``tr``, NaN where there is no point."""
-    import landscapes
-
-    surf = tr._surface if tr._surface is not None else landscapes.get(tr.surface)
-    with np.errstate(all="ignore"):
-        return surf.hessian(tr.path[:, 0], tr.path[:, 1])

@@ -587,6 +587,14 @@ class Renderer:
     def _marker(self, d: ImageDraw.ImageDraw, symbol: str, x: float, y: float, r: float, color: str,
                 outline: str = "white") -> None:  # fmt: skip
         ow = max(1, round(1.2 * self.scale))
+        if symbol == "x":  # the overlays' saddle
+            w = max(2, round(2.5 * self.scale))
+            d.line([(x - r, y - r), (x + r, y + r)], fill=self.fill(color), width=w)
+            d.line([(x - r, y + r), (x + r, y - r)], fill=self.fill(color), width=w)
+            return
+        if symbol == "circle-open":  # the overlays' ring around a minimum
+            d.ellipse([x - r, y - r, x + r, y + r], outline=self.fill(color), width=max(2, round(3 * self.scale)))
+            return
         if symbol in ("star", "star-local"):
             self._star(d, x, y, r * (1.5 if symbol == "star" else 1.2), "gold" if symbol == "star" else "white")
             return
@@ -622,18 +630,7 @@ class Renderer:
             return
         r = 0.42 * m.size * s if m.symbol != "circle-open" else 13 * s  # a ring around the minimum's star
         for px, py in pix[np.isfinite(pix).all(axis=1)]:
-            self._symbol(d, m.symbol, px, py, r, m.color)
-
-    def _symbol(self, d: ImageDraw.ImageDraw, symbol: str, x: float, y: float, r: float, color: str) -> None:
-        """A marker, including the overlays' open circle and ×."""
-        if symbol == "x":
-            w = max(2, round(2.5 * self.scale))
-            d.line([(x - r, y - r), (x + r, y + r)], fill=self.fill(color), width=w)
-            d.line([(x - r, y + r), (x + r, y - r)], fill=self.fill(color), width=w)
-        elif symbol == "circle-open":
-            d.ellipse([x - r, y - r, x + r, y + r], outline=self.fill(color), width=max(2, round(3 * self.scale)))
-        else:
-            self._marker(d, symbol, x, y, r, color)
+            self._marker(d, m.symbol, px, py, r, m.color)
 
     def _polyline(self, d: ImageDraw.ImageDraw, pts: np.ndarray, ink, dash: str | None, width: int,
                   phase: float = 0.0) -> None:  # fmt: skip
@@ -767,7 +764,7 @@ class Renderer:
             pts = np.array([[x, cy], [x + self.sample, cy]])
             self._polyline(d, pts, self.fill(e.color), e.dash, self.lw if e.color != "gold" else max(3, round(4 * s)))
         if e.symbol is not None:
-            self._symbol(d, e.symbol, x + self.sample / 2, cy, 5 * s, e.color)
+            self._marker(d, e.symbol, x + self.sample / 2, cy, 5 * s, e.color)
 
     def _step_text(self, k: int) -> str:
         return step_label(k, self.steps)

@@ -81,7 +81,7 @@ class View:
     weight_decay: float | None = None
     step: int | None = None  # inspected step; None = last
     bounds: tuple[tuple[float, float], tuple[float, float]] | None = None  # view window; None = the surface's
-    why: tuple[str, ...] = ()  # "see why" overlays and panels shown (``viz.why.WHY``)
+    why: tuple[str, ...] = ()  # "see why" overlays and panels shown (``WHY``)
     ends: tuple[int, int] | None = None  # the path's two minima (indices from 0 in ``viz.why.minima_in_view``)
 
     def resolve_surface(self) -> landscapes.Surface:
