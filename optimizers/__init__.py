@@ -16,6 +16,7 @@ gradient noise) with ``seed``; ``clip_norm``; ``effective_lr`` (lr/‖θ‖).
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,7 +64,10 @@ class Trajectory:
     ``grad[k]`` is the gradient the optimizer saw at ``path[k]`` (noise and clipping
     included), ``update[k] = path[k+1] - path[k]`` (NaN on the last row), ``lr[k]`` the
     learning rate of that step and ``state[name][k]`` the optimizer's state after k steps.
-    After a divergence at ``diverged_step`` every later row is NaN.
+    ``evals[k]`` counts the function evaluations (f with its gradient) spent by the first k
+    steps, so runs of different methods can be compared at one budget; ``population[k]``
+    holds the points a gradient-free method tried in step k (row 0 empty; ``None`` for the
+    gradient methods). After a divergence at ``diverged_step`` every later row is NaN.
     """
 
     optimizer: str
@@ -78,6 +82,8 @@ class Trajectory:
     diverged_step: int | None
     steps_to_tol: int
     basin: int
+    evals: np.ndarray | None = None
+    population: np.ndarray | None = None
     _surface: Any = field(default=None, repr=False, compare=False)
     _hess_eig: np.ndarray | None = field(default=None, repr=False, compare=False)
 
@@ -122,6 +128,8 @@ class Sweep:
     paths: np.ndarray | None = None
     losses: np.ndarray | None = None
     hyperparameters: dict[str, Any] = field(default_factory=dict)
+    evals: np.ndarray | None = None
+    """Function evaluations each run spent (up to its divergence)."""
 
 
 def _resolve_surface(surface: landscapes.Surface | str) -> landscapes.Surface:
@@ -225,12 +233,25 @@ def _execute(name, surface, starts, steps, level, tol, radius, hyper):
     rec_update = np.full((*full2, 2), np.nan)
     rec_state = np.full((*full2, N_STATE, 2), np.nan)
     rec_lr = np.full(full2, np.nan)
-    lanes = _k.lanes_for(len(starts))
-    _k.run(
-        s.code, surf.kernel_arg, hp, starts, steps, mins, mins_f, float(tol), float(radius), level, lanes,
-        final, loss, div, stt, basin, rec_path, rec_loss, rec_grad, rec_update, rec_state, rec_lr,
+    rec_evals = np.zeros((n, rows), dtype=np.int64)
+    population = None
+    if s.runner:  # L-BFGS and the gradient-free methods: their own loops, the same outputs
+        population = importlib.import_module(s.runner).run(
+            s, surf, hp, starts, steps, mins, mins_f, float(tol), float(radius), level,
+            final, loss, div, stt, basin, rec_path, rec_loss, rec_grad, rec_update, rec_state, rec_lr, rec_evals,
+        )  # fmt: skip
+    else:
+        lanes = _k.lanes_for(len(starts))
+        _k.run(
+            s.code, surf.kernel_arg, hp, starts, steps, mins, mins_f, float(tol), float(radius), level, lanes,
+            final, loss, div, stt, basin, rec_path, rec_loss, rec_grad, rec_update, rec_state, rec_lr,
+        )  # fmt: skip
+        done = np.where(div < 0, steps, div)  # steps taken before a divergence
+        rec_evals[:] = np.minimum(np.arange(rows)[None, :], done[:, None]) * s.evals_per_step
+    return (
+        s, surf, used, final, loss, div, stt, basin, rec_path, rec_loss, rec_grad, rec_update, rec_state, rec_lr,
+        rec_evals, population,
     )  # fmt: skip
-    return s, surf, used, final, loss, div, stt, basin, rec_path, rec_loss, rec_grad, rec_update, rec_state, rec_lr
 
 
 def trajectory(
@@ -251,7 +272,7 @@ def trajectory(
     surf = _resolve_surface(surface)
     start = surf.start if start is None else start
     out = _execute(name, surf, [start], steps, 2, tol, radius, hyperparameters)
-    s, _, used, _, _, div, stt, basin, path, loss, grad, update, state, lr = out
+    s, _, used, _, _, div, stt, basin, path, loss, grad, update, state, lr, evals, population = out
     return Trajectory(
         optimizer=name,
         surface=surf.name,
@@ -265,6 +286,8 @@ def trajectory(
         diverged_step=None if div[0] < 0 else int(div[0]),
         steps_to_tol=int(stt[0]),
         basin=int(basin[0]),
+        evals=evals[0],
+        population=None if population is None else population[0],
         _surface=surf,
     )
 
@@ -299,6 +322,7 @@ def sweep(
     level = 1 if paths else 0
     out = _execute(name, surface, starts_a, steps, level, tol, radius, hyperparameters)
     s, _, used, final, loss, div, stt, basin, path, losses = out[:10]
+    evals = out[14]
     return Sweep(
         final=final,
         loss=loss,
@@ -309,4 +333,5 @@ def sweep(
         paths=path if paths else None,
         losses=losses if paths else None,
         hyperparameters={**s.defaults(), **used},
+        evals=evals[:, -1].copy(),
     )

@@ -38,9 +38,13 @@ BLOW_UP = 1e12  # |θ|² at which a run counts as diverged (|θ| ≥ 1e6)
 SCHED, STEP_SIZE, GAMMA, T_MAX, ETA_MIN, T_0, T_MULT, WARM, WARM_START, NOISE, SEED, CLIP, EFF = range(13)
 O = N_COMMON  # first optimizer-specific slot: always lr
 
-# Per-lane scalars: running powers β1^t, β2^t and NAdam's μ product.
+# Per-lane scalars: running powers β1^t, β2^t and NAdam's μ product; the slots from 3 on are
+# named per optimizer (one optimizer per kernel call, so they may share indices).
 SC_B1T, SC_B2T, SC_MU = 0, 1, 2
-N_SCALARS = 3
+SC_ETA, SC_AMU = 3, 4  # ASGD: the next step's eta and mu
+SC_WSUM, SC_LRMAX = 3, 4  # schedule-free: the average's weight sum and the largest lr so far
+SC_D, SC_DMAX, SC_DNUM, SC_K, SC_P0X, SC_P0Y = 3, 4, 5, 6, 7, 8  # Prodigy: d, d_max, d_numerator, k, θ0
+N_SCALARS = 9
 
 # Features some lane of a chunk uses (each gets its own loop only then).
 F_NOISE, F_CLIP, F_SCHED, F_EFF = range(4)
@@ -90,8 +94,11 @@ def _perturb(h, l, gx, gy, t, j):
 
 
 @jit
-def schedule_factor(h, l, k):
-    """lr multiplier after k scheduler steps (torch.optim.lr_scheduler closed forms)."""
+def schedule_factor(h, l, k, linear_warmup=True):
+    """lr multiplier after k scheduler steps (torch.optim.lr_scheduler closed forms).
+
+    ``linear_warmup=False`` leaves out LinearLR: the schedule-free optimizers read
+    ``warmup_steps`` as their own warm-up instead."""
     code = h[SCHED, l]
     f = 1.0
     if code == 1.0:  # StepLR
@@ -128,7 +135,7 @@ def schedule_factor(h, l, k):
         lr = eta + (base - eta) * (1.0 + math.cos(math.pi * t_cur / t_i)) / 2.0
         f = lr / base if base != 0.0 else 0.0
     warm = h[WARM, l]
-    if warm > 0.0:  # LinearLR(start_factor, total_iters=warm), multiplied in
+    if warm > 0.0 and linear_warmup:  # LinearLR(start_factor, total_iters=warm), multiplied in
         s = h[WARM_START, l]
         f *= s + (1.0 - s) * min(k, warm) / warm
     return f
@@ -326,6 +333,56 @@ def _adabelief_1(h, st, sc, l, i, p, g, lr):
     return p - step_size * m / denom
 
 
+@jit
+def _rprop_1(h, st, l, i, p, g, t, lr):
+    em, ep, smin, smax = h[O + 1, l], h[O + 2, l], h[O + 3, l], h[O + 4, l]
+    if t == 1:  # torch fills step_size with the lr of the first step
+        st[1, i, l] = lr
+    gp = g * st[0, i, l]
+    f = ep if gp > 0.0 else (em if gp < 0.0 else 1.0)
+    ss = min(max(st[1, i, l] * f, smin), smax)
+    st[1, i, l] = ss
+    if f == em:  # after a sign flip the step is skipped and the flip forgotten
+        g = 0.0
+    st[0, i, l] = g
+    sg = 1.0 if g > 0.0 else (-1.0 if g < 0.0 else 0.0)
+    return p + (-1.0 * sg) * ss
+
+
+@jit
+def _asgd_1(h, st, l, i, p, g, eta, mu):
+    lambd, wd = h[O + 1, l], h[O + 4, l]
+    if wd != 0.0:
+        g = g + wd * p
+    p = p * (1.0 - lambd * eta)
+    p = p + (-eta) * g
+    st[0, i, l] = st[0, i, l] + (p - st[0, i, l]) * mu if mu != 1.0 else p
+    st[1, i, l] = eta
+    return p
+
+
+@jit
+def _schedulefree_1(h, st, l, i, y, g, lr, beta, ckp1, wd, v_slot, bc2, eps):
+    """One coordinate of schedulefree's SGD (``v_slot`` < 0) or AdamW step; y is the parameter."""
+    if v_slot >= 0:
+        v = st[v_slot, i, l] * h[O + 2, l] + (1.0 - h[O + 2, l]) * g * g
+        st[v_slot, i, l] = v
+        denom = math.sqrt(v / bc2) + eps
+        g = g / denom
+        st[3, i, l] = lr / denom
+        if wd != 0.0:
+            g = g + wd * y
+    elif wd != 0.0:
+        g = g + wd * y
+    z = st[0, i, l]
+    y = _lerp(y, z, ckp1)
+    y = y + (lr * (beta * (1.0 - ckp1) - 1.0)) * g
+    z = z - lr * g
+    st[0, i, l] = z
+    st[1, i, l] = _lerp(y, z, 1.0 - 1.0 / beta)  # x: what .eval() puts in the parameters
+    return y
+
+
 # ---------------------------------------------------------------------------------------
 # Whole-point updates (need both coordinates).
 
@@ -382,6 +439,94 @@ def _newton(sid, h, st, l, px, py, gx, gy, lr, saddle_free):
 
 
 @jit
+def _adafactor(h, st, l, px, py, gx, gy, t, lr):
+    """torch's Adafactor on a vector parameter: the second moment is not factored, but the step
+    is scaled by the parameters' RMS and clipped by the update's RMS over both coordinates."""
+    c, eps1, eps2, dd, wd = h[O + 1, l], h[O + 2, l], h[O + 3, l], h[O + 4, l], h[O + 5, l]
+    one_minus_b2 = float(t) ** c
+    rho = min(lr, 1.0 / (float(t) ** 0.5))
+    alpha = max(eps2, math.sqrt(px * px + py * py) / math.sqrt(2.0)) * rho
+    if wd != 0.0:
+        px = px * (1.0 - lr * wd)
+        py = py * (1.0 - lr * wd)
+    vx = _lerp(st[0, 0, l], gx * gx, one_minus_b2)
+    vy = _lerp(st[0, 1, l], gy * gy, one_minus_b2)
+    st[0, 0, l] = vx
+    st[0, 1, l] = vy
+    ux = 1.0 / math.sqrt(max(vx, eps1 * eps1)) * gx
+    uy = 1.0 / math.sqrt(max(vy, eps1 * eps1)) * gy
+    denom = max(1.0, math.sqrt(ux * ux + uy * uy) / (math.sqrt(2.0) * dd))
+    a = -alpha / denom
+    st[1, 0, l] = -a / math.sqrt(max(vx, eps1 * eps1))
+    st[1, 1, l] = -a / math.sqrt(max(vy, eps1 * eps1))
+    return px + a * ux, py + a * uy
+
+
+@jit
+def _prodigy(h, st, sc, l, px, py, gx, gy, t, lr):
+    """prodigyopt 1.1.2's Prodigy step for one 2-D parameter (operation order kept)."""
+    b1, b2, b3, eps, wd = h[O + 1, l], h[O + 2, l], h[O + 3, l], h[O + 4, l], h[O + 5, l]
+    dec, ubc, sgw, d0, dcoef, growth = h[O + 6, l], h[O + 7, l], h[O + 8, l], h[O + 9, l], h[O + 10, l], h[O + 11, l]
+    if b3 < 0.0:
+        b3 = math.sqrt(b2)
+    if t == 1:
+        sc[SC_D, l] = d0
+        sc[SC_DMAX, l] = d0
+        sc[SC_DNUM, l] = 0.0
+        sc[SC_K, l] = 0.0
+        sc[SC_P0X, l] = px
+        sc[SC_P0Y, l] = py
+    k = sc[SC_K, l]
+    d = sc[SC_D, l]
+    d_max = sc[SC_DMAX, l]
+    bias_correction = ((1.0 - b2 ** (k + 1.0)) ** 0.5) / (1.0 - b1 ** (k + 1.0)) if ubc != 0.0 else 1.0
+    dlr = d * lr * bias_correction
+    d_num = sc[SC_DNUM, l] * b3
+    if wd != 0.0 and dec == 0.0:
+        gx = gx + wd * px
+        gy = gy + wd * py
+    d_denom = 0.0
+    delta_num = 0.0
+    if lr > 0.0:
+        delta_num += (d / d0) * dlr * (gx * (sc[SC_P0X, l] - px) + gy * (sc[SC_P0Y, l] - py))
+        if b1 > 0.0:
+            st[0, 0, l] = st[0, 0, l] * b1 + (d * (1.0 - b1)) * gx
+            st[0, 1, l] = st[0, 1, l] * b1 + (d * (1.0 - b1)) * gy
+        st[1, 0, l] = st[1, 0, l] * b2 + (d * d * (1.0 - b2)) * gx * gx
+        st[1, 1, l] = st[1, 1, l] * b2 + (d * d * (1.0 - b2)) * gy * gy
+        ds = (d / d0) * d if sgw != 0.0 else (d / d0) * dlr
+        st[2, 0, l] = st[2, 0, l] * b3 + ds * gx
+        st[2, 1, l] = st[2, 1, l] * b3 + ds * gy
+        d_denom += abs(st[2, 0, l]) + abs(st[2, 1, l])
+    if d_denom == 0.0:  # prodigyopt returns before the update (and before counting the step)
+        st[3, 0, l] = d
+        st[3, 1, l] = d
+        return px, py
+    if lr > 0.0:
+        d_num = d_num + delta_num
+        d_hat = dcoef * d_num / d_denom
+        if d == d0:
+            d = d_hat if d_hat > d else d
+        d_max = d_hat if d_hat > d_max else d_max
+        grown = d * growth
+        d = grown if grown < d_max else d_max
+    sc[SC_DNUM, l] = d_num
+    sc[SC_D, l] = d
+    sc[SC_DMAX, l] = d_max
+    sc[SC_K, l] = k + 1.0
+    st[3, 0, l] = d
+    st[3, 1, l] = d
+    denx = math.sqrt(st[1, 0, l]) + d * eps
+    deny = math.sqrt(st[1, 1, l]) + d * eps
+    if wd != 0.0 and dec != 0.0:
+        px = px + (-wd * dlr) * px
+        py = py + (-wd * dlr) * py
+    if b1 > 0.0:
+        return px + (-dlr * st[0, 0, l]) / denx, py + (-dlr * st[0, 1, l]) / deny
+    return px + (-dlr * d * gx) / denx, py + (-dlr * d * gy) / deny
+
+
+@jit
 def init_state(opt, h, st, sc, l):
     """Fresh optimizer state for lane l."""
     for k in range(N_STATE):
@@ -421,9 +566,12 @@ def gradients(opt, sid, lanes, h, feat, st, sc, px, py, t, fs, gxs, gys, lrs):
     for l in range(lanes):
         lrs[l] = h[O, l]
     if feat[F_SCHED]:
+        sf = opt == 19 or opt == 20  # schedule-free: warmup_steps is the package's own warm-up
         for l in range(lanes):
             if h[SCHED, l] != 0.0 or h[WARM, l] > 0.0:
-                lrs[l] = lrs[l] * schedule_factor(h, l, t - 1.0)
+                lrs[l] = lrs[l] * schedule_factor(h, l, t - 1.0, not sf)
+                if sf and t - 1.0 < h[WARM, l]:
+                    lrs[l] = lrs[l] * (t / h[WARM, l])
     if feat[F_EFF]:
         for l in range(lanes):
             if h[EFF, l] != 0.0:
@@ -499,6 +647,51 @@ def updates(opt, sid, lanes, h, st, sc, px, py, t, gxs, gys, lrs, nxs, nys):
         sf = opt == 15
         for l in range(lanes):
             nxs[l], nys[l] = _newton(sid, h, st, l, px[l], py[l], gxs[l], gys[l], lrs[l], sf)
+    elif opt == 16:
+        for l in range(lanes):
+            nxs[l] = _rprop_1(h, st, l, 0, px[l], gxs[l], t, lrs[l])
+            nys[l] = _rprop_1(h, st, l, 1, py[l], gys[l], t, lrs[l])
+    elif opt == 17:
+        for l in range(lanes):
+            if t == 1:  # torch: eta starts at the first step's lr, mu at 1
+                sc[SC_ETA, l] = lrs[l]
+                sc[SC_AMU, l] = 1.0
+            eta, mu = sc[SC_ETA, l], sc[SC_AMU, l]
+            nxs[l] = _asgd_1(h, st, l, 0, px[l], gxs[l], eta, mu)
+            nys[l] = _asgd_1(h, st, l, 1, py[l], gys[l], eta, mu)
+            lambd, alpha, t0 = h[O + 1, l], h[O + 2, l], h[O + 3, l]
+            sc[SC_ETA, l] = lrs[l] / ((1.0 + lambd * lrs[l] * t) ** alpha)
+            sc[SC_AMU, l] = 1.0 / max(1.0, t - t0)
+    elif opt == 18:
+        for l in range(lanes):
+            nxs[l], nys[l] = _adafactor(h, st, l, px[l], py[l], gxs[l], gys[l], t, lrs[l])
+    elif opt == 19 or opt == 20:
+        adam = opt == 20
+        for l in range(lanes):
+            if t == 1:  # z starts at the parameters; lr_max at −1 as in the package
+                st[0, 0, l] = px[l]
+                st[0, 1, l] = py[l]
+                sc[SC_WSUM, l] = 0.0
+                sc[SC_LRMAX, l] = -1.0
+            lr = lrs[l]
+            lr_max = max(lr, sc[SC_LRMAX, l])
+            sc[SC_LRMAX, l] = lr_max
+            r, power = (h[O + 5, l], h[O + 6, l]) if adam else (h[O + 3, l], h[O + 4, l])
+            weight = (t**r) * (lr_max**power)
+            wsum = sc[SC_WSUM, l] + weight
+            sc[SC_WSUM, l] = wsum
+            ckp1 = weight / wsum if wsum != 0.0 else 0.0
+            if adam:
+                bc2 = 1.0 - h[O + 2, l] ** float(t)  # C pow, as Python's float ** int
+                wd, eps, vs = h[O + 4, l], h[O + 3, l], 2
+            else:
+                bc2, wd, eps, vs = 1.0, h[O + 2, l], 0.0, -1
+            beta = h[O + 1, l]
+            nxs[l] = _schedulefree_1(h, st, l, 0, px[l], gxs[l], lr, beta, ckp1, wd, vs, bc2, eps)
+            nys[l] = _schedulefree_1(h, st, l, 1, py[l], gys[l], lr, beta, ckp1, wd, vs, bc2, eps)
+    elif opt == 21:
+        for l in range(lanes):
+            nxs[l], nys[l] = _prodigy(h, st, sc, l, px[l], py[l], gxs[l], gys[l], t, lrs[l])
     else:
         for l in range(lanes):
             nxs[l] = math.nan

@@ -94,7 +94,7 @@ COMMON: tuple[Hyper, ...] = (
 )
 SCHEDULES = ("constant", "step", "exponential", "cosine", "cosine_restarts")
 N_COMMON = len(COMMON)
-N_OWN = 6  # at most this many optimizer-specific slots
+N_OWN = 12  # at most this many optimizer-specific slots (Prodigy has 12)
 N_SLOTS = N_COMMON + N_OWN
 N_STATE = 4  # per-coordinate state vectors recorded per step
 
@@ -113,6 +113,11 @@ class OptimizerSpec:
     momentum_state: str | None = None
     scale_state: str | None = None
     reference: str = ""
+    evals_per_step: int = 1
+    runner: str = ""
+    """``""``: the compiled kernel (``kernels.py``); otherwise the module whose ``run`` advances
+    the runs (L-BFGS's inner iterations, the gradient-free baselines' populations)."""
+    gradient_free: bool = False
 
     def hyper(self, name: str) -> Hyper:
         return {h.name: h for h in self.hypers}[name]
@@ -181,6 +186,7 @@ OPTIMIZERS: tuple[OptimizerSpec, ...] = (
         ),
         state=("velocity",),
         momentum_state="velocity",
+        evals_per_step=3,
         reference="the reference article (Habr, 2017), formulas for smoothed Nesterov momentum",
     ),
     OptimizerSpec(
@@ -396,5 +402,146 @@ OPTIMIZERS: tuple[OptimizerSpec, ...] = (
         ),
         state=("direction",),
         reference="Dauphin et al. 2014, Identifying and attacking the saddle point problem (exact |H| in 2-D)",
+    ),
+    OptimizerSpec(
+        "rprop",
+        16,
+        "Rprop",
+        "Resilient backprop: each coordinate keeps its own step size, grown while the gradient's sign "
+        "holds and cut when it flips; only the sign of the gradient is used.",
+        r"\eta_{t,i} = \mathrm{clip}(\eta_{t-1,i}\cdot\{\eta^+, \eta^-, 1\}),\quad "
+        r"\theta_{t,i} = \theta_{t-1,i} - \eta_{t,i}\,\mathrm{sign}(g_{t,i})",
+        (
+            _lr(1e-2, "initial step size of every coordinate"),
+            Hyper(
+                "etaminus",
+                0.5,
+                0.0,
+                1.0,
+                (0.05, 0.95),
+                low_open=True,
+                high_open=True,
+                help="step factor on a sign flip",
+            ),
+            Hyper("etaplus", 1.2, 1.0, INF, (1.01, 3.0), low_open=True, help="step factor while the sign holds"),
+            Hyper("step_size_min", 1e-6, 0.0, INF, (1e-9, 1e-2), log=True, help="smallest step size"),
+            Hyper("step_size_max", 50.0, 0.0, INF, (0.01, 100.0), log=True, help="largest step size"),
+        ),
+        state=("prev", "step_size"),
+        reference="torch.optim.Rprop (etas and step_sizes split into etaminus/etaplus, step_size_min/max)",
+    ),
+    OptimizerSpec(
+        "asgd",
+        17,
+        "ASGD",
+        "Averaged SGD: plain steps with a slowly decaying lr, and a running average of the iterates "
+        "(torch's 'ax') that starts averaging after t0 steps.",
+        r"\theta_t = \theta_{t-1}(1-\lambda\eta_t) - \eta_t g_t,\quad "
+        r"\eta_{t+1} = \frac{\eta}{(1+\lambda\eta t)^{\alpha}},\quad "
+        r"\bar\theta_t \mathrel{+}= \mu_t(\theta_t - \bar\theta_{t-1})",
+        (
+            _lr(1e-2),
+            Hyper("lambd", 1e-4, 0.0, INF, (0.0, 1.0), help="decay term"),
+            Hyper("alpha", 0.75, 0.0, INF, (0.0, 2.0), help="power of the lr decay"),
+            Hyper("t0", 1e6, 0.0, INF, (0.0, 1000.0), help="step at which averaging starts"),
+            _wd(),
+        ),
+        state=("ax", "eta"),
+        scale_state="eta",
+        reference="torch.optim.ASGD",
+    ),
+    OptimizerSpec(
+        "adafactor",
+        18,
+        "Adafactor",
+        "Adam's second moment without the first, a decay that grows with the step, and steps scaled "
+        "by the parameters' own size (on a 2-D point the second moment is not factored).",
+        r"v_t = v_{t-1} + t^{c}(g_t^2 - v_{t-1}),\quad u_t = g_t/\sqrt{v_t},\quad "
+        r"\theta_t = \theta_{t-1} - \frac{\max(\epsilon_2, \mathrm{rms}(\theta))\,\min(\eta, t^{-1/2})}"
+        r"{\max(1, \mathrm{rms}(u_t)/d)}\,u_t",
+        (
+            _lr(1e-2, "relative step cap: ρ_t = min(lr, 1/√t)"),
+            Hyper("beta2_decay", -0.8, -INF, 0.0, (-1.0, 0.0), help="c in 1 − β2,t = t^c"),
+            Hyper(
+                "eps1",
+                2.220446049250313e-16,
+                0.0,
+                INF,
+                (1e-30, 1e-3),
+                log=True,
+                help="floor of √v (torch's None = machine ε)",
+            ),
+            Hyper("eps2", 1e-3, 0.0, INF, (1e-6, 1.0), log=True, help="smallest parameter scale"),
+            Hyper("d", 1.0, 1.0, INF, (1.0, 10.0), help="clipping threshold of the update's RMS"),
+            _wd(),
+        ),
+        state=("variance", "step_scale"),
+        scale_state="step_scale",
+        reference="torch.optim.Adafactor (a vector parameter: the unfactored second moment)",
+    ),
+    OptimizerSpec(
+        "sgd_schedulefree",
+        19,
+        "Schedule-free SGD",
+        "SGD without a schedule: the gradient is taken at y, an interpolation between a plain SGD "
+        "sequence z and its running average x; x is the point to use when training stops.",
+        r"y_t = (1-\beta) z_t + \beta x_t,\quad z_{t+1} = z_t - \eta\, g(y_t),\quad "
+        r"x_{t+1} = (1-c_{t+1}) x_t + c_{t+1} z_{t+1}",
+        (
+            _lr(1.0),
+            Hyper("momentum", 0.9, 0.0, 1.0, (0.05, 0.99), low_open=True, high_open=True, help="β: interpolation"),
+            _wd(),
+            Hyper("r", 0.0, 0.0, INF, (0.0, 4.0), help="polynomial weighting of the average"),
+            Hyper("weight_lr_power", 2.0, 0.0, INF, (0.0, 4.0), help="average weights ∝ lr_max^power"),
+        ),
+        state=("z", "x"),
+        reference="Defazio et al. 2024, The Road Less Scheduled: schedulefree 1.4.1 SGDScheduleFree; the path "
+        "is y (the parameters in train mode), x is state; warmup_steps is the package's own warm-up",
+    ),
+    OptimizerSpec(
+        "adamw_schedulefree",
+        20,
+        "Schedule-free AdamW",
+        "Schedule-free averaging with Adam's per-coordinate scaling: no lr schedule, the average x is the answer.",
+        r"y_t = (1-\beta_1) z_t + \beta_1 x_t,\quad z_{t+1} = z_t - \eta\,"
+        r"\frac{g(y_t)}{\sqrt{v_t/(1-\beta_2^t)}+\epsilon},\quad x_{t+1} = (1-c_{t+1}) x_t + c_{t+1} z_{t+1}",
+        (
+            _lr(0.0025),
+            _beta("beta1", 0.9, "β1: interpolation"),
+            _beta("beta2", 0.999, "second-moment decay"),
+            _eps(1e-8),
+            _wd(),
+            Hyper("r", 0.0, 0.0, INF, (0.0, 4.0), help="polynomial weighting of the average"),
+            Hyper("weight_lr_power", 2.0, 0.0, INF, (0.0, 4.0), help="average weights ∝ lr_max^power"),
+        ),
+        state=("z", "x", "exp_avg_sq", "step_scale"),
+        scale_state="step_scale",
+        reference="Defazio et al. 2024: schedulefree 1.4.1 AdamWScheduleFree; the path is y, x is state",
+    ),
+    OptimizerSpec(
+        "prodigy",
+        21,
+        "Prodigy",
+        "Adam whose step size d is learned: d grows while the gradients keep pointing away from the "
+        "start, an estimate of the distance to the solution.",
+        r"d_{t+1} = \max\Big(d_t, \frac{\sum_k d_k\eta_k \langle g_k, \theta_0 - \theta_k\rangle}"
+        r"{\lVert s_t\rVert_1}\Big),\quad \theta_{t} = \theta_{t-1} - d_t\eta\,\frac{m_t}{\sqrt{v_t} + d_t\epsilon}",
+        (
+            _lr(1.0, "multiplier of the learned step d"),
+            _beta("beta1", 0.9, "first-moment decay"),
+            _beta("beta2", 0.999, "second-moment decay"),
+            Hyper("beta3", -1.0, -1.0, 1.0, (0.0, 0.999), high_open=True, help="s decay; −1 = √β2 (prodigyopt's None)"),
+            _eps(1e-8),
+            _wd(),
+            Hyper("decouple", 1.0, 0.0, 1.0, (0.0, 1.0), kind="bool", help="AdamW-style weight decay"),
+            _flag("use_bias_correction", "Adam's bias correction in the step"),
+            _flag("safeguard_warmup", "leave lr out of s (for warm-up schedules)"),
+            Hyper("d0", 1e-6, 0.0, INF, (1e-9, 1.0), low_open=True, log=True, help="initial d"),
+            Hyper("d_coef", 1.0, 0.0, INF, (0.1, 10.0), help="multiplier of the d estimate"),
+            Hyper("growth_rate", INF, 1.0, INF, (1.01, 100.0), log=True, help="largest factor d may grow by per step"),
+        ),
+        state=("exp_avg", "exp_avg_sq", "s", "d"),
+        momentum_state="exp_avg",
+        reference="Mishchenko & Defazio 2023: prodigyopt 1.1.2 Prodigy",
     ),
 )

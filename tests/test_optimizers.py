@@ -8,12 +8,14 @@ import pytest
 import landscapes
 import optimizers
 from optimizers import kernels
+from optimizers.registry import N_OWN, N_STATE
 
 
 def test_registry_is_complete_and_self_consistent():
     expected = {
         "sgd", "momentum", "nesterov", "smoothed_nesterov", "adagrad", "rmsprop", "adadelta", "adam", "adamw",
-        "adamax", "nadam", "radam", "lion", "adabelief", "newton", "saddle_free_newton",
+        "adamax", "nadam", "radam", "lion", "adabelief", "newton", "saddle_free_newton", "rprop", "asgd",
+        "adafactor", "sgd_schedulefree", "adamw_schedulefree", "prodigy",
     }  # fmt: skip
     assert set(optimizers.names()) == expected
     codes = [optimizers.spec(n).code for n in optimizers.names()]
@@ -21,7 +23,7 @@ def test_registry_is_complete_and_self_consistent():
     for n in optimizers.names():
         s = optimizers.spec(n)
         assert s.hypers[0].name == "lr" and s.latex and s.description and s.reference
-        assert len(s.hypers) <= 6 and len(s.state) <= 4
+        assert len(s.hypers) <= N_OWN and len(s.state) <= N_STATE
         assert s.momentum_state in (None, *s.state) and s.scale_state in (None, *s.state)
         for h in s.hypers:
             h.check(h.default)  # every default is valid

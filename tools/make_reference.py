@@ -1,6 +1,7 @@
 """Reference trajectories: torch.optim where PyTorch has the optimizer, the papers elsewhere.
 
     pip install torch==2.13.0   # CPU build; not a dependency of the app or its tests
+    pip install --no-deps schedulefree==1.4.1 prodigyopt==1.1.2
     python -m tools.make_reference
 
 writes ``tests/data/reference_trajectories.json``. Gradients come from torch autograd on
@@ -19,6 +20,8 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import prodigyopt
+import schedulefree
 import sympy as sp
 import torch
 
@@ -62,7 +65,22 @@ TORCH_CLASSES = {
     "adamax": (torch.optim.Adamax, {}),
     "nadam": (torch.optim.NAdam, {}),
     "radam": (torch.optim.RAdam, {}),
+    "rprop": (torch.optim.Rprop, {}),
+    "asgd": (torch.optim.ASGD, {}),
+    "adafactor": (torch.optim.Adafactor, {}),
+    "sgd_schedulefree": (schedulefree.SGDScheduleFree, {}),
+    "adamw_schedulefree": (schedulefree.AdamWScheduleFree, {}),
+    "prodigy": (prodigyopt.Prodigy, {}),
 }
+# The engine splits tuple arguments into named scalars; (torch name, engine names).
+_TUPLES = {
+    "rprop": (
+        ("etas", ("etaminus", "etaplus"), (0.5, 1.2)),
+        ("step_sizes", ("step_size_min", "step_size_max"), (1e-6, 50)),
+    ),
+    "adafactor": (("eps", ("eps1", "eps2"), (None, 1e-3)),),
+}
+_BOOLS = ("amsgrad", "centered", "nesterov", "decouple", "use_bias_correction", "safeguard_warmup")
 SCHEDULERS = {
     "step": lambda o, h, n: torch.optim.lr_scheduler.StepLR(o, step_size=h.get("step_size", 30), gamma=h["gamma"]),
     "exponential": lambda o, h, n: torch.optim.lr_scheduler.ExponentialLR(o, gamma=h["gamma"]),
@@ -85,12 +103,19 @@ def run_torch(opt: str, surface: str, steps: int, hp: dict) -> list[list[float]]
         )
     elif "beta2" in kw:
         kw["betas"] = (0.9, kw.pop("beta2"))
-    for k in ("amsgrad", "centered", "nesterov"):
+    for tname, names, dflt in _TUPLES.get(opt, ()):
+        if any(n in kw for n in names):
+            kw[tname] = tuple(kw.pop(n, d) for n, d in zip(names, dflt))
+    if kw.get("beta3", 0) < 0:
+        kw["beta3"] = None  # the engine's −1 is prodigyopt's None (√β2)
+    for k in _BOOLS:
         if k in kw:
             kw[k] = bool(kw[k])
     f = torch_fn(surface)
     p = torch.tensor(START[surface], dtype=torch.float64, requires_grad=True)
     o = cls([p], **kw)
+    if hasattr(o, "train"):  # schedule-free optimizers step in train mode; the path is y
+        o.train()
     sched = SCHEDULERS[hp["schedule"]](o, hp, steps) if "schedule" in hp else None
     base_lr = o.param_groups[0]["lr"]
     path = [p.detach().tolist()]
@@ -309,11 +334,36 @@ for s in SURF3:
         ("smoothed_nesterov", s, 100, {"lr": 0.01}),
         ("smoothed_nesterov", s, 100, {"lr": 0.01, "momentum": 0.95, "weighted": True}),
         ("adadelta_start", s, 100, {"lr": 1.0, "rho": 0.9, "initial_acc_delta": 0.25}),
+        ("rprop", s, 100, {"lr": 0.01}),
+        ("rprop", s, 100, {"lr": 0.1, "etaminus": 0.3, "etaplus": 1.5, "step_size_min": 1e-3, "step_size_max": 0.5}),
+        ("asgd", s, 100, {"lr": 0.01}),
+        ("asgd", s, 100, {"lr": 0.02, "lambd": 0.05, "alpha": 0.5, "t0": 20, "weight_decay": 0.05}),
+        ("adafactor", s, 30 if s == "rosenbrock" else 100, {"lr": 0.05}),
+        ("adafactor", s, 100, {"lr": 0.2, "beta2_decay": -0.5, "eps2": 0.05, "d": 2.0, "weight_decay": 0.1}),
+        ("sgd_schedulefree", s, 100, {"lr": 0.01}),
+        ("sgd_schedulefree", s, 100, {"lr": 0.02, "momentum": 0.8, "weight_decay": 0.05, "r": 1.0}),
+        ("adamw_schedulefree", s, 100, {"lr": 0.05}),
+        (
+            "adamw_schedulefree",
+            s,
+            100,
+            {"lr": 0.1, "beta1": 0.8, "beta2": 0.99, "weight_decay": 0.05, "r": 0.5, "weight_lr_power": 1.0},
+        ),
+        ("prodigy", s, {"wobbly": 20, "hills_and_canyon": 30}.get(s, 100), {"lr": 1.0}),
+        (
+            "prodigy",
+            s,
+            {"wobbly": 9, "hills_and_canyon": 10}.get(s, 100),
+            {"lr": 0.5, "beta1": 0.0, "weight_decay": 0.05, "decouple": False, "d0": 1e-3},
+        ),
+        ("prodigy", s, 100, {"lr": 1.0, "use_bias_correction": True, "safeguard_warmup": True, "growth_rate": 1.1}),
     ]
 # Rosenbrock's gradient is ~200 at its start: plain steps need a smaller lr to stay finite.
-_SMALL_LR = {"sgd", "momentum", "nesterov", "smoothed_nesterov", "radam"}
+_SMALL_LR = {"sgd", "momentum", "nesterov", "smoothed_nesterov", "radam", "asgd", "sgd_schedulefree"}
 # Runs whose rounding differences grow chaotically after this many steps (checked by hand:
-# the engine-torch gap grows from 1e-16 exponentially); shorter runs compare cleanly.
+# the engine-torch gap grows from 1e-16 exponentially); shorter runs compare cleanly. The
+# second round's chaotic cases (Prodigy's large d, Adafactor bouncing across Rosenbrock's
+# valley: the gap doubles per step from one ulp of torch's sin/cos) set their length above.
 _CHAOTIC = {
     ("adadelta", "hills_and_canyon", 100.0): 60,
     ("adadelta_start", "hills_and_canyon", 1.0): 12,
@@ -374,6 +424,19 @@ CASES += [
         100,
         {"lr": 0.5, "effective_lr": True, "schedule": "exponential", "gamma": 0.99},
     ),
+    # The second round's optimizers under schedules: ASGD's eta and Prodigy read the scheduled lr,
+    # Rprop only at its first step; schedule-free's warmup_steps is its own warm-up.
+    ("asgd", "wobbly", 120, {"lr": 0.05, "schedule": "exponential", "gamma": 0.98}),
+    ("rprop", "hills_and_canyon", 120, {"lr": 0.05, "schedule": "step", "step_size": 25, "gamma": 0.5}),
+    ("sgd_schedulefree", "wobbly", 120, {"lr": 0.05, "warmup_steps": 20}),
+    (
+        "adamw_schedulefree",
+        "hills_and_canyon",
+        120,
+        {"lr": 0.2, "warmup_steps": 30, "schedule": "cosine", "T_max": 120},
+    ),
+    ("prodigy", "wobbly", 24, {"lr": 1.0, "schedule": "cosine", "T_max": 120}),
+    ("adafactor", "wobbly", 28, {"lr": 0.5, "clip_norm": 1.0}),
 ]
 
 
@@ -388,6 +451,8 @@ def torch_defaults() -> dict[str, dict]:
         d.update(fixed)
         if "betas" in d:
             d["beta1"], d["beta2"] = d.pop("betas")
+        for tname, names, _ in _TUPLES.get(name, ()):
+            d.update(zip(names, d.pop(tname)))
         out[name] = {k: v for k, v in d.items() if isinstance(v, (int, float, bool)) and v is not None}
     return out
 
