@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -29,8 +29,8 @@ from optimizers.curvature import Sharpness, sharpness, stability_limit
 from optimizers.registry import COMMON, N_COMMON, N_SLOTS, N_STATE, OPTIMIZERS, SCHEDULES, Hyper, OptimizerSpec
 
 __all__ = [
-    "COMMON_OPTIONS", "Sharpness", "Sweep", "Trajectory", "defaults", "names", "sharpness", "spec", "stability_limit",
-    "sweep", "trajectory",
+    "COMMON_OPTIONS", "Handoff", "Sharpness", "Sweep", "Trajectory", "can_carry", "defaults", "names", "sharpness",
+    "spec", "stability_limit", "sweep", "trajectory",
 ]  # fmt: skip
 
 _SPECS = {s.name: s for s in OPTIMIZERS}
@@ -67,7 +67,8 @@ class Trajectory:
     ``evals[k]`` counts the function evaluations (f with its gradient) spent by the first k
     steps, so runs of different methods can be compared at one budget; ``population[k]``
     holds the points a gradient-free method tried in step k (row 0 empty; ``None`` for the
-    gradient methods). After a divergence at ``diverged_step`` every later row is NaN.
+    gradient methods). ``phases`` lists what ran from which step (one entry, or one per
+    hand-off). After a divergence at ``diverged_step`` every later row is NaN.
     """
 
     optimizer: str
@@ -84,6 +85,7 @@ class Trajectory:
     basin: int
     evals: np.ndarray | None = None
     population: np.ndarray | None = None
+    phases: tuple[dict[str, Any], ...] = ()
     _surface: Any = field(default=None, repr=False, compare=False)
     _hess_eig: np.ndarray | None = field(default=None, repr=False, compare=False)
 
@@ -211,7 +213,32 @@ def _minima(surface: landscapes.Surface) -> tuple[np.ndarray, np.ndarray]:
     return m, np.array(surface.minima_values, dtype=np.float64)
 
 
-def _execute(name, surface, starts, steps, level, tol, radius, hyper):
+class _Out(NamedTuple):
+    spec: OptimizerSpec
+    surface: landscapes.Surface
+    used: dict
+    final: np.ndarray
+    loss: np.ndarray
+    div: np.ndarray
+    stt: np.ndarray
+    basin: np.ndarray
+    path: np.ndarray
+    losses: np.ndarray
+    grad: np.ndarray
+    update: np.ndarray
+    state: np.ndarray
+    lr: np.ndarray
+    evals: np.ndarray
+    population: np.ndarray | None
+    st_out: np.ndarray
+    sc_out: np.ndarray
+
+
+_NO_STATE = np.zeros((0, N_STATE, 2))
+_NO_SCALARS = np.zeros((0, _k.N_SCALARS))
+
+
+def _execute(name, surface, starts, steps, level, tol, radius, hyper, phase=(0, 0, 0), st0=None, sc0=None) -> _Out:
     s = spec(name)
     surf = _resolve_surface(surface)
     steps = _check_steps(steps)
@@ -234,8 +261,12 @@ def _execute(name, surface, starts, steps, level, tol, radius, hyper):
     rec_state = np.full((*full2, N_STATE, 2), np.nan)
     rec_lr = np.full(full2, np.nan)
     rec_evals = np.zeros((n, rows), dtype=np.int64)
+    st_out = np.zeros((n, N_STATE, 2))
+    sc_out = np.zeros((n, _k.N_SCALARS))
     population = None
     if s.runner:  # L-BFGS and the gradient-free methods: their own loops, the same outputs
+        if phase[0]:
+            raise ValueError(f"{s.label} cannot carry state across a hand-off")
         population = importlib.import_module(s.runner).run(
             s, surf, hp, starts, steps, mins, mins_f, float(tol), float(radius), level,
             final, loss, div, stt, basin, rec_path, rec_loss, rec_grad, rec_update, rec_state, rec_lr, rec_evals,
@@ -244,14 +275,56 @@ def _execute(name, surface, starts, steps, level, tol, radius, hyper):
         lanes = _k.lanes_for(len(starts))
         _k.run(
             s.code, surf.kernel_arg, hp, starts, steps, mins, mins_f, float(tol), float(radius), level, lanes,
-            final, loss, div, stt, basin, rec_path, rec_loss, rec_grad, rec_update, rec_state, rec_lr,
+            np.array(phase, dtype=np.int64), _NO_STATE if st0 is None else st0, _NO_SCALARS if sc0 is None else sc0,
+            final, loss, div, stt, basin, rec_path, rec_loss, rec_grad, rec_update, rec_state, rec_lr, st_out, sc_out,
         )  # fmt: skip
         done = np.where(div < 0, steps, div)  # steps taken before a divergence
         rec_evals[:] = np.minimum(np.arange(rows)[None, :], done[:, None]) * s.evals_per_step
-    return (
+    return _Out(
         s, surf, used, final, loss, div, stt, basin, rec_path, rec_loss, rec_grad, rec_update, rec_state, rec_lr,
-        rec_evals, population,
+        rec_evals, population, st_out, sc_out,
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Handoff:
+    """At step ``at`` of a run, switch to ``optimizer`` with ``hyperparameters``.
+
+    ``state``: ``"carry"`` keeps the optimizer's state and step count, as changing a torch
+    param group's settings does (same optimizer, or Adam ↔ AdamW and momentum ↔ Nesterov,
+    whose states are the same tensors); ``"reset"`` starts the new optimizer fresh, as a new
+    torch optimizer does; ``"auto"`` carries when it can. For the same optimizer the
+    hyperparameters not given are kept; for another they start at its defaults.
+    """
+
+    at: int
+    optimizer: str
+    hyperparameters: dict[str, Any] = field(default_factory=dict)
+    state: str = "auto"
+
+
+_CARRY_GROUPS = ({"adam", "adamw"}, {"momentum", "nesterov"})
+
+
+def can_carry(a: str, b: str) -> bool:
+    """Whether optimizer ``b`` can take over ``a``'s state (same tensors, same meaning)."""
+    return (a == b and not spec(a).runner) or any(a in g and b in g for g in _CARRY_GROUPS)
+
+
+def _settle_step(path: np.ndarray, loss: np.ndarray, mins: np.ndarray, mins_f: np.ndarray, tol: float) -> int:
+    """The kernel's steps_to_tol on a whole record: the first row after which f stays within
+    tol of the value of the known minimum nearest the point (-1 if the last row is not)."""
+    ok = np.isfinite(loss)
+    if not mins.size or not ok.any():
+        return -1
+    d = ((path[:, None, :] - mins[None, :, :]) ** 2).sum(axis=2)
+    nearest = np.argmin(np.where(np.isfinite(d), d, np.inf), axis=1)
+    inside = ok & (np.abs(loss - mins_f[nearest]) <= tol)
+    last = int(np.nonzero(ok)[0][-1])
+    if not inside[last]:
+        return -1
+    out = np.nonzero(~inside[: last + 1])[0]
+    return 0 if out.size == 0 else int(out[-1]) + 1
 
 
 def trajectory(
@@ -262,32 +335,130 @@ def trajectory(
     *,
     tol: float = 1e-3,
     radius: float = 0.05,
+    handoffs: Any = (),
     **hyperparameters: Any,
 ) -> Trajectory:
     """Run one optimizer from ``start`` (default: the surface's) for ``steps`` steps.
 
-    Never raises for a run that diverges: it is marked with ``diverged_step``. Raises
-    ``TypeError`` for an unknown hyperparameter and ``ValueError`` for an invalid value.
+    ``handoffs`` (``Handoff`` objects or dicts with the same fields) switch optimizer or
+    hyperparameters at given steps; ``Trajectory.phases`` then says what ran when and whether
+    the state was carried. Never raises for a run that diverges: it is marked with
+    ``diverged_step``. Raises ``TypeError`` for an unknown hyperparameter and ``ValueError``
+    for an invalid value or hand-off.
     """
     surf = _resolve_surface(surface)
     start = surf.start if start is None else start
-    out = _execute(name, surf, [start], steps, 2, tol, radius, hyperparameters)
-    s, _, used, _, _, div, stt, basin, path, loss, grad, update, state, lr, evals, population = out
+    steps = _check_steps(steps)
+    plan = _plan(name, hyperparameters, handoffs, steps)
+    if len(plan) == 1:
+        o = _execute(name, surf, [start], steps, 2, tol, radius, hyperparameters)
+        return _single(name, surf, o, (_phase_row(plan[0], o),))
+    return _chain(surf, start, steps, tol, radius, plan)
+
+
+def _plan(name: str, hyper: dict, handoffs: Any, steps: int) -> list[tuple[int, str, dict, str]]:
+    """Validated phases: (first step, optimizer, hyperparameters given, state rule)."""
+    spec(name)
+    plan = [(0, name, dict(hyper), "fresh")]
+    for h in handoffs:
+        h = Handoff(**h) if isinstance(h, dict) else h
+        prev_at, prev_name, prev_hyper, _ = plan[-1]
+        if not (isinstance(h.at, (int, np.integer)) and prev_at < h.at < max(steps, 1)):
+            raise ValueError(f"hand-off at step {h.at!r} must be an integer after step {prev_at} and before {steps}")
+        spec(h.optimizer)
+        if h.state not in ("carry", "reset", "auto"):
+            raise ValueError(f"hand-off state={h.state!r} must be 'carry', 'reset' or 'auto'")
+        carry = can_carry(prev_name, h.optimizer)
+        if h.state == "carry" and not carry:
+            raise ValueError(
+                f"{spec(prev_name).label}'s state cannot be carried into {spec(h.optimizer).label}: "
+                "they keep different state; use state='reset'"
+            )
+        rule = "carry" if carry and h.state != "reset" else "reset"
+        given = {**prev_hyper, **h.hyperparameters} if h.optimizer == prev_name else dict(h.hyperparameters)
+        plan.append((int(h.at), h.optimizer, given, rule))
+    return plan
+
+
+def _phase_row(p: tuple, o: _Out) -> dict[str, Any]:
+    return {"at": p[0], "optimizer": p[1], "hyperparameters": {**o.spec.defaults(), **o.used}, "state": p[3]}
+
+
+def _single(name: str, surf: landscapes.Surface, o: _Out, phases: tuple) -> Trajectory:
+    s = o.spec
     return Trajectory(
         optimizer=name,
         surface=surf.name,
-        hyperparameters={**s.defaults(), **used},
-        path=path[0],
-        loss=loss[0],
-        grad=grad[0],
-        update=update[0],
-        lr=lr[0],
-        state={k: state[0, :, i, :] for i, k in enumerate(s.state)},
-        diverged_step=None if div[0] < 0 else int(div[0]),
-        steps_to_tol=int(stt[0]),
-        basin=int(basin[0]),
-        evals=evals[0],
-        population=None if population is None else population[0],
+        hyperparameters={**s.defaults(), **o.used},
+        path=o.path[0],
+        loss=o.losses[0],
+        grad=o.grad[0],
+        update=o.update[0],
+        lr=o.lr[0],
+        state={k: o.state[0, :, i, :] for i, k in enumerate(s.state)},
+        diverged_step=None if o.div[0] < 0 else int(o.div[0]),
+        steps_to_tol=int(o.stt[0]),
+        basin=int(o.basin[0]),
+        evals=o.evals[0],
+        population=None if o.population is None else o.population[0],
+        phases=phases,
+        _surface=surf,
+    )
+
+
+def _chain(surf: landscapes.Surface, start: Any, steps: int, tol: float, radius: float, plan: list) -> Trajectory:
+    """Run the phases one after another from where the last one stopped and join the records:
+    a hand-off that carries the state continues the step count and equals the uninterrupted run."""
+    rows = steps + 1
+    path = np.full((rows, 2), np.nan)
+    loss = np.full(rows, np.nan)
+    grad = np.full((rows, 2), np.nan)
+    update = np.full((rows, 2), np.nan)
+    lr = np.full(rows, np.nan)
+    evals = np.zeros(rows, dtype=np.int64)
+    names = [k for p in plan for k in spec(p[1]).state]
+    state = {k: np.full((rows, 2), np.nan) for k in dict.fromkeys(names)}
+    point = np.asarray(start, dtype=np.float64)
+    t_opt, st0, sc0, diverged, basin, phases = 0, None, None, None, -1, []
+    for i, p in enumerate(plan):
+        at, name, given, rule = p
+        n = (plan[i + 1][0] if i + 1 < len(plan) else steps) - at
+        carry = rule == "carry"
+        t0 = t_opt if carry else 0
+        o = _execute(name, surf, [point], n, 2, tol, radius, given, (int(carry), t0, at - t0), st0, sc0)
+        phases.append(_phase_row(p, o))
+        s = o.spec
+        # per point (rows at..at+n): path, loss, state; per step (rows at..at+n-1): grad, update, lr
+        path[at : at + n + 1] = o.path[0]
+        loss[at : at + n + 1] = o.losses[0]
+        for k, key in enumerate(s.state):
+            state[key][at + (i > 0) : at + n + 1] = o.state[0, int(i > 0) :, k, :]
+        grad[at : at + n + 1] = o.grad[0]
+        update[at : at + n + 1] = o.update[0]
+        lr[at : at + n + 1] = o.lr[0]
+        evals[at : at + n + 1] = evals[at] + o.evals[0]
+        if o.div[0] >= 0:
+            diverged = at + int(o.div[0])
+            evals[diverged + 1 :] = evals[diverged]
+            break
+        point, st0, sc0, t_opt, basin = o.path[0, -1], o.st_out, o.sc_out, t0 + n, int(o.basin[0])
+    mins, mins_f = _minima(surf)
+    first = spec(plan[0][1])
+    return Trajectory(
+        optimizer=plan[0][1],
+        surface=surf.name,
+        hyperparameters=phases[0]["hyperparameters"],
+        path=path,
+        loss=loss,
+        grad=grad,
+        update=update,
+        lr=lr,
+        state=state if len(plan) > 1 else {k: state[k] for k in first.state},
+        diverged_step=diverged,
+        steps_to_tol=-1 if diverged is not None else _settle_step(path, loss, mins, mins_f, tol),
+        basin=basin if diverged is None else -1,
+        evals=evals,
+        phases=tuple(phases),
         _surface=surf,
     )
 
@@ -322,7 +493,7 @@ def sweep(
     level = 1 if paths else 0
     out = _execute(name, surface, starts_a, steps, level, tol, radius, hyperparameters)
     s, _, used, final, loss, div, stt, basin, path, losses = out[:10]
-    evals = out[14]
+    evals = out.evals
     return Sweep(
         final=final,
         loss=loss,

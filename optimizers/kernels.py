@@ -545,7 +545,7 @@ def init_state(opt, h, st, sc, l):
 
 
 @jit(inline="always")  # called once, from run: no code growth
-def gradients(opt, sid, lanes, h, feat, st, sc, px, py, t, fs, gxs, gys, lrs):
+def gradients(opt, sid, lanes, h, feat, st, sc, px, py, t, shift, fs, gxs, gys, lrs):
     """Phase 1 of a step for all lanes: f, the noisy clipped gradient and the lr.
 
     Kept apart from the update so that the lanes' independent chains run side by side;
@@ -562,7 +562,7 @@ def gradients(opt, sid, lanes, h, feat, st, sc, px, py, t, fs, gxs, gys, lrs):
             fs[l], gxs[l], gys[l] = value_grad(sid, px[l], py[l])
     if feat[F_NOISE] or feat[F_CLIP]:
         for l in range(lanes):
-            gxs[l], gys[l] = _perturb(h, l, gxs[l], gys[l], t, 0)
+            gxs[l], gys[l] = _perturb(h, l, gxs[l], gys[l], t + shift, 0)
     for l in range(lanes):
         lrs[l] = h[O, l]
     if feat[F_SCHED]:
@@ -583,7 +583,7 @@ def gradients(opt, sid, lanes, h, feat, st, sc, px, py, t, fs, gxs, gys, lrs):
 
 
 @jit(inline="always")
-def updates(opt, sid, lanes, h, st, sc, px, py, t, gxs, gys, lrs, nxs, nys):
+def updates(opt, sid, lanes, h, st, sc, px, py, t, shift, gxs, gys, lrs, nxs, nys):
     """Phase 2: the optimizer's update for all lanes, dispatched once per step."""
     if opt == 0:
         for l in range(lanes):
@@ -599,7 +599,7 @@ def updates(opt, sid, lanes, h, st, sc, px, py, t, gxs, gys, lrs, nxs, nys):
             nys[l] = _momentum_1(h, st, l, 1, py[l], gys[l], t, lrs[l], nes)
     elif opt == 3:
         for l in range(lanes):
-            nxs[l], nys[l] = _smoothed_nesterov(sid, h, st, l, px[l], py[l], t, lrs[l])
+            nxs[l], nys[l] = _smoothed_nesterov(sid, h, st, l, px[l], py[l], t + shift, lrs[l])
     elif opt == 4:
         for l in range(lanes):
             nxs[l] = _adagrad_1(h, st, l, 0, px[l], gxs[l], t, lrs[l])
@@ -714,9 +714,9 @@ def _nearest(minima, x, y):
 
 @jit(parallel=True)
 def run(
-    opt, sid, hp, starts, steps, minima, minima_f, tol, radius, level, lanes,
+    opt, sid, hp, starts, steps, minima, minima_f, tol, radius, level, lanes, phase, st0, sc0,
     final, loss, diverged_step, steps_to_tol, basin,
-    rec_path, rec_loss, rec_grad, rec_update, rec_state, rec_lr,
+    rec_path, rec_loss, rec_grad, rec_update, rec_state, rec_lr, st_out, sc_out,
 ):  # fmt: skip
     """Advance every run ``steps`` steps; fill the summaries and, by ``level``, the records.
 
@@ -725,7 +725,15 @@ def run(
     divergence stay NaN). ``lanes`` (from ``lanes_for``) is passed in rather than read as
     a constant because LLVM fully unrolls a loop of known short length into scalar code
     instead of vectorising it.
+
+    ``phase`` = (resume, t_start, noise_shift) continues a run (a hand-off): with resume 1 the
+    state comes from ``st0[r]``/``sc0[r]`` instead of a fresh start, the optimizer's step
+    count starts after ``t_start`` and the noise stream after ``t_start + noise_shift``.
+    Each run's state after the last step is left in ``st_out``/``sc_out``.
     """
+    resume = phase[0] != 0
+    t_start = phase[1]
+    shift = phase[2]
     n_runs = starts.shape[0]
     n_hp = hp.shape[1]
     n_chunks = (n_runs + lanes - 1) // lanes
@@ -753,6 +761,12 @@ def run(
             for k in range(n_hp):
                 h[k, l] = hp[r, k]
             init_state(opt, h, st, sc, l)
+            if resume:
+                for k in range(N_STATE):
+                    st[k, 0, l] = st0[r, k, 0]
+                    st[k, 1, l] = st0[r, k, 1]
+                for k in range(N_SCALARS):
+                    sc[k, l] = sc0[r, k]
             feat[F_NOISE] |= h[NOISE, l] > 0.0
             feat[F_CLIP] |= h[CLIP, l] < math.inf
             feat[F_SCHED] |= h[SCHED, l] != 0.0 or h[WARM, l] > 0.0
@@ -783,9 +797,10 @@ def run(
         lrs = np.empty(lanes)
         nxs = np.empty(lanes)
         nys = np.empty(lanes)
-        for t in range(1, steps + 1):
-            gradients(opt, sid, lanes, h, feat, st, sc, px, py, t, fs, gxs, gys, lrs)
-            updates(opt, sid, lanes, h, st, sc, px, py, t, gxs, gys, lrs, nxs, nys)
+        for t in range(t_start + 1, t_start + steps + 1):
+            gradients(opt, sid, lanes, h, feat, st, sc, px, py, t, shift, fs, gxs, gys, lrs)
+            updates(opt, sid, lanes, h, st, sc, px, py, t, shift, gxs, gys, lrs, nxs, nys)
+            i = t - t_start  # this call's step number: the record row
             if level == 0:
                 # The common case, vectorised: a lane needs the scalar bookkeeping below only
                 # when it diverges or its f comes near a minimum's value while watched.
@@ -812,15 +827,15 @@ def run(
                 y0 = py[l]
                 f = fs[l]
                 if level >= 1:
-                    rec_loss[r, t - 1] = f
+                    rec_loss[r, i - 1] = f
                 if level >= 2:
-                    rec_grad[r, t - 1, 0] = gxs[l]
-                    rec_grad[r, t - 1, 1] = gys[l]
-                    rec_lr[r, t - 1] = lrs[l]
+                    rec_grad[r, i - 1, 0] = gxs[l]
+                    rec_grad[r, i - 1, 1] = gys[l]
+                    rec_lr[r, i - 1] = lrs[l]
                 if not math.isfinite(f):
                     alive[l] = False
                     watch[l] = 0.0
-                    diverged_step[r] = t - 1
+                    diverged_step[r] = i - 1
                     continue
                 # steps_to_tol: the first step after which f stays within tol of the value of
                 # the nearest minimum; a run that leaves that band is watched again.
@@ -829,7 +844,7 @@ def run(
                     k, _ = _nearest(minima, x0, y0)
                     inside = abs(f - minima_f[k]) <= tol
                 if inside and steps_to_tol[r] < 0:
-                    steps_to_tol[r] = t - 1
+                    steps_to_tol[r] = i - 1
                     watch[l] = 0.0
                 elif not inside and steps_to_tol[r] >= 0:
                     steps_to_tol[r] = -1
@@ -837,23 +852,28 @@ def run(
                 nx = nxs[l]
                 ny = nys[l]
                 if level >= 1:
-                    rec_path[r, t, 0] = nx
-                    rec_path[r, t, 1] = ny
+                    rec_path[r, i, 0] = nx
+                    rec_path[r, i, 1] = ny
                 if level >= 2:
-                    rec_update[r, t - 1, 0] = nx - x0
-                    rec_update[r, t - 1, 1] = ny - y0
+                    rec_update[r, i - 1, 0] = nx - x0
+                    rec_update[r, i - 1, 1] = ny - y0
                     for k in range(N_STATE):
-                        rec_state[r, t, k, 0] = st[k, 0, l]
-                        rec_state[r, t, k, 1] = st[k, 1, l]
+                        rec_state[r, i, k, 0] = st[k, 0, l]
+                        rec_state[r, i, k, 1] = st[k, 1, l]
                 if not (nx * nx + ny * ny < BLOW_UP):  # also catches NaN
                     alive[l] = False
                     watch[l] = 0.0
-                    diverged_step[r] = t
+                    diverged_step[r] = i
                     continue
                 px[l] = nx
                 py[l] = ny
         for l in range(n):
             r = lo + l
+            for k in range(N_STATE):
+                st_out[r, k, 0] = st[k, 0, l]
+                st_out[r, k, 1] = st[k, 1, l]
+            for k in range(N_SCALARS):
+                sc_out[r, k] = sc[k, l]
             if not alive[l]:
                 final[r, 0] = math.nan
                 final[r, 1] = math.nan
@@ -861,7 +881,7 @@ def run(
                 basin[r] = -1
                 continue
             f, gx, gy = value_grad(sid, px[l], py[l])
-            gx, gy = _perturb(h, l, gx, gy, steps + 1, 0)
+            gx, gy = _perturb(h, l, gx, gy, t_start + steps + 1 + shift, 0)
             final[r, 0] = px[l]
             final[r, 1] = py[l]
             loss[r] = f

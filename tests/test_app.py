@@ -101,7 +101,7 @@ def test_every_surface_renders(name):
 
 def test_every_optimizer_renders_with_its_controls():
     names = optimizers.names()
-    for batch in (names[:8], names[8:]):
+    for batch in (names[i : i + 8] for i in range(0, len(names), 8)):
         at = _app()
         at.multiselect(key="runs").set_value(batch).run()
         _ok(at)
