@@ -81,7 +81,7 @@ N_GLOBAL = {
 }
 
 
-@jit
+@jit(fastmath=False)
 def value_raw(sid, x, y):
     if sid == 0:
         f = float(x**2 + y**2)
@@ -141,7 +141,7 @@ def value_raw(sid, x, y):
     return math.nan,
 
 
-@jit
+@jit(fastmath=False)
 def value_grad_raw(sid, x, y):
     if sid == 0:
         f = float(x**2 + y**2)
@@ -298,7 +298,7 @@ def value_grad_raw(sid, x, y):
     return math.nan, math.nan, math.nan
 
 
-@jit
+@jit(fastmath=False)
 def hessian_raw(sid, x, y):
     if sid == 0:
         hxx = float(2)

@@ -132,6 +132,8 @@ class Sweep:
     hyperparameters: dict[str, Any] = field(default_factory=dict)
     evals: np.ndarray | None = None
     """Function evaluations each run spent (up to its divergence)."""
+    eval_counts: np.ndarray | None = None
+    """With ``paths=True``: the evaluations spent after each step, (N, steps + 1)."""
 
 
 def _resolve_surface(surface: landscapes.Surface | str) -> landscapes.Surface:
@@ -294,7 +296,8 @@ class Handoff:
     param group's settings does (same optimizer, or Adam ↔ AdamW and momentum ↔ Nesterov,
     whose states are the same tensors); ``"reset"`` starts the new optimizer fresh, as a new
     torch optimizer does; ``"auto"`` carries when it can. For the same optimizer the
-    hyperparameters not given are kept; for another they start at its defaults.
+    hyperparameters not given are kept; for another they start at its defaults, while the
+    run's options (schedule, noise, seed, clipping) go on.
     """
 
     at: int
@@ -303,6 +306,7 @@ class Handoff:
     state: str = "auto"
 
 
+_RUN_OPTIONS = {"schedule", *_COMMON}
 _CARRY_GROUPS = ({"adam", "adamw"}, {"momentum", "nesterov"})
 
 
@@ -375,7 +379,12 @@ def _plan(name: str, hyper: dict, handoffs: Any, steps: int) -> list[tuple[int, 
                 "they keep different state; use state='reset'"
             )
         rule = "carry" if carry and h.state != "reset" else "reset"
-        given = {**prev_hyper, **h.hyperparameters} if h.optimizer == prev_name else dict(h.hyperparameters)
+        # the same optimizer keeps its settings; another starts at its defaults, but the run's
+        # options (schedule, noise and seed, clipping) go on
+        keep = prev_hyper if h.optimizer == prev_name else {k: v for k, v in prev_hyper.items() if k in _RUN_OPTIONS}
+        if spec(h.optimizer).gradient_free:  # no gradient: noise, clipping and lr schedules do not apply
+            keep = {k: v for k, v in keep.items() if k == "seed"}
+        given = {**keep, **h.hyperparameters}
         plan.append((int(h.at), h.optimizer, given, rule))
     return plan
 
@@ -505,4 +514,5 @@ def sweep(
         losses=losses if paths else None,
         hyperparameters={**s.defaults(), **used},
         evals=evals[:, -1].copy(),
+        eval_counts=evals if paths else None,
     )

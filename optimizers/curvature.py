@@ -10,7 +10,7 @@ denominator of the step (√v̂ + ε for Adam), against a limit in lr alone (38/
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -68,11 +68,11 @@ class Sharpness:
         return "P" in self.symbol
 
 
-def _denominator(tr, hp: dict) -> np.ndarray:
+def _denominator(tr, hp: dict, t0: int = 0) -> np.ndarray:
     """P for the step from every iterate, (steps + 1, 2): the state after that step (row k + 1),
-    NaN on the last row (no step is taken from it)."""
+    NaN on the last row (no step is taken from it). ``t0``: optimizer steps taken before row 0."""
     name, st = tr.optimizer, tr.state
-    t = np.arange(1, tr.steps + 1, dtype=float)[:, None]
+    t = np.arange(t0 + 1, t0 + tr.steps + 1, dtype=float)[:, None]
     if name in ("adam", "adamw"):
         v = st["max_exp_avg_sq"] if hp.get("amsgrad") else st["exp_avg_sq"]
         p = np.sqrt(v[1:]) / np.sqrt(1.0 - hp["beta2"] ** t) + hp["eps"]
@@ -96,8 +96,44 @@ def sharpness(tr) -> Sharpness:
     AdamW, Adamax, RMSProp and Adagrad: λmax(P⁻¹H) with the step's own denominator P (the
     state after that step), so the last row is NaN; AdamW's decoupled decay is added as wd·I to
     P⁻¹H (exact without momentum). Other optimizers: λmax(H) with no limit. Rows after a
-    divergence are NaN.
+    divergence are NaN. A run with hand-offs is measured phase by phase, each with its own
+    optimizer's quantity and limit.
     """
+    if len(tr.phases) > 1:
+        return _by_phase(tr)
+    return _sharpness(tr)
+
+
+def _by_phase(tr) -> Sharpness:
+    value = np.full(tr.steps + 1, np.nan)
+    limit = np.full(tr.steps + 1, np.nan)
+    symbols, rules, has_limit, t_opt = [], [], False, 0
+    ats = [p["at"] for p in tr.phases] + [tr.steps]
+    for p, a, b in zip(tr.phases, ats, ats[1:], strict=False):
+        t0 = t_opt if p["state"] == "carry" else 0
+        sub = replace(
+            tr, optimizer=p["optimizer"], hyperparameters=p["hyperparameters"], path=tr.path[a : b + 1],
+            loss=tr.loss[a : b + 1], lr=tr.lr[a : b + 1].copy(), state={k: v[a : b + 1] for k, v in tr.state.items()},
+            phases=(), _hess_eig=None,
+        )  # fmt: skip
+        sub.lr[-1] = np.nan  # the step from the hand-off point belongs to the next phase
+        one = _sharpness(sub, t0)
+        end = b + 1 if b == tr.steps else b  # the last point belongs to the last phase
+        value[a:end] = one.value[: end - a]
+        if one.limit is not None:
+            limit[a:end] = one.limit[: end - a]
+            has_limit = True
+        symbols.append(one.symbol)
+        rules.append(one.rule or "no limit")
+        t_opt = t0 + (b - a)
+    if len(set(symbols)) == 1:
+        symbol = symbols[0]
+    else:
+        symbol = " then ".join(dict.fromkeys(symbols))
+    return Sharpness(value, limit if has_limit else None, symbol, " then ".join(rules) if has_limit else None)
+
+
+def _sharpness(tr, t0: int = 0) -> Sharpness:
     name, hp = tr.optimizer, tr.hyperparameters
     hxx, hxy, hyy = (np.asarray(a, float) for a in tr.hessian())
     wd = float(hp.get("weight_decay", 0.0))
@@ -108,7 +144,7 @@ def sharpness(tr) -> Sharpness:
         coupled = wd if name in _COUPLED else 0.0  # torch adds coupled decay to the gradient: wd·I in H
         hxx, hyy = hxx + coupled, hyy + coupled
         if name in _PRECONDITIONED:
-            p = _denominator(tr, hp)
+            p = _denominator(tr, hp, t0)
             value = eigenvalues_2x2(hxx / p[:, 0], hxy / np.sqrt(p[:, 0] * p[:, 1]), hyy / p[:, 1])[1]
             value = value + (wd if name == "adamw" else 0.0)  # AdamW's decay acts on θ itself, beside P⁻¹H
             symbol = "λmax(P⁻¹H)"

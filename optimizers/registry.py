@@ -44,7 +44,7 @@ class Hyper:
         ok = ok and (v > self.low if self.low_open else v >= self.low)
         ok = ok and (v < self.high if self.high_open else v <= self.high)
         if self.kind == "int" and ok:
-            ok = v == int(v)
+            ok = math.isfinite(v) and v == int(v)
         if self.kind == "bool":
             ok = v in (0.0, 1.0)
         if not ok:
@@ -543,5 +543,68 @@ OPTIMIZERS: tuple[OptimizerSpec, ...] = (
         state=("exp_avg", "exp_avg_sq", "s", "d"),
         momentum_state="exp_avg",
         reference="Mishchenko & Defazio 2023: prodigyopt 1.1.2 Prodigy",
+    ),
+    OptimizerSpec(
+        "lbfgs",
+        22,
+        "L-BFGS",
+        "A quasi-Newton method: a curvature model from the last gradient differences, and up to max_iter "
+        "inner iterations per step (torch's .step(closure)); it spends several evaluations per step.",
+        r"d_k = -H_k g_k \ \text{(two-loop recursion over } (s_i, y_i)),\quad \theta_{k+1} = \theta_k + t_k d_k",
+        (
+            _lr(1.0, "step length (without line search)"),
+            Hyper("max_iter", 20.0, 1.0, 10000.0, (1.0, 100.0), kind="int", help="inner iterations per step"),
+            Hyper("max_eval", 0.0, 0.0, INF, (0.0, 200.0), kind="int", help="evaluations per step; 0 = max_iter·5/4"),
+            Hyper("tolerance_grad", 1e-7, 0.0, INF, (1e-12, 1e-2), log=True, help="stop when max |g| ≤ this"),
+            Hyper(
+                "tolerance_change", 1e-9, 0.0, INF, (1e-15, 1e-3), log=True, help="stop when the change is below this"
+            ),
+            Hyper("history_size", 100.0, 1.0, 10000.0, (1.0, 100.0), kind="int", help="curvature pairs kept"),
+            _flag("strong_wolfe", "line_search_fn='strong_wolfe'"),
+        ),
+        state=("direction",),
+        runner="optimizers.lbfgs",
+        reference="torch.optim.LBFGS (one step = one .step(closure) call)",
+    ),
+    OptimizerSpec(
+        "random_search",
+        23,
+        "Random search",
+        "No gradient: try popsize random points around the best so far and move to the best of them "
+        "if it is lower. A baseline: it spends popsize evaluations per step.",
+        r"\theta' _j = \theta_t + \sigma\, \xi_j,\ \xi_j \sim \mathcal N(0, I),\quad "
+        r"\theta_{t+1} = \arg\min(f(\theta_t), f(\theta'_1), \dots)",
+        (
+            Hyper("lr", 0.1, 0.0, INF, (1e-3, 10.0), log=True, low_open=True, help="σ: the spread of the tries"),
+            Hyper("popsize", 8.0, 1.0, 1000.0, (1.0, 64.0), kind="int", help="tries per step"),
+        ),
+        state=(),
+        runner="optimizers.gradient_free",
+        gradient_free=True,
+        reference="(1+λ) random search with a fixed σ (Rastrigin 1963)",
+    ),
+    OptimizerSpec(
+        "cmaes",
+        24,
+        "CMA-ES",
+        "No gradient: a population drawn from a Gaussian whose mean, spread and shape adapt to the "
+        "best samples of each generation. One step = one generation.",
+        r"x_j \sim m_t + \sigma_t \mathcal N(0, C_t),\quad m_{t+1} = \sum_j w_j x_{j:\lambda}",
+        (
+            Hyper("lr", 0.5, 0.0, INF, (1e-3, 10.0), log=True, low_open=True, help="σ0: initial spread"),
+            Hyper(
+                "popsize",
+                0.0,
+                0.0,
+                1000.0,
+                (0.0, 64.0),
+                kind="int",
+                help="samples per generation: 0 = cma's 4 + ⌊3 ln 2⌋ = 6, else at least 2",
+            ),
+        ),
+        state=("sigma",),
+        runner="optimizers.gradient_free",
+        gradient_free=True,
+        reference="Hansen's cma package (CMAEvolutionStrategy, ask/tell)",
     ),
 )

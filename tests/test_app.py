@@ -106,7 +106,8 @@ def test_every_optimizer_renders_with_its_controls():
         at.multiselect(key="runs").set_value(batch).run()
         _ok(at)
         fig = _map(at)
-        assert len(fig["data"]) == 4 + 3 * len(batch)
+        clouds = sum(optimizers.spec(n).gradient_free for n in batch)  # the points tried, per step
+        assert len(fig["data"]) == 4 + 3 * len(batch) + clouds
         assert not any(k.startswith("hp::") for k in _widget_keys(at))  # collapsed: drawn only when open
         for n in batch:
             at.session_state[f"open::{n}"] = True

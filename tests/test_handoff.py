@@ -88,3 +88,68 @@ def test_divergence_after_a_handoff_is_marked_at_the_global_step():
 def test_bad_handoffs_are_refused_with_a_reason(handoff, match):
     with pytest.raises((ValueError, TypeError, KeyError), match=match):
         optimizers.trajectory("adam", "wobbly", None, 200, handoffs=[handoff])
+
+
+# --- the playground's view: links, JSON, labels, pictures and exports --------------------------
+
+
+def test_a_link_carries_a_handoff_and_bad_ones_are_refused_with_a_reason():
+    from viz.state import View, from_query, run_labels, to_query
+
+    q = {
+        "steps": "125",
+        "run": [
+            "adam:lr=0.1|at=50,to=sgd,lr=0.01",
+            "nesterov|at=30,to=nesterov,state=reset,lr=0.001",
+            "adam#2|at=500,to=sgd",
+            "rmsprop|at=10,to=sgd,state=carry,momentum=1",
+        ],
+    }
+    view, notices = from_query(q)
+    then = [r.then for r in view.runs]
+    assert then[0] == {"at": 50, "to": "sgd", "hyper": {"lr": 0.01}, "state": "auto"}
+    assert then[1]["state"] == "reset" and then[2] is None and then[3]["state"] == "reset"
+    assert any("between 1 and 124" in n for n in notices)
+    assert any("cannot go to SGD" in n for n in notices)
+    assert any("no hyperparameter 'momentum'" in n for n in notices)
+    again, more = from_query(to_query(view))
+    assert again.runs == view.runs and not more
+    loaded, more = View.from_json(view.to_json())
+    assert loaded.runs == view.runs and not more
+    labels = dict(zip([r.key for r in view.runs], run_labels(view.runs), strict=True))
+    assert labels["adam"][0].endswith("→ SGD at step 50") and "→ SGD lr=0.01 at step 50" in labels["adam"][1]
+    assert labels["nesterov"][0].endswith("→ lr=0.001 (state reset) at step 30")
+
+
+def test_the_playground_runs_a_handoff_and_shows_where_it_happened():
+    from viz import export, figures
+    from viz.playground import compute
+    from viz.state import from_query
+
+    view, _ = from_query({"surface": "wobbly", "steps": "150", "run": ["adam:lr=0.1|at=60,to=sgd,lr=0.02", "adam"]})
+    result = compute(view)
+    switched = result.lines[0].traj
+    assert [p["optimizer"] for p in switched.phases] == ["adam", "sgd"] and switched.lr[60] == 0.02
+    plain = optimizers.trajectory("adam", "wobbly", view.start, 60, lr=0.1)
+    np.testing.assert_array_equal(switched.path[:61], plain.path)
+    fig = figures.trajectory_figure(result.surface, result.lines, view.start)
+    hex_ = [t for t in fig["data"] if t.get("name") == "hand-off"]
+    assert len(hex_) == 1 and hex_[0]["x"] == [switched.path[60, 0]] and "at step 60" in hex_[0]["text"][0]
+    series = figures.series_figure(result.lines)
+    assert [s["x0"] for s in series["layout"]["shapes"][1:]] == [60]  # the cursor stays first
+    frame = export.trajectories_frame(result, view)
+    rows = frame[frame.run == "adam"]
+    assert list(rows.optimizer.iloc[[59, 60, 150]]) == ["adam", "sgd", "sgd"] and rows.evals.iloc[-1] == 150
+
+
+def test_sharpness_is_measured_phase_by_phase():
+    tr = optimizers.trajectory(
+        "adam", "rosenbrock", (0, 0), 400, lr=0.003, handoffs=[Handoff(200, "sgd", {"lr": 0.001})]
+    )
+    sh = optimizers.sharpness(tr)
+    adam = optimizers.sharpness(optimizers.trajectory("adam", "rosenbrock", (0, 0), 200, lr=0.003))
+    np.testing.assert_allclose(sh.value[:200], adam.value[:200])
+    np.testing.assert_allclose(sh.limit[:200], adam.limit[:200])
+    np.testing.assert_allclose(sh.limit[200:400], 2 / 0.001)  # gradient descent's 2/lr after the switch
+    np.testing.assert_allclose(sh.value[200:], tr.hessian_eigenvalues[200:, 1])
+    assert sh.symbol == "λmax(P⁻¹H) then λmax(H)" and sh.rule == "38/lr then 2/lr"

@@ -15,7 +15,7 @@ def test_registry_is_complete_and_self_consistent():
     expected = {
         "sgd", "momentum", "nesterov", "smoothed_nesterov", "adagrad", "rmsprop", "adadelta", "adam", "adamw",
         "adamax", "nadam", "radam", "lion", "adabelief", "newton", "saddle_free_newton", "rprop", "asgd",
-        "adafactor", "sgd_schedulefree", "adamw_schedulefree", "prodigy",
+        "adafactor", "sgd_schedulefree", "adamw_schedulefree", "prodigy", "lbfgs", "random_search", "cmaes",
     }  # fmt: skip
     assert set(optimizers.names()) == expected
     codes = [optimizers.spec(n).code for n in optimizers.names()]
@@ -107,10 +107,10 @@ def test_sweep_agrees_with_single_trajectories(name):
     s = landscapes.get("hills_and_canyon")
     starts = rng.uniform(-2.5, 2.5, size=(n, 2))
     lr = optimizers.defaults(name)["lr"] * rng.uniform(1, 20, n)
-    extra = {"noise": 0.3, "seed": np.arange(n)}
-    sw = optimizers.sweep(name, s, starts, 60, paths=True, lr=lr, **extra)
+    noise = 0.0 if optimizers.spec(name).gradient_free else 0.3  # no gradient, no gradient noise
+    sw = optimizers.sweep(name, s, starts, 60, paths=True, lr=lr, noise=noise, seed=np.arange(n))
     for i in (0, 7, 8, 18):
-        tr = optimizers.trajectory(name, s, starts[i], 60, lr=lr[i], noise=0.3, seed=i)
+        tr = optimizers.trajectory(name, s, starts[i], 60, lr=lr[i], noise=noise, seed=i)
         np.testing.assert_array_equal(sw.paths[i], tr.path)
         np.testing.assert_array_equal(sw.losses[i], tr.loss)
         assert sw.basin[i] == tr.basin and sw.steps_to_tol[i] == tr.steps_to_tol
@@ -216,10 +216,15 @@ def test_changing_hyperparameters_never_recompiles():
     optimizers.sweep("adam", "wobbly", np.zeros((3, 2)), 10, paths=True)
     before = len(kernels.run.signatures)
     for n in optimizers.names():
+        gradient = {} if optimizers.spec(n).gradient_free else {"schedule": "cosine", "noise": 0.1}
         for surface in ("wobbly", "rosenbrock", "saddle"):
-            optimizers.trajectory(n, surface, (0.3, 0.2), 7, lr=0.02, schedule="cosine", noise=0.1, seed=3)
+            optimizers.trajectory(n, surface, (0.3, 0.2), 7, lr=0.02, seed=3, **gradient)
             optimizers.sweep(n, surface, np.zeros((5, 2)), 7, lr=np.linspace(0.01, 0.1, 5))
     assert len(kernels.run.signatures) == before == 1
+    # the runners' compiled loops too: one machine code for every setting and surface
+    from optimizers import gradient_free, lbfgs
+
+    assert len(lbfgs.run_all.signatures) == 1 and len(gradient_free._random_search.signatures) == 1
 
 
 def _stepped_warm_restarts(base: float, eta_min: float, t0: int, t_mult: int, n: int) -> np.ndarray:
@@ -276,3 +281,17 @@ def test_adadelta_start_has_the_articles_meaning_everywhere():
     assert "E[Δθ²]" in help_text and "big start 50" in help_text
     view, notices = from_query({"run": "adadelta:initial_rms_delta=7"})
     assert view.runs[0].hyper["initial_acc_delta"] == 49.0 and "now initial_acc_delta" in notices[0]
+
+
+def test_scalar_surface_code_does_not_inherit_the_lane_codes_fastmath():
+    """Numba compiles a callee with its caller's fastmath unless the callee sets its own: the
+    lane code (contract) calls value_grad_raw, so whichever kernel compiled first decided
+    whether the scalar gradient fused multiply-adds, and results changed with test order.
+    The scalar code states fastmath=False: it computes what the plain Python code computes."""
+    from landscapes._generated import value_grad_raw
+
+    optimizers.sweep("adam", "rosenbrock", [(0.0, 0.0)] * 3, 3)  # compiles (or loads) the lane code first
+    for name in ("rosenbrock", "himmelblau", "beale"):
+        sid = landscapes.get(name).kernel_arg[0]
+        for x, y in ((-1.2, 1.0), (0.3, -0.7), (2.5, 1.1)):
+            assert value_grad_raw(sid, x, y) == value_grad_raw.py_func(sid, x, y), (name, x, y)

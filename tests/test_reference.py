@@ -24,6 +24,7 @@ def test_every_optimizer_has_reference_cases():
     # L-BFGS (tests/test_lbfgs.py) and the gradient-free baselines (tests/test_gradient_free.py)
     # have their own references: their steps are not one gradient each.
     own = {n for n in optimizers.names() if optimizers.spec(n).runner}
+    assert own == {"lbfgs", "random_search", "cmaes"}
     assert covered == set(optimizers.names()) - own
     for c in CASES:
         if c["optimizer"] in DATA["torch_defaults"] and "initial_acc_delta" not in c["hyperparameters"]:

@@ -419,3 +419,44 @@ def test_response_refuses_bad_input():
         resp.response("adagrad", np.ones(5), [-1.0])
     with pytest.raises(ValueError, match="finite"):
         resp.response("adam", np.array([1.0, np.nan]), [0.9])
+
+
+# --- one budget of function evaluations for all (#17) ---------------------------------------------
+
+
+def test_an_evaluation_budget_gives_each_optimizer_the_steps_it_can_pay_for():
+    assert sweeps.budget_steps("adam", 120, "evaluations") == 120
+    assert sweeps.budget_steps("smoothed_nesterov", 120, "evaluations") == 40  # three look-aheads a step
+    assert sweeps.budget_steps("random_search", 120, "evaluations") == 15  # 8 tries a step
+    assert sweeps.budget_steps("cmaes", 120, "evaluations") == 20  # cma's 6 samples a generation in 2-D
+    assert sweeps.budget_steps("lbfgs", 120, "evaluations") == 120  # cut where the evaluations run out
+    assert sweeps.budget_steps("cmaes", 120, "steps") == 120
+    with pytest.raises(ValueError, match="steps or evaluations"):
+        sweeps.budget_steps("adam", 10, "seconds")
+    for name in ("smoothed_nesterov", "random_search", "cmaes"):
+        tr = sweeps.tuned_trajectory(name, HC, HC.start, 120, "evaluations", lr=0.01)
+        assert tr.evals[-1] <= 120 and tr.evals[-1] > 120 - optimizers.spec(name).evals_per_step * 8
+
+
+def test_lbfgs_is_cut_where_its_evaluations_run_out():
+    starts = np.array([[-2.8, -2.5], [1.5, 2.0], [0.5, -1.0]])
+    sw = optimizers.sweep("lbfgs", HC, starts, 40, paths=True, strong_wolfe=True, max_iter=4)
+    cut = sweeps.cut_at_budget(sw, HC, 30)
+    for r, s in enumerate(starts):
+        full = optimizers.trajectory("lbfgs", HC, s, 40, strong_wolfe=True, max_iter=4)
+        k = int((full.evals <= 30).sum()) - 1
+        short = sweeps.tuned_trajectory("lbfgs", HC, s, 30, "evaluations", strong_wolfe=True, max_iter=4)
+        assert short.steps == k and short.evals[-1] <= 30 < full.evals[k + 1]
+        np.testing.assert_array_equal(cut.final[r], full.path[k])
+        assert cut.loss[r] == full.loss[k] and cut.evals[r] == full.evals[k]
+        assert cut.steps_to_tol[r] == short.steps_to_tol and cut.basin[r] == short.basin
+
+
+def test_tuning_at_one_evaluation_budget_scores_what_each_run_reached():
+    res = sweeps.tune(["sgd", "smoothed_nesterov", "lbfgs"], HC, np.array([HC.start]), 60, 4, "final_loss",
+                      "grid", lr_only=True, cache=None, unit="evaluations")  # fmt: skip
+    for t in res:
+        tr = sweeps.tuned_trajectory(t.optimizer, HC, HC.start, 60, "evaluations", **t.best)
+        assert tr.evals[-1] <= 60
+        gap = tr.loss[-1] - sweeps.global_value(HC)  # the final-loss objective: the gap to the global minimum
+        assert t.score == pytest.approx(gap, rel=1e-12) or (t.score == math.inf and tr.diverged_step)

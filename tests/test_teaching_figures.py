@@ -94,9 +94,11 @@ def test_chart_config_has_no_cloud_button():
 
 def test_results_headers_have_tooltips_and_missing_values_are_dashes():
     res = compute(PRESETS["article_wobbly"].view())
-    html = html_table(summary_table(res), COLUMN_HELP)
-    for col in COLUMN_HELP:
-        assert f'">{col}</th>' in html and html.count('title="') >= len(COLUMN_HELP)
+    table = summary_table(res)
+    html = html_table(table, COLUMN_HELP)
+    assert "evaluations" not in table.columns  # one per step for every run: the steps say it
+    for col in table.columns:
+        assert f'">{col}</th>' in html and html.count('title="') >= len(table.columns)
     assert "None" not in html and "nan" not in html.lower() and "&lt;NA&gt;" not in html
     assert "overflow-x:auto" in html
 
@@ -107,3 +109,14 @@ def test_an_inspected_step_of_a_long_run_is_a_frame_of_its_own():
     sl = fig["layout"]["sliders"][0]
     assert sl["steps"][sl["active"]]["label"] == "123"  # the map says the same k as the inspector and the PNG
     assert "123" in [f["name"] for f in fig["frames"]]
+
+
+def test_results_count_evaluations_when_a_run_spends_more_than_one_per_step():
+    from viz.state import from_query
+
+    view, _ = from_query(
+        {"surface": "himmelblau", "start": "0,0", "steps": "30", "run": ["adam:lr=0.1", "lbfgs", "cmaes"]}
+    )
+    table = summary_table(compute(view)).set_index("run")
+    evals = table["evaluations"]
+    assert evals.iloc[0] == 30 and evals.iloc[1] > 30 and evals.iloc[2] == 30 * 6  # cma's 6 samples a generation

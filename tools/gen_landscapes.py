@@ -24,7 +24,10 @@ _VEC_NAMES = {"exp": "vexp", "sin": "vsin", "cos": "vcos"}
 
 
 def _dispatch(name: str, outs: list[str], keys: list[str], derived: list[dict]) -> list[str]:
-    lines = ["", "", "@jit", f"def {name}(sid, x, y):"]
+    # fastmath=False stated: Numba lets a callee inherit an unset fastmath from the caller that
+    # compiles it first (value_grad_lanes, contract), which made the scalar results depend on
+    # which kernel compiled first.
+    lines = ["", "", "@jit(fastmath=False)", f"def {name}(sid, x, y):"]
     for sid, d in enumerate(derived):
         lines.append(f"    {'if' if sid == 0 else 'elif'} sid == {sid}:")
         lines += emit_block([d[k] for k in keys], outs, " " * 8)

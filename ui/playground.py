@@ -108,6 +108,7 @@ def sidebar() -> landscapes.Surface:
                     hyper_widget(ps.hp_key(key, h.name), h)
                 st.button("torch defaults", key=f"defaults::{key}", on_click=ps.torch_defaults, args=(key,),
                           help="Reset to torch.optim's defaults")  # fmt: skip
+                handoff_widgets(key)
 
         st.header("Training options")
         st.selectbox("Learning-rate schedule", list(SCHEDULE_LABELS), key="schedule", format_func=SCHEDULE_LABELS.get)
@@ -133,6 +134,40 @@ def sidebar() -> landscapes.Surface:
         if ss["use_wd"]:
             st.slider("weight decay", 0.0, 0.5, key="wd", step=0.005)
     return surf
+
+
+STATE_RULES = {
+    "auto": "carry it when it can",
+    "reset": "start fresh",
+}
+
+
+def handoff_widgets(key: str) -> None:
+    """A run's hand-off: from step k on, another optimizer (or the same with a new lr)."""
+    ss = st.session_state
+    name = key.split("#")[0]
+    if not st.toggle("Hand off at a step", key=ps.ho_key(key, "on"),
+                     help="Switch optimizer or learning rate mid-run, e.g. Adam for 50 steps, then SGD"):  # fmt: skip
+        return
+    steps = int(ss.get("steps", 125))
+    if steps < 2:
+        st.caption("A hand-off needs at least 2 steps.")
+        return
+    ss.setdefault(ps.ho_key(key, "to"), name)
+    ss[ps.ho_key(key, "at")] = min(max(int(ss.get(ps.ho_key(key, "at"), steps // 2)), 1), steps - 1)
+    c1, c2 = st.columns(2)
+    c1.number_input("at step", 1, steps - 1, key=ps.ho_key(key, "at"), step=5)
+    c2.selectbox("then", optimizers.names(), key=ps.ho_key(key, "to"),
+                 format_func=lambda n: optimizers.spec(n).label)  # fmt: skip
+    to = ss[ps.ho_key(key, "to")]
+    h = optimizers.spec(to).hyper("lr")
+    hyper_widget(ps.ho_key(key, "lr", to), h, label="lr after the hand-off", initial=ps.handoff_lr(key, to))
+    carry = optimizers.can_carry(name, to)
+    st.radio("optimizer state", list(STATE_RULES), key=ps.ho_key(key, "state"), horizontal=True,
+             format_func=STATE_RULES.get, disabled=not carry,
+             help="Carried: moments, buffers and the step count go on, as when you change a torch param group's "
+                  "lr. Fresh: a new torch optimizer." + ("" if carry else " These two keep different state: "
+                  "the new one always starts fresh."))  # fmt: skip
 
 
 def _labels(keys: list[str]) -> list[tuple[str, str]]:

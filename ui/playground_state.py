@@ -20,6 +20,36 @@ def hp_key(run_key: str, name: str) -> str:
     return f"hp::{run_key}::{name}"
 
 
+def ho_key(run_key: str, what: str, to: str = "") -> str:
+    """The session-state key of one hand-off widget of a run (``to``: per target optimizer)."""
+    return f"ho::{run_key}::{what}" + (f"::{to}" if to else "")
+
+
+def handoff_lr(run_key: str, to: str) -> float:
+    """The lr a hand-off to ``to`` starts at: the run's own for the same optimizer, else the
+    target's teaching value."""
+    h = optimizers.spec(to).hyper("lr")
+    if to == run_key.split("#")[0]:
+        return float(st.session_state.get(hp_key(run_key, "lr"), h.default))
+    return float(teaching_values(to).get("lr", h.default))
+
+
+def read_handoff(run_key: str, steps: int) -> dict | None:
+    """The run's hand-off as the widgets describe it (``Run.then``), or None."""
+    ss = st.session_state
+    if not ss.get(ho_key(run_key, "on")) or steps < 2:
+        return None
+    name = run_key.split("#")[0]
+    to = ss.get(ho_key(run_key, "to"), name)
+    at = min(max(int(ss.get(ho_key(run_key, "at"), steps // 2)), 1), steps - 1)
+    hyper = dict(ss.get(ho_key(run_key, "extra", to), {}))  # settings a link gave beyond lr
+    hyper["lr"] = float(ss.get(ho_key(run_key, "lr", to), handoff_lr(run_key, to)))
+    state = ss.get(ho_key(run_key, "state"), "auto")
+    if state == "carry" or not optimizers.can_carry(name, to):
+        state = "auto" if optimizers.can_carry(name, to) else "reset"
+    return {"at": at, "to": to, "hyper": hyper, "state": state}
+
+
 def apply_view(view: View) -> None:
     """Write a view into the widgets' session state (before the widgets are drawn)."""
     ss = st.session_state
@@ -39,6 +69,15 @@ def apply_view(view: View) -> None:
         for h in optimizers.spec(r.optimizer).hypers:
             v = r.hyper.get(h.name, h.default)
             ss[hp_key(r.key, h.name)] = bool(v) if h.kind == "bool" else float(v)
+        ss[ho_key(r.key, "on")] = bool(r.then)
+        if r.then:
+            to = r.then["to"]
+            ss[ho_key(r.key, "at")] = int(r.then["at"])
+            ss[ho_key(r.key, "to")] = to
+            ss[ho_key(r.key, "state")] = "reset" if r.then.get("state") == "reset" else "auto"
+            hyper = dict(r.then.get("hyper", {}))
+            ss[ho_key(r.key, "lr", to)] = float(hyper.pop("lr", handoff_lr(r.key, to)))
+            ss[ho_key(r.key, "extra", to)] = hyper
     c = view.common
     ss["schedule"] = c.get("schedule", "constant")
     for k in COMMON_KEYS[1:]:
@@ -143,7 +182,7 @@ def view_from_widgets(surface: landscapes.Surface) -> tuple[View, bool]:
             v = ss.get(hp_key(key, h.name), h.default)
             if v != h.default:
                 hyper[h.name] = bool(v) if h.kind == "bool" else float(v)
-        runs.append(Run(key, hyper))
+        runs.append(Run(key, hyper, read_handoff(key, int(ss["steps"]))))
     common = {"schedule": ss["schedule"]}
     used = {"step": ("step_size", "gamma"), "exponential": ("gamma",), "cosine": ("T_max", "eta_min"),
             "cosine_restarts": ("T_0", "T_mult", "eta_min")}.get(ss["schedule"], ())  # fmt: skip

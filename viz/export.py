@@ -96,8 +96,17 @@ def file_stem(view: View, lines: list[Line] | None = None) -> str:
 # --- data ---------------------------------------------------------------------------------
 
 
+def phase_optimizer(tr) -> np.ndarray:
+    """The optimizer that takes the step from each row (a hand-off changes it from its step on)."""
+    out = np.full(tr.steps + 1, tr.optimizer, dtype=object)
+    for p in tr.phases[1:]:
+        out[p["at"] :] = p["optimizer"]
+    return out
+
+
 def trajectories_frame(result: Result, view: View | None = None) -> pd.DataFrame:
-    """One row per run × step: position, loss, gradient, the update taken and the lr used.
+    """One row per run × step: position, loss, gradient, the update taken, the lr used, the
+    function evaluations spent so far and, after a hand-off, the optimizer then in charge.
 
     Rows after a run diverged hold NaN (the engine's convention); ``diverged_step`` repeats
     the step at which it happened (-1 if never). When ``view`` shows the curvature, each row
@@ -114,9 +123,10 @@ def trajectories_frame(result: Result, view: View | None = None) -> pd.DataFrame
         tr = line.traj
         n = tr.steps + 1
         part = pd.DataFrame({
-            "run": line.key, "optimizer": tr.optimizer, "label": line.label, "step": np.arange(n),
+            "run": line.key, "optimizer": phase_optimizer(tr), "label": line.label, "step": np.arange(n),
             "x": tr.path[:, 0], "y": tr.path[:, 1], "loss": tr.loss, "grad_x": tr.grad[:, 0], "grad_y": tr.grad[:, 1],
             "update_x": tr.update[:, 0], "update_y": tr.update[:, 1], "lr": tr.lr,
+            "evals": tr.evals if tr.evals is not None else np.arange(n),
             "diverged_step": -1 if tr.diverged_step is None else tr.diverged_step,
         })  # fmt: skip
         if "curvature" in seen.shown:
@@ -133,7 +143,7 @@ def trajectories_frame(result: Result, view: View | None = None) -> pd.DataFrame
                     part[f"{name}_{c}"] = col
         parts.append(part)
     cols = ["run", "optimizer", "label", "step", "x", "y", "loss", "grad_x", "grad_y", "update_x", "update_y", "lr",
-            "diverged_step"]  # fmt: skip
+            "evals", "diverged_step"]  # fmt: skip
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
 
 

@@ -278,6 +278,13 @@ def _run_traces(line: Line, k: int, trail_idx: np.ndarray, digits: int = DIGITS)
     return trail, head
 
 
+def _cloud(line: Line, k: int, digits: int = DIGITS) -> dict:
+    """The points a gradient-free run tried in step k (the step that led to θₖ)."""
+    pop = line.traj.population[min(k, line.traj.steps)]
+    pop = pop[np.isfinite(pop).all(axis=1)]
+    return {"x": _arr(pop[:, 0], digits).tolist(), "y": _arr(pop[:, 1], digits).tolist()}
+
+
 def _in_window(points, bounds) -> list[int]:
     (x0, x1), (y0, y1) = bounds
     return [i for i, (x, y) in enumerate(points) if x0 <= x <= x1 and y0 <= y <= y1]
@@ -354,6 +361,7 @@ def trajectory_figure(
             "hoverinfo": "text", "showlegend": bool(inside),
         },
         *(overlays or []),
+        *handoff_traces(lines),
         {
             "type": "scatter", "mode": "markers", "name": "start", "x": [start[0]], "y": [start[1]],
             "marker": {"symbol": "diamond", "size": 11, "color": "white", "line": {"color": "black", "width": 1.5}},
@@ -378,6 +386,13 @@ def trajectory_figure(
              "marker": {"symbol": "circle-open", "size": 16, "color": line.color, "line": {"width": 2.5}},
              **_best_trace(line, k0, best, digits)}
         )  # fmt: skip
+        if line.traj.population is not None:  # a gradient-free run: the points it tried in this step
+            traces.append(
+                {"type": "scatter", "mode": "markers", "name": f"{line.label}: tries", "legendgroup": line.key,
+                 "showlegend": False, "hoverinfo": "name", **_cloud(line, k0, digits),
+                 "marker": {"symbol": "circle", "size": 6, "color": line.color, "opacity": 0.7,
+                            "line": {"color": "white", "width": 0.5}}}
+            )  # fmt: skip
 
     frames = []
     for k in fsteps:
@@ -386,6 +401,8 @@ def trajectory_figure(
             trail, head = _run_traces(line, int(k), trail_idx[line.key], digits)
             data += [{"type": "scatter", **trail}, {"type": "scatter", **head},
                      {"type": "scatter", **_best_trace(line, int(k), best, digits)}]  # fmt: skip
+            if line.traj.population is not None:
+                data.append({"type": "scatter", **_cloud(line, int(k), digits)})
         frames.append({"name": str(int(k)), "data": data, "traces": list(range(len(traces)))})
 
     anim = {"mode": "immediate", "transition": {"duration": 0}}
@@ -430,6 +447,36 @@ def trajectory_figure(
         "annotations": arrows or [],
     }  # fmt: skip
     return {"data": traces, "layout": layout, "frames": frames}
+
+
+def handoffs(line: Line) -> list[tuple[int, str]]:
+    """(step, "Adam → SGD at step 50") for each hand-off of a run (none for a plain run)."""
+    ph = line.traj.phases
+    out = []
+    for a, b in itertools.pairwise(ph):
+        if b["at"] > line.traj.steps or not np.isfinite(line.traj.path[b["at"]]).all():
+            continue  # diverged before it
+        what = optimizers.spec(b["optimizer"]).label if b["optimizer"] != a["optimizer"] else "new settings"
+        changed = [f"{k}={v:g}" for k, v in b["hyperparameters"].items()
+                   if not isinstance(v, str) and a["hyperparameters"].get(k) != v][:3]  # fmt: skip
+        state = {"carry": "state carried", "reset": "state reset"}[b["state"]]
+        out.append((b["at"], f"{line.label}: → {what} at step {b['at']} ({', '.join([*changed, state])})"))
+    return out
+
+
+def handoff_traces(lines: list[Line]) -> list[dict]:
+    """A hexagon in the run's colour where each hand-off happens, named on hover."""
+    out = []
+    for line in lines:
+        for at, text in handoffs(line):
+            x, y = line.traj.path[at]
+            out.append(
+                {"type": "scatter", "mode": "markers", "x": [float(x)], "y": [float(y)], "name": "hand-off",
+                 "legendgroup": line.key, "showlegend": False, "hoverinfo": "text", "text": [text],
+                 "marker": {"symbol": "hexagon", "size": 13, "color": line.color,
+                            "line": {"color": "white", "width": 2}}}
+            )  # fmt: skip
+    return out
 
 
 def inspector_arrows(lines: list[Line], k: int, bounds) -> list[dict]:
@@ -570,11 +617,15 @@ def series_figure(lines: list[Line], log_loss: bool = True, height: int = 640, f
     k = steps if shown_step is None else int(np.clip(shown_step, 0, steps))
     cursor = {"type": "line", "xref": "x", "yref": "paper", "x0": k, "x1": k, "y0": 0, "y1": 1,
               "line": {"color": "#555", "width": 1, "dash": "dot"}}  # fmt: skip
+    # each hand-off: a vertical line in the run's colour and dash (the cursor stays shapes[0])
+    marks = [{"type": "line", "xref": "x", "yref": "paper", "x0": at, "x1": at, "y0": 0, "y1": 1,
+              "line": {"color": line.color, "width": 1.5, "dash": line.dash}}
+             for line in lines for at, _ in handoffs(line)]  # fmt: skip
     return {
         "data": data,
         "layout": {
             "height": height, "margin": {"l": 60, "r": 10, "t": 10, "b": 40}, "hovermode": "x unified",
-            "font": {"color": "#262730"}, "shapes": [cursor],
+            "font": {"color": "#262730"}, "shapes": [cursor, *marks],
             "xaxis": {"title": {"text": "step k"}, "anchor": "y3", **axis},
             "yaxis": {"domain": [0.70, 1.0], **yax("y", la.mode != "linear"), "title": {"text": la.title}, **axis},
             "yaxis2": {"domain": [0.36, 0.64], **yax("y2", True), "title": {"text": "step |Δθ|"}, **axis},

@@ -39,6 +39,9 @@ COLUMN_HELP = {
     "or not stationary (the run had not arrived).",
     "stopped": "Why a run stopped early: diverged (|θ| ≥ 10⁶) or left the domain of f (f not finite), "
     "at the step where it happened.",
+    "evaluations": "Function evaluations (f with its gradient) the run spent: one per step for most optimizers; "
+    "L-BFGS's line search, the gradient-free methods' tries and smoothed Nesterov's look-aheads spend more. "
+    "Shown when some run does not spend one per step: compare runs at equal evaluations, not steps.",
 }
 
 
@@ -140,9 +143,13 @@ def summary_table(result: Result) -> pd.DataFrame:
                 "settled at step": settled if settled is not None else pd.NA,
                 "end point is": "—" if stopped else _end_kind(s, x, y, settled is not None),
                 "stopped": stopped or "—",
+                "evaluations": int(tr.evals[-1]) if tr.evals is not None else tr.steps,
             }
         )
-    return pd.DataFrame(rows, columns=list(COLUMN_HELP)).astype({"settled at step": "Int64"})
+    columns = list(COLUMN_HELP)
+    if all(tr.evals is None or tr.evals[-1] == tr.steps for tr in (ln.traj for ln in result.lines)):
+        columns.remove("evaluations")  # one per step everywhere: the steps say it
+    return pd.DataFrame(rows, columns=columns).astype({"settled at step": "Int64"})
 
 
 def _end_kind(s: landscapes.Surface, x: float, y: float, settled: bool) -> str:

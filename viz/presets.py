@@ -35,6 +35,10 @@ TEACHING_SETTINGS: dict[str, dict[str, float]] = {
     "lion": {"lr": 0.025},
     "adabelief": {"lr": 0.25},
     "smoothed_nesterov": {"lr": 0.01, "momentum": 0.9},
+    "asgd": {"lr": 0.05},
+    "adafactor": {"lr": 0.1},
+    "sgd_schedulefree": {"lr": 0.05},
+    "adamw_schedulefree": {"lr": 0.25},
 }
 
 
@@ -535,7 +539,9 @@ def _canonical(view: View) -> tuple:
     hyperparameter spelled out (a value equal to torch's default is the same setting left out)."""
     import optimizers
 
-    runs = tuple((r.key, tuple(sorted({**optimizers.defaults(r.optimizer), **r.hyper}.items()))) for r in view.runs)
+    runs = tuple(
+        (r.key, tuple(sorted({**optimizers.defaults(r.optimizer), **r.hyper}.items())), repr(r.then)) for r in view.runs
+    )
     same = {"schedule": "constant"} | {k: h.default for k, h in optimizers.COMMON_OPTIONS.items()}
     common = tuple(sorted((k, v) for k, v in view.common.items() if v is not None and v != same.get(k)))
     start = tuple(round(float(c), 9) for c in view.start)

@@ -26,10 +26,15 @@ COMMON_KEYS = ("schedule", "step_size", "gamma", "T_max", "eta_min", "T_0", "T_m
 
 @dataclass
 class Run:
-    """One optimizer line: ``key`` is unique in the view ("adam", "nesterov#2")."""
+    """One optimizer line: ``key`` is unique in the view ("adam", "nesterov#2").
+
+    ``then`` is an optional hand-off: ``{"at": step, "to": optimizer, "hyper": {...},
+    "state": "auto" | "carry" | "reset"}`` (see ``optimizers.Handoff``).
+    """
 
     key: str
     hyper: dict[str, float | bool] = field(default_factory=dict)
+    then: dict[str, Any] | None = None
 
     @property
     def optimizer(self) -> str:
@@ -67,8 +72,29 @@ def run_labels(runs: list[Run]) -> list[tuple[str, str]]:
             for n in extra
             if n == "lr" or values[n] != spec.defaults()[n] or (n == "momentum" and values[n])
         ]
-        out.append((label, label + (" · " + ", ".join(shown[:3]) if shown else "")))
+        legend = label + (" · " + ", ".join(shown[:3]) if shown else "")
+        if run.then:
+            label += " " + handoff_label(run)
+            legend += " " + handoff_label(run, settings=True)
+        out.append((label, legend))
     return out
+
+
+def handoff_label(run: Run, settings: bool = False) -> str:
+    """ "→ SGD at step 50" (with the new settings: "→ SGD lr=0.01 at step 50"; for the same optimizer
+    always its new settings: "→ lr=0.001 at step 30"); "" without a hand-off."""
+    if not run.then:
+        return ""
+    to = optimizers.spec(run.then["to"])
+    same = run.then["to"] == run.optimizer
+    shown = [_setting(k, v) for k, v in run.then.get("hyper", {}).items()][:2] if settings or same else []
+    if same:  # the same optimizer: what changes is the settings (or only the state)
+        reset = run.then.get("state") == "reset"
+        what = ", ".join(shown) or ("fresh state" if reset else "same settings")
+        what += " (state reset)" if reset and shown else ""
+    else:
+        what = to.label + (" " + ", ".join(shown) if shown else "")
+    return f"→ {what} at step {run.then['at']}"
 
 
 @dataclass
@@ -96,11 +122,17 @@ class View:
         spec = optimizers.spec(run.optimizer)
         if self.weight_decay is not None and any(h.name == "weight_decay" for h in spec.hypers):
             kw["weight_decay"] = self.weight_decay
+        if run.then:
+            hyper = dict(run.then.get("hyper", {}))
+            to = optimizers.spec(run.then["to"])
+            if self.weight_decay is not None and any(h.name == "weight_decay" for h in to.hypers):
+                hyper["weight_decay"] = self.weight_decay
+            kw["handoffs"] = [optimizers.Handoff(int(run.then["at"]), to.name, hyper, run.then.get("state", "auto"))]
         return kw
 
     def to_json(self) -> str:
         d = asdict(self)
-        d["runs"] = [{"key": r.key, "hyper": r.hyper} for r in self.runs]
+        d["runs"] = [{"key": r.key, "hyper": r.hyper, **({"then": r.then} if r.then else {})} for r in self.runs]
         return json.dumps(d, indent=1)
 
     @classmethod
@@ -160,7 +192,7 @@ def to_query(view: View) -> dict[str, str | list[str]]:
     runs = []
     for r in view.runs:
         hp = ",".join(f"{k}={_short(v) if not isinstance(v, bool) else int(v)}" for k, v in r.hyper.items())
-        runs.append(f"{r.key}:{hp}" if hp else r.key)
+        runs.append((f"{r.key}:{hp}" if hp else r.key) + _then_query(r.then, _short))
     q["run"] = runs
     for k, v in view.common.items():
         if v is not None and k in COMMON_KEYS:
@@ -206,7 +238,8 @@ def to_query_from_dict(d: dict[str, Any]) -> dict[str, Any]:
             hp = ",".join(
                 f"{k}={int(v) if isinstance(v, bool) else repr(v)}" for k, v in (r.get("hyper") or {}).items()
             )
-            runs.append(f"{r['key']}:{hp}" if hp else str(r["key"]))
+            then = r.get("then") if isinstance(r.get("then"), dict) else None
+            runs.append((f"{r['key']}:{hp}" if hp else str(r["key"])) + _then_query(then, repr))
     q["run"] = runs
     for k, v in (d.get("common") or {}).items():
         if v is not None:
@@ -283,7 +316,7 @@ def from_query(q: dict[str, Any]) -> tuple[View, list[str]]:
         raw_runs = raw_runs if isinstance(raw_runs, list) else [raw_runs]
         runs: list[Run] = []
         for item in raw_runs[:MAX_RUNS]:
-            run = _parse_run(str(item), notices, {r.key for r in runs})
+            run = _parse_run(str(item), notices, {r.key for r in runs}, view.steps)
             if run is not None:
                 runs.append(run)
         if len(raw_runs) > MAX_RUNS:
@@ -348,7 +381,59 @@ def from_query(q: dict[str, Any]) -> tuple[View, list[str]]:
     return view, notices
 
 
-def _parse_run(item: str, notices: list[str], taken: set[str]) -> Run | None:
+def _then_query(then: dict[str, Any] | None, fmt) -> str:
+    """A hand-off in a link: ``|at=50,to=sgd,state=reset,lr=0.01`` after the run's settings."""
+    if not then:
+        return ""
+    parts = [f"at={then['at']}", f"to={then['to']}"]
+    if then.get("state", "auto") != "auto":
+        parts.append(f"state={then['state']}")
+    parts += [f"{k}={int(v) if isinstance(v, bool) else fmt(v)}" for k, v in (then.get("hyper") or {}).items()]
+    return "|" + ",".join(parts)
+
+
+def _parse_then(text: str, run: Run, steps: int, notices: list[str]) -> dict[str, Any] | None:
+    """A link's hand-off, validated: a bad one is dropped with a notice (the run stays)."""
+    fields = dict(p.partition("=")[::2] for p in filter(None, (s.strip() for s in text.split(","))))
+    to = fields.pop("to", run.optimizer).strip()
+    state = fields.pop("state", "auto").strip()
+    where = f"{run.key}'s hand-off"
+    if to not in optimizers.names():
+        notices.append(f"{where}: unknown optimizer '{to[:40]}'; hand-off dropped")
+        return None
+    try:
+        at = _number(fields.pop("at", ""))
+        if at != int(at) or not 1 <= at < steps:
+            raise ValueError
+    except ValueError:
+        notices.append(f"{where} needs at=<step> between 1 and {steps - 1}; hand-off dropped")
+        return None
+    if state not in ("auto", "carry", "reset"):
+        notices.append(f"{where}: state '{state[:20]}' is not auto, carry or reset; using auto")
+        state = "auto"
+    if state == "carry" and not optimizers.can_carry(run.optimizer, to):
+        notices.append(f"{where}: {optimizers.spec(run.optimizer).label}'s state cannot go to "
+                       f"{optimizers.spec(to).label}; it is reset")  # fmt: skip
+        state = "reset"
+    hypers = {h.name: h for h in optimizers.spec(to).hypers}
+    hyper: dict[str, Any] = {}
+    for k, raw in fields.items():
+        k = k.strip()
+        if k not in hypers:
+            notices.append(f"{where}: {to} has no hyperparameter '{k[:40]}'; ignored")
+            continue
+        try:
+            v = _number(raw)
+            hypers[k].check(v)
+        except ValueError:
+            notices.append(f"{where}: {to}.{k}='{raw[:40]}' is invalid; using the default {hypers[k].default:g}")
+            continue
+        hyper[k] = bool(v) if hypers[k].kind == "bool" else v
+    return {"at": int(at), "to": to, "hyper": hyper, "state": state}
+
+
+def _parse_run(item: str, notices: list[str], taken: set[str], steps: int = MAX_STEPS) -> Run | None:
+    item, *thens = item.split("|")
     key, _, rest = item.partition(":")
     key = key.strip()
     name = key.split("#")[0]
@@ -383,4 +468,8 @@ def _parse_run(item: str, notices: list[str], taken: set[str]) -> Run | None:
             notices.append(f"{name}.{k}='{raw}' is invalid; using the default {h.default:g}")
             continue
         run.hyper[k] = bool(v) if h.kind == "bool" else v
+    if thens:
+        run.then = _parse_then(thens[0], run, steps, notices)
+        if len(thens) > 1:
+            notices.append(f"{key}: only one hand-off per run; the later ones are ignored")
     return run

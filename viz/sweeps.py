@@ -236,7 +236,7 @@ def run_chunked(
     return optimizers.Sweep(
         final=cat("final"), loss=cat("loss"), diverged=cat("diverged"), diverged_step=cat("diverged_step"),
         steps_to_tol=cat("steps_to_tol"), basin=cat("basin"), paths=cat("paths"), losses=cat("losses"),
-        hyperparameters=parts[0].hyperparameters,
+        hyperparameters=parts[0].hyperparameters, evals=cat("evals"), eval_counts=cat("eval_counts"),
     )  # fmt: skip
 
 
@@ -582,11 +582,80 @@ def candidates(
     return {h.name: _unit_to_value(h, u[:, i], lr_range) for i, h in enumerate(hs)}
 
 
-def objective_values(surface: landscapes.Surface, sw: optimizers.Sweep, objective: str, steps: int) -> np.ndarray:
-    """Each run's objective (lower is better); +inf for a run that diverged."""
+UNITS = {"steps": "steps", "evaluations": "function evaluations"}
+
+
+def budget_steps(name: str, budget: int, unit: str = "steps") -> int:
+    """How many steps ``name`` may take within ``budget`` steps or function evaluations: the
+    evaluations one of its steps costs (smoothed Nesterov 3, random search and CMA-ES their
+    population at the default popsize); L-BFGS's vary, so it runs ``budget`` steps (each costs
+    at least one) and ``cut_at_budget`` stops it where the evaluations run out."""
+    if unit not in UNITS:
+        raise ValueError(f"a budget is counted in {' or '.join(UNITS)}; got {unit!r}")
+    s = optimizers.spec(name)
+    if unit == "steps" or s.name == "lbfgs":
+        return budget
+    per = s.evals_per_step
+    if s.gradient_free:
+        pop = int(s.defaults()["popsize"])
+        per = pop if pop > 0 else 6  # cma's default 4 + ⌊3 ln 2⌋ in 2-D
+    return max(budget // per, 1)
+
+
+def cut_at_budget(
+    sw: optimizers.Sweep, surface: landscapes.Surface, budget: int, tol: float = 1e-3, radius: float = 0.05
+) -> optimizers.Sweep:
+    """The sweep as it stood when each run had spent ``budget`` evaluations (needs its paths and
+    evaluation counts): end point, loss, settling step, basin and divergence at that row
+    (``tol`` and ``radius`` as in ``optimizers.sweep``)."""
+    counts = sw.eval_counts
+    k = np.maximum((counts <= budget).sum(axis=1) - 1, 0)  # the last row within the budget
+    rows = np.arange(len(k))
+    final = sw.paths[rows, k].copy()
+    loss = sw.losses[rows, k].copy()
+    diverged = sw.diverged & (sw.diverged_step <= k)
+    mins, mins_f = optimizers._minima(surface)
+    settle = np.array([
+        optimizers._settle_step(sw.paths[r, : k[r] + 1], sw.losses[r, : k[r] + 1], mins, mins_f, tol) for r in rows
+    ], dtype=np.int64)  # fmt: skip
+    basin = np.full(len(k), -1, dtype=np.int64)
+    if mins.size:
+        d2 = ((final[:, None, :] - mins[None, :, :]) ** 2).sum(axis=2)
+        near = np.argmin(np.where(np.isfinite(d2), d2, np.inf), axis=1)
+        basin = np.where(d2[rows, near] <= radius * radius, near, -1)
+    width = sw.losses.shape[1]
+    losses = np.where(np.arange(width)[None, :] <= k[:, None], sw.losses, loss[:, None])  # held after the cut
+    return optimizers.Sweep(
+        final=final, loss=loss, diverged=diverged, diverged_step=np.where(diverged, sw.diverged_step, -1),
+        steps_to_tol=np.where(diverged, -1, settle), basin=np.where(diverged, -1, basin), paths=sw.paths, losses=losses,
+        hyperparameters=sw.hyperparameters, evals=counts[rows, k], eval_counts=counts,
+    )  # fmt: skip
+
+
+def tuned_trajectory(
+    name: str, surface: landscapes.Surface, start: Any, budget: int, unit: str = "steps", **hyper: Any
+) -> optimizers.Trajectory:
+    """One run within the budget: ``budget_steps`` steps, and L-BFGS stopped at the last step
+    whose evaluations fit (the same prefix as its longer run)."""
+    tr = optimizers.trajectory(name, surface, start, budget_steps(name, budget, unit), **hyper)
+    if unit == "evaluations" and name == "lbfgs":
+        k = max(int((tr.evals <= budget).sum()) - 1, 0)
+        tr = optimizers.trajectory(name, surface, start, k, **hyper)
+    return tr
+
+
+def objective_values(
+    surface: landscapes.Surface, sw: optimizers.Sweep, objective: str, steps: int, unit: str = "steps"
+) -> np.ndarray:
+    """Each run's objective (lower is better); +inf for a run that diverged. With ``unit``
+    "evaluations", "steps to tolerance" counts the evaluations spent until the run settled."""
     if objective == "auc":
         excess = sw.losses - global_value(surface)
         v = np.mean(excess, axis=1)
+    elif objective == "steps_to_tol" and unit == "evaluations":
+        settled = sw.steps_to_tol >= 0
+        spent = sw.eval_counts[np.arange(len(settled)), np.where(settled, sw.steps_to_tol, 0)]
+        v = np.where(settled, spent, steps + 1).astype(float)
     elif objective == "steps_to_tol":
         v = np.where(sw.steps_to_tol >= 0, sw.steps_to_tol, steps + 1).astype(float)
     elif objective in ("final_loss", "distance"):
@@ -621,16 +690,19 @@ def tune(
     lr_only: bool = False,
     progress: Progress = None,
     cache: ResultCache | None = CACHE,
+    unit: str = "steps",
 ) -> list[Tuned]:
     """Give every optimizer the same budget of settings and the same starts; keep each one's best.
 
     A setting's score is its objective averaged over the starts (+inf if any start
-    diverges). The optimizer's defaults are scored too, for comparison.
+    diverges). The optimizer's defaults are scored too, for comparison. ``unit``
+    "evaluations" reads ``steps`` as a budget of function evaluations, the same for all: an
+    optimizer whose step costs more evaluations takes fewer steps (``budget_steps``).
     """
     if objective not in OBJECTIVES:
         raise ValueError(f"unknown objective {objective!r}; valid: {', '.join(OBJECTIVES)}")
     starts = np.asarray(starts, dtype=float).reshape(-1, 2)
-    key = ("tune", tuple(names), surface, starts.tobytes(), steps, budget, objective, method, seed, lr_only)
+    key = ("tune", tuple(names), surface, starts.tobytes(), steps, budget, objective, method, seed, lr_only, unit)
 
     def compute() -> list[Tuned]:
         out = []
@@ -647,8 +719,13 @@ def tune(
                 if progress:
                     progress((k + f) / len(names))
 
-            sw = run_chunked(name, surface, all_starts, steps, sub, paths=objective == "auc", chunk=2048, **runs)
-            obj = objective_values(surface, sw, objective, steps).reshape(b + 1, s_n).mean(axis=1)
+            n_steps = budget_steps(name, steps, unit)
+            cut = unit == "evaluations" and name == "lbfgs"
+            sw = run_chunked(name, surface, all_starts, n_steps, sub, paths=objective == "auc" or cut or (
+                unit == "evaluations" and objective == "steps_to_tol"), chunk=2048, **runs)  # fmt: skip
+            if cut:
+                sw = cut_at_budget(sw, surface, steps)
+            obj = objective_values(surface, sw, objective, steps, unit).reshape(b + 1, s_n).mean(axis=1)
             div = sw.diverged.reshape(b + 1, s_n).any(axis=1)
             i = int(np.argmin(obj[:b]))
             out.append(Tuned(

@@ -18,7 +18,12 @@ st.set_page_config(page_title="Fair comparison", page_icon="⚖️", layout="wid
 with st.sidebar:
     st.header("Landscape")
     surf = surface_select("fc::surface", window=True)
-    steps = st.number_input("steps", 1, 2000, value=125, step=25, key="fc::steps")
+    unit = st.radio("budget counted in", list(sweeps.UNITS), format_func=sweeps.UNITS.get, horizontal=True,
+                    key="fc::unit", help="Steps: every optimizer takes the same number of steps. Function "
+                    "evaluations: every optimizer gets the same number of evaluations of f and its gradient, so one "
+                    "whose step costs more (L-BFGS's line search, smoothed Nesterov's look-aheads, the "
+                    "gradient-free methods' tries) takes fewer steps.")  # fmt: skip
+    steps = st.number_input(sweeps.UNITS[unit], 1, 2000, value=125, step=25, key="fc::steps")
     n_starts = st.select_slider(
         "start points",
         [1, 4, 8, 16, 32],
@@ -45,10 +50,15 @@ with st.sidebar:
 
 st.title("Fair comparison")
 spacing = "log-uniform at random" if method == "random" else "on a log-spaced grid"
+per_eval = ""
+if unit == "evaluations" and chosen:
+    takes = [f"{optimizer_label(n)} {sweeps.budget_steps(n, int(steps), unit)} steps" for n in chosen if n != "lbfgs"]
+    per_eval = f" The budget is {int(steps)} function evaluations for every optimizer: " + ", ".join(takes)
+    per_eval += ", and L-BFGS stops where its evaluations run out." if "lbfgs" in chosen else "."
 st.caption(
     f"Each optimizer tries the same number of settings ({budget}) of its own hyperparameters (learning rate from "
     f"10⁻⁴ to 10, {spacing}) from the same starts, and keeps its best. A setting's score is its objective averaged "
-    "over the starts; a setting that diverges from any start is out."
+    "over the starts; a setting that diverges from any start is out." + per_eval
 )
 if not chosen:
     st.info("Pick at least one optimizer in the sidebar.")
@@ -64,7 +74,7 @@ else:
 update, done = progress_bar(f"Tuning {len(chosen)} optimizers × {budget} settings × {n_starts} starts…")
 try:
     results = sweeps.tune(chosen, surf, starts, int(steps), int(budget), objective, method, int(seed), lr_only,
-                          progress=update)  # fmt: skip
+                          progress=update, unit=unit)  # fmt: skip
 except (ValueError, TypeError) as e:
     st.error(f"Cannot tune: {e}")
     st.stop()
@@ -78,13 +88,13 @@ st.subheader("Tuned settings")
 summary = sweeps.tune_table(results, objective)
 table(summary)
 if objective == "steps_to_tol":
-    st.caption(f"A run that never settles counts as {int(steps) + 1} steps (the run's length + 1).")
+    st.caption(f"A run that never settles counts as {int(steps) + 1} {sweeps.UNITS[unit]} (the budget + 1).")
 csv_download(summary, f"fair_{surf.name}_{objective}.csv", label="Download the table (CSV)")
 
 left, right = st.columns([3, 2], gap="medium")
 lines = []
 for t, style, label in zip(results, styles, labels, strict=True):
-    tr = optimizers.trajectory(t.optimizer, surf, tuple(starts[0]), int(steps), **t.best)
+    tr = sweeps.tuned_trajectory(t.optimizer, surf, tuple(starts[0]), int(steps), unit, **t.best)
     lines.append(Line(t.optimizer, optimizer_label(t.optimizer), style.color, tr, dash=style.dash,
                       symbol=style.symbol, legend=label))  # fmt: skip
 with left:
