@@ -285,3 +285,23 @@ def test_custom_formula_minima_are_searched_inside_the_window():
     assert len(_map(at)["data"][2]["x"]) == 4  # Himmelblau's four minima, found in the wider window
     bad = _app({"surface": "wobbly", "view": "1,0,0,1"})
     assert any("xmin,xmax,ymin,ymax" in w.value for w in bad.warning)
+
+
+def test_a_handoff_set_in_the_run_panel_runs_and_goes_into_the_link():
+    at = _app({"run": ["adam:lr=0.1"], "surface": "wobbly", "steps": "120"})
+    at.session_state["open::adam"] = True
+    at.run()
+    at.toggle(key="ho::adam::on").set_value(True).run()
+    _ok(at)
+    at.number_input(key="ho::adam::at").set_value(40).run()
+    at.selectbox(key="ho::adam::to").set_value("sgd").run()
+    _ok(at)
+    assert at.query_params["run"] in ("adam:lr=0.1|at=40,to=sgd,lr=0.05", ["adam:lr=0.1|at=40,to=sgd,lr=0.05"])
+    fig = _map(at)
+    hexes = [t for t in fig["data"] if t.get("name") == "hand-off"]
+    assert len(hexes) == 1 and "→ SGD at step 40" in hexes[0]["text"][0]
+    # the same view from its link: the widgets come back as they were
+    again = _app({k: at.query_params[k] for k in ("run", "surface", "steps")})
+    _ok(again)
+    assert again.session_state["ho::adam::on"] and again.session_state["ho::adam::at"] == 40
+    assert again.session_state["ho::adam::to"] == "sgd" and again.query_params["run"] == at.query_params["run"]

@@ -46,7 +46,7 @@ def read_handoff(run_key: str, steps: int) -> dict | None:
     hyper["lr"] = float(ss.get(ho_key(run_key, "lr", to), handoff_lr(run_key, to)))
     state = ss.get(ho_key(run_key, "state"), "auto")
     if state == "carry" or not optimizers.can_carry(name, to):
-        state = "auto" if optimizers.can_carry(name, to) else "reset"
+        state = "auto"  # carried when it can be; another optimizer's state always starts fresh
     return {"at": at, "to": to, "hyper": hyper, "state": state}
 
 
