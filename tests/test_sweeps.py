@@ -460,3 +460,10 @@ def test_tuning_at_one_evaluation_budget_scores_what_each_run_reached():
         assert tr.evals[-1] <= 60
         gap = tr.loss[-1] - sweeps.global_value(HC)  # the final-loss objective: the gap to the global minimum
         assert t.score == pytest.approx(gap, rel=1e-12) or (t.score == math.inf and tr.diverged_step)
+
+
+def test_a_cmaes_sweep_too_big_for_a_page_is_refused_with_a_reason():
+    with pytest.raises(ValueError, match="at most 40,000 runs × generations"):
+        sweeps.basins("cmaes", HC, 64, 125, {})  # 4,096 starts × 125 generations
+    small = sweeps.run_chunked("cmaes", HC, np.tile(HC.start, (3, 1)), 20, seed=np.arange(3))
+    assert small.evals.tolist() == [120, 120, 120]

@@ -200,6 +200,9 @@ def _and(names: list[str]) -> str:
 # --- the engine, chunked ----------------------------------------------------------------
 
 
+MAX_CMAES_WORK = 40_000  # runs × generations a page may ask of CMA-ES (~15 s)
+
+
 def run_chunked(
     name: str,
     surface: landscapes.Surface,
@@ -217,6 +220,12 @@ def run_chunked(
     """
     starts = np.asarray(starts, dtype=np.float64).reshape(-1, 2)
     n = starts.shape[0]
+    if name == "cmaes" and n * steps > MAX_CMAES_WORK:
+        raise ValueError(
+            f"CMA-ES runs one generation at a time through the cma package (about 0.4 ms each): {n:,} runs × "
+            f"{steps:,} generations would take minutes. Here at most {MAX_CMAES_WORK:,} runs × generations: "
+            "fewer starts, settings or steps."
+        )
     parts = []
     if progress:
         progress(0.0)
