@@ -6,7 +6,7 @@ from landscapes._jit import jit
 from landscapes.vecmath import vcos, vexp, vsin, vsincos
 
 LANE_LIMIT = 1.0e4  # |x|, |y| up to which every sin/cos argument stays within vecmath.TRIG_LIMIT
-NAMES = ('simple_quad', 'wobbly', 'basins_and_walls', 'ripple', 'giant_plateau', 'hills_and_canyon', 'bad_init', 'rosenbrock', 'beale', 'himmelblau', 'rastrigin', 'ackley', 'saddle', 'monkey_saddle', 'two_neuron', 'elongated_bowl')
+NAMES = ('simple_quad', 'wobbly', 'basins_and_walls', 'ripple', 'giant_plateau', 'hills_and_canyon', 'bad_init', 'rosenbrock', 'beale', 'himmelblau', 'rastrigin', 'ackley', 'saddle', 'monkey_saddle', 'two_neuron', 'tanh_neuron', 'elongated_bowl')
 LATEX = {
     'simple_quad': 'x^{2} + y^{2}',
     'wobbly': '\\frac{x^{2}}{3} + \\frac{y^{2}}{3} + \\sqrt{\\left|{x}\\right| + \\frac{1}{10}} \\left|{x}\\right| + 8 e^{- 2 \\left(x + 1\\right)^{2} - 2 \\left(y + 2\\right)^{2}} + 3 \\sin{\\left(x + y \\right)} + 3',
@@ -23,6 +23,7 @@ LATEX = {
     'saddle': 'x^{2} - y^{2}',
     'monkey_saddle': 'x^{3} - 3 x y^{2}',
     'two_neuron': '\\left(x y - 1\\right)^{2}',
+    'tanh_neuron': '\\frac{\\left(- y \\tanh{\\left(\\frac{x}{2} \\right)} + \\sin{\\left(\\frac{1}{2} \\right)}\\right)^{2}}{9} + \\frac{\\left(y \\tanh{\\left(\\frac{x}{2} \\right)} - \\sin{\\left(\\frac{1}{2} \\right)}\\right)^{2}}{9} + \\frac{\\left(- y \\tanh{\\left(x \\right)} + \\sin{\\left(1 \\right)}\\right)^{2}}{9} + \\frac{\\left(y \\tanh{\\left(x \\right)} - \\sin{\\left(1 \\right)}\\right)^{2}}{9} + \\frac{\\left(- y \\tanh{\\left(\\frac{3 x}{2} \\right)} + \\sin{\\left(\\frac{3}{2} \\right)}\\right)^{2}}{9} + \\frac{\\left(y \\tanh{\\left(\\frac{3 x}{2} \\right)} - \\sin{\\left(\\frac{3}{2} \\right)}\\right)^{2}}{9} + \\frac{\\left(- y \\tanh{\\left(2 x \\right)} + \\sin{\\left(2 \\right)}\\right)^{2}}{9} + \\frac{\\left(y \\tanh{\\left(2 x \\right)} - \\sin{\\left(2 \\right)}\\right)^{2}}{9}',
     'elongated_bowl': '\\frac{x^{2}}{20} + 2 y^{2}',
 }
 MINIMA = {
@@ -41,6 +42,7 @@ MINIMA = {
     'saddle': [],
     'monkey_saddle': [],
     'two_neuron': [(1.0, 1.0), (-1.0, -1.0), (2.0, 0.5), (0.5, 2.0), (-2.0, -0.5), (-0.5, -2.0)],
+    'tanh_neuron': [(1.1684120279841124, 0.9900020386526533), (-1.1684120279841415, -0.9900020386526482)],
     'elongated_bowl': [(0.0, 0.0)],
 }
 MINIMA_VALUES = {
@@ -59,6 +61,7 @@ MINIMA_VALUES = {
     'saddle': [],
     'monkey_saddle': [],
     'two_neuron': [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+    'tanh_neuron': [0.002334402407852651, 0.002334402407852652],
     'elongated_bowl': [0.0],
 }
 N_GLOBAL = {
@@ -77,6 +80,7 @@ N_GLOBAL = {
     'saddle': 0,
     'monkey_saddle': 0,
     'two_neuron': 6,
+    'tanh_neuron': 2,
     'elongated_bowl': 1,
 }
 
@@ -136,6 +140,9 @@ def value_raw(sid, x, y):
         f = float((x*y - 1)**2)
         return f,
     elif sid == 15:
+        f = float(((2/9))*((y*math.tanh((0.5)*x) - math.sin(0.5))**2 + (y*math.tanh(x) - math.sin(1))**2 + (y*math.tanh(((3/2))*x) - math.sin((3/2)))**2 + (y*math.tanh(2*x) - math.sin(2))**2))
+        return f,
+    elif sid == 16:
         f = float(((1/20))*x**2 + 2*y**2)
         return f,
     return math.nan,
@@ -291,6 +298,19 @@ def value_grad_raw(sid, x, y):
         gy = float(t1*x)
         return f, gx, gy
     elif sid == 15:
+        t0 = math.tanh(x)
+        t1 = t0*y - math.sin(1)
+        t2 = math.tanh((0.5)*x)
+        t3 = t2*y - math.sin(0.5)
+        t4 = math.tanh(((3/2))*x)
+        t5 = t4*y - math.sin((3/2))
+        t6 = math.tanh(2*x)
+        t7 = t6*y - math.sin(2)
+        f = float(((2/9))*t1**2 + ((2/9))*t3**2 + ((2/9))*t5**2 + ((2/9))*t7**2)
+        gx = float(-(2/9)*y*(2*t1*(t0**2 - 1) + t3*(t2**2 - 1) + 3*t5*(t4**2 - 1) + 4*t7*(t6**2 - 1)))
+        gy = float(((4/9))*t0*t1 + ((4/9))*t2*t3 + ((4/9))*t4*t5 + ((4/9))*t6*t7)
+        return f, gx, gy
+    elif sid == 16:
         f = float(((1/20))*x**2 + 2*y**2)
         gx = float(((1/10))*x)
         gy = float(4*y)
@@ -466,6 +486,31 @@ def hessian_raw(sid, x, y):
         hyy = float(2*x**2)
         return hxx, hxy, hyy
     elif sid == 15:
+        t0 = math.tanh(x)
+        t1 = t0**2
+        t2 = t1 - 1
+        t3 = math.tanh(((3/2))*x)
+        t4 = t3**2
+        t5 = t4 - 1
+        t6 = math.tanh((0.5)*x)
+        t7 = t6**2
+        t8 = t7 - 1
+        t9 = math.tanh(2*x)
+        t10 = t9**2
+        t11 = t10 - 1
+        t12 = t0*y
+        t13 = t2*(t12 - math.sin(1))
+        t14 = t6*y
+        t15 = t8*(t14 - math.sin(0.5))
+        t16 = t3*y
+        t17 = t5*(t16 - math.sin((3/2)))
+        t18 = t9*y
+        t19 = t11*(t18 - math.sin(2))
+        hxx = float(y*(((8/9))*t0*t13 + ((16/9))*t11**2*y + ((2/9))*t15*t6 + 2*t17*t3 + ((32/9))*t19*t9 + ((4/9))*t2**2*y + t5**2*y + ((1/9))*t8**2*y))
+        hxy = float(-(8/9)*t11*t18 - (4/9)*t12*t2 - (4/9)*t13 - (2/9)*t14*t8 - (2/9)*t15 - (2/3)*t16*t5 - (2/3)*t17 - (8/9)*t19)
+        hyy = float(((4/9))*t1 + ((4/9))*t10 + ((4/9))*t4 + ((4/9))*t7)
+        return hxx, hxy, hyy
+    elif sid == 16:
         hxx = float((1/10))
         hxy = float(0)
         hyy = float(4)
@@ -721,6 +766,27 @@ def value_grad_lanes(sid, px, py, n, fs, gxs, gys):
             gxs[l] = gx
             gys[l] = gy
     elif sid == 15:
+        for l in range(n):
+            x = px[l]
+            y = py[l]
+            t0 = math.tanh(x)
+            t1 = t0*y - vsin(1)
+            t2 = math.tanh((0.5)*x)
+            t3 = t2*y - vsin(0.5)
+            t4 = math.tanh(((3/2))*x)
+            t5 = t4*y - vsin((3/2))
+            t6 = math.tanh(2*x)
+            t7 = t6*y - vsin(2)
+            f = float(((2/9))*t1**2 + ((2/9))*t3**2 + ((2/9))*t5**2 + ((2/9))*t7**2)
+            gx = float(-(2/9)*y*(2*t1*(t0**2 - 1) + t3*(t2**2 - 1) + 3*t5*(t4**2 - 1) + 4*t7*(t6**2 - 1)))
+            gy = float(((4/9))*t0*t1 + ((4/9))*t2*t3 + ((4/9))*t4*t5 + ((4/9))*t6*t7)
+            fs[l] = f
+            gxs[l] = gx
+            gys[l] = gy
+        for l in range(n):
+            if not (abs(px[l]) <= LANE_LIMIT and abs(py[l]) <= LANE_LIMIT):
+                fs[l], gxs[l], gys[l] = value_grad_raw(sid, px[l], py[l])
+    elif sid == 16:
         for l in range(n):
             x = px[l]
             y = py[l]

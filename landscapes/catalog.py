@@ -13,6 +13,7 @@ Simulation Experiments and SciPy's global-optimisation benchmark set.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 ARTICLE_START = (-2.8, -2.5)
 ARTICLE_BOUNDS = ((-3.0, 3.0), (-3.0, 3.0))
@@ -164,6 +165,16 @@ SURFACES: tuple[SurfaceDef, ...] = (
         "Two-neuron network E(w1, w2) = (w1 w2 - 1)^2: minima on a hyperbola, a saddle at 0.",
         start=(-2.5, 0.5),
         minima_hint=((1.0, 1.0), (-1.0, -1.0), (2.0, 0.5), (0.5, 2.0), (-2.0, -0.5), (-0.5, -2.0)),
+    ),
+    SurfaceDef(
+        "tanh_neuron",
+        # a real network's loss: ŷ = w2·tanh(w1·x) fitted by mean squared error to y = sin(x) at the
+        # nine points x = -2, -1.5, …, 2 (networks.make("sine9", hidden=(1,), bias=False) is the same net)
+        "(" + " + ".join(f"(y*tanh(({Fraction(k, 2)})*x) - sin({Fraction(k, 2)}))**2" for k in range(-4, 5)) + ")/9",
+        "A real (tiny) network: ŷ = w2·tanh(w1·x) fitted to 9 points of sin(x). Two mirror-image minima "
+        "(flip both signs: the same network), and along w1 = 0 a flat ridge where the neuron is off.",
+        bounds=((-4.0, 4.0), (-3.0, 3.0)),
+        start=(-3.5, -0.5),
     ),
     SurfaceDef(
         "elongated_bowl",

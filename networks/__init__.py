@@ -48,6 +48,7 @@ class Net:
     params0: np.ndarray
     shapes: list[tuple[int, ...]]
     sizes: np.ndarray = field(repr=False)
+    bias: bool = True
     _work: tuple = field(default=(), repr=False)
 
     @property
@@ -58,7 +59,8 @@ class Net:
         labels = self.y if self.task == "classification" else np.zeros(len(self.X), np.int64)
         targets = self.y if self.task == "regression" else np.zeros((len(self.X), 1))
         task = CLASSIFICATION if self.task == "classification" else REGRESSION
-        return np.ascontiguousarray(self.X.T), labels, targets, self.sizes, ACTIVATIONS[self.activation], task
+        return (np.ascontiguousarray(self.X.T), labels, targets, self.sizes, ACTIVATIONS[self.activation], task,
+                self.bias)  # fmt: skip
 
     def buffers(self) -> tuple[np.ndarray, np.ndarray]:
         """Work arrays for the compiled loss (activations and errors, units × points)."""
@@ -94,20 +96,30 @@ class Net:
         return out
 
 
-def init_params(sizes: tuple[int, ...], seed: int) -> np.ndarray:
+def init_params(sizes: tuple[int, ...], seed: int, bias: bool = True) -> np.ndarray:
     """torch.nn.Linear's default initialisation (weights and biases uniform in ±1/√fan_in),
     drawn from NumPy's generator with ``seed``."""
     rng = np.random.default_rng([seed, 1])
     parts = []
     for a, b in itertools.pairwise(sizes):
         bound = 1.0 / np.sqrt(a)
-        parts += [rng.uniform(-bound, bound, (b, a)).ravel(), rng.uniform(-bound, bound, b)]
+        parts.append(rng.uniform(-bound, bound, (b, a)).ravel())
+        if bias:
+            parts.append(rng.uniform(-bound, bound, b))
     return np.concatenate(parts)
 
 
-def make(dataset: str, hidden: tuple[int, ...] = (16,), activation: str = "tanh", n: int = 256, seed: int = 0) -> Net:
-    """A network for ``dataset`` with ``hidden`` layer widths; raises ``ValueError`` for an
-    unknown dataset or activation, or a network over ``MAX_PARAMS`` parameters."""
+def make(
+    dataset: str,
+    hidden: tuple[int, ...] = (16,),
+    activation: str = "tanh",
+    n: int = 256,
+    seed: int = 0,
+    bias: bool = True,
+) -> Net:
+    """A network for ``dataset`` with ``hidden`` layer widths (``bias=False``: torch's
+    ``Linear(bias=False)``); raises ``ValueError`` for an unknown dataset or activation, or a
+    network over ``MAX_PARAMS`` parameters."""
     if activation not in ACTIVATIONS:
         raise ValueError(f"unknown activation {activation!r}; valid: {', '.join(ACTIVATIONS)}")
     hidden = tuple(int(h) for h in hidden)
@@ -118,11 +130,11 @@ def make(dataset: str, hidden: tuple[int, ...] = (16,), activation: str = "tanh"
     X, y, task = data.load(dataset, n, seed)
     out = 2 if task == "classification" else 1
     sizes = (X.shape[1], *hidden, out)
-    shapes, count = layout(sizes)
+    shapes, count = layout(sizes, bias)
     if count > MAX_PARAMS:
         raise ValueError(f"{count:,} parameters: at most {MAX_PARAMS:,} here (fewer or narrower hidden layers)")
-    return Net(dataset, hidden, activation, X, y, task, init_params(sizes, seed), shapes,
-               np.array(sizes, dtype=np.int64))  # fmt: skip
+    return Net(dataset, hidden, activation, X, y, task, init_params(sizes, seed, bias), shapes,
+               np.array(sizes, dtype=np.int64), bias)  # fmt: skip
 
 
 @dataclass

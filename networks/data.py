@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import numpy as np
 
-DATASETS = ("moons", "circles", "xor", "spirals", "regression")
+DATASETS = ("moons", "circles", "xor", "spirals", "regression", "sine9")
 LABELS = {
     "moons": "two moons",
     "circles": "two circles",
     "xor": "XOR (four clusters)",
     "spirals": "two spirals",
     "regression": "1-D regression (a noisy sine)",
+    "sine9": "9 points of sin(x) (no noise, no seed: the two-weight network's data)",
 }
+SINE9_X = tuple(-2.0 + 0.5 * i for i in range(9))  # exact in binary and in SymPy
 
 
 def _halves(n: int) -> tuple[int, int]:
@@ -64,6 +66,13 @@ def regression(n: int, rng: np.random.Generator, noise: float = 0.1) -> tuple[np
     return x.reshape(-1, 1), y.reshape(-1, 1)
 
 
+def sine9(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """y = sin(x) at x = -2, -1.5, …, 2 (``n`` and the seed are ignored): the data of the
+    ``tanh_neuron`` surface, ŷ = w2·tanh(w1·x)."""
+    x = np.array(SINE9_X)
+    return x.reshape(-1, 1), np.sin(x).reshape(-1, 1)
+
+
 def load(name: str, n: int = 256, seed: int = 0) -> tuple[np.ndarray, np.ndarray, str]:
     """The dataset ``name`` with ``n`` points, drawn from ``seed``; raises ``ValueError`` naming
     the valid datasets for an unknown name."""
@@ -73,5 +82,5 @@ def load(name: str, n: int = 256, seed: int = 0) -> tuple[np.ndarray, np.ndarray
         raise ValueError(f"n={n} points: must be 4 to 100,000")
     rng = np.random.default_rng(seed)
     X, y = globals()[name](int(n), rng)
-    task = "regression" if name == "regression" else "classification"
+    task = "regression" if name in ("regression", "sine9") else "classification"
     return np.ascontiguousarray(X, dtype=np.float64), y, task

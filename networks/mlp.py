@@ -21,21 +21,22 @@ ACTIVATIONS = {"tanh": TANH, "relu": RELU}
 CLASSIFICATION, REGRESSION = 0, 1
 
 
-def layout(sizes: tuple[int, ...]) -> tuple[list[tuple[int, ...]], int]:
+def layout(sizes: tuple[int, ...], bias: bool = True) -> tuple[list[tuple[int, ...]], int]:
     """The parameter shapes in torch's order (weight (out, in), then bias (out,)) and their count."""
     shapes: list[tuple[int, ...]] = []
     for a, b in itertools.pairwise(sizes):
-        shapes += [(b, a), (b,)]
+        shapes += [(b, a), (b,)] if bias else [(b, a)]
     return shapes, int(sum(int(np.prod(s)) for s in shapes))
 
 
 @jit
-def forward_backward(params, XT, labels, targets, sizes, act, task, A, D, grad, want_grad):
+def forward_backward(params, XT, labels, targets, sizes, act, task, bias, A, D, grad, want_grad):
     """The mean loss at ``params`` (cross-entropy over two or more logits, or mean squared
     error); with ``want_grad`` also its gradient into ``grad``.
 
-    ``XT`` is the inputs feature-major (d, n); ``A`` and ``D`` are work buffers (units, n)
-    for the activations and the back-propagated errors, units = sum(sizes).
+    ``XT`` is the inputs feature-major (d, n); ``bias`` whether the layers have biases; ``A``
+    and ``D`` are work buffers (units, n) for the activations and the back-propagated errors,
+    units = sum(sizes).
     """
     n = XT.shape[1]
     n_layers = sizes.shape[0] - 1
@@ -52,7 +53,7 @@ def forward_backward(params, XT, labels, targets, sizes, act, task, A, D, grad, 
         w_out = sizes[layer + 1]
         b0 = pos + w_out * w_in
         for j in range(w_out):
-            bj = params[b0 + j]
+            bj = params[b0 + j] if bias else 0.0
             for i in range(n):
                 A[off + j, i] = bj
             for k in range(w_in):
@@ -66,7 +67,7 @@ def forward_backward(params, XT, labels, targets, sizes, act, task, A, D, grad, 
                 else:
                     for i in range(n):
                         A[off + j, i] = max(A[off + j, i], 0.0)
-        pos = b0 + w_out
+        pos = b0 + (w_out if bias else 0)
         off_prev = off
         off += w_out
     # the loss and its derivative with respect to the outputs (into D's output rows)
@@ -102,14 +103,15 @@ def forward_backward(params, XT, labels, targets, sizes, act, task, A, D, grad, 
     for layer in range(n_layers - 1, -1, -1):
         w_in = sizes[layer]
         w_out = sizes[layer + 1]
-        pos -= w_out * w_in + w_out
+        pos -= w_out * w_in + (w_out if bias else 0)
         b0 = pos + w_out * w_in
         off_prev = off - w_in
         for j in range(w_out):
             gb = 0.0
             for i in range(n):
                 gb += D[off + j, i]
-            grad[b0 + j] = gb
+            if bias:
+                grad[b0 + j] = gb
             for k in range(w_in):
                 gw = 0.0
                 for i in range(n):

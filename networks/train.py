@@ -112,7 +112,7 @@ def _step(opt, h, st, sc, p, g, t, lr):
 
 
 @jit
-def train_loop(opt, h, params0, XT, labels, targets, sizes, act, task, steps, rec_params, rec_loss, st, sc, A, D):
+def train_loop(opt, h, params0, XT, labels, targets, sizes, act, task, bias, steps, rec_params, rec_loss, st, sc, A, D):
     """``steps`` full-batch steps from ``params0``: every iterate into ``rec_params`` (steps + 1, P)
     and the loss at each into ``rec_loss``; a non-finite loss or parameter stops the run (later
     rows stay NaN). Returns the step at which it stopped, or -1."""
@@ -122,7 +122,7 @@ def train_loop(opt, h, params0, XT, labels, targets, sizes, act, task, steps, re
         rec_params[0, k] = p[k]
     sf = opt == 19 or opt == 20
     for t in range(1, steps + 1):
-        f = forward_backward(p, XT, labels, targets, sizes, act, task, A, D, g, True)
+        f = forward_backward(p, XT, labels, targets, sizes, act, task, bias, A, D, g, True)
         rec_loss[t - 1] = f
         if not math.isfinite(f):
             return t - 1
@@ -138,7 +138,7 @@ def train_loop(opt, h, params0, XT, labels, targets, sizes, act, task, steps, re
             ok = ok and math.isfinite(p[k]) and abs(p[k]) < 1e6
         if not ok:
             return t
-    rec_loss[steps] = forward_backward(p, XT, labels, targets, sizes, act, task, A, D, g, False)
+    rec_loss[steps] = forward_backward(p, XT, labels, targets, sizes, act, task, bias, A, D, g, False)
     if not math.isfinite(rec_loss[steps]):
         return steps
     return -1
