@@ -142,3 +142,43 @@ def train_loop(opt, h, params0, XT, labels, targets, sizes, act, task, bias, ste
     if not math.isfinite(rec_loss[steps]):
         return steps
     return -1
+
+
+@jit
+def _curve_loop(opt, h, a, b, c0, ts, XT, labels, targets, sizes, act, task, bias, check_every, out, st, sc, A, D):
+    c = c0.copy()
+    g = np.zeros_like(c)
+    p = np.zeros_like(c)
+    row = 0
+    for s in range(ts.shape[0]):
+        t = ts[s]
+        w = 2.0 * t * (1.0 - t)
+        for k in range(c.shape[0]):
+            p[k] = (1.0 - t) ** 2 * a[k] + w * c[k] + t * t * b[k]
+        forward_backward(p, XT, labels, targets, sizes, act, task, bias, A, D, g, True)
+        for k in range(c.shape[0]):
+            g[k] *= w
+        _step(opt, h, st, sc, c, g, s + 1, h[O, 0])
+        if (s + 1) % check_every == 0:
+            for k in range(c.shape[0]):
+                out[row, k] = c[k]
+            row += 1
+    return row
+
+
+def train_curve(net, a, b, c0, ts, lr: float, check_every: int) -> np.ndarray:
+    """Adam on a Bézier curve's control point, one sampled t per step; the control point at
+    every ``check_every`` steps, (checks, P)."""
+    import optimizers
+    from optimizers.registry import N_STATE
+
+    s = optimizers.spec("adam")
+    hp, _ = optimizers._pack(s, 1, len(ts), {"lr": lr})
+    h = np.ascontiguousarray(hp.T)
+    st = np.zeros((N_STATE, c0.size, 1))
+    sc = np.ones((K.N_SCALARS, 1))
+    out = np.full((len(ts) // check_every, c0.size), np.nan)
+    A, D = net.buffers()
+    rows = _curve_loop(s.code, h, a, b, np.ascontiguousarray(c0), np.ascontiguousarray(ts), *net._args(),
+                       check_every, out, st, sc, A, D)  # fmt: skip
+    return out[:rows]

@@ -93,3 +93,66 @@ def test_the_two_weight_network_is_the_tanh_neuron_surface():
     run = networks.train(net, "adam", 400, params0=np.array(s.start), lr=0.1)
     tr = __import__("optimizers").trajectory("adam", s, s.start, 400, lr=0.1)
     np.testing.assert_allclose(run.params, tr.path, rtol=1e-9, atol=1e-12)
+
+
+# --- planes and the path between two solutions ----------------------------------------------------
+
+
+def test_a_pca_plane_reproduces_a_trajectory_that_lies_in_a_plane():
+    from networks import planes
+
+    rng = np.random.default_rng(0)
+    o, u, v = rng.standard_normal((3, 50))
+    k = np.linspace(0, 1, 30)[:, None]
+    traj = o + np.sin(3 * k) * u + k**2 * v  # a curve inside the plane o + span(u, v)
+    pl = planes.pca_plane([traj])
+    xy, residual = pl.project(traj)
+    np.testing.assert_allclose(residual, 0.0, atol=1e-12)
+    np.testing.assert_allclose(pl.origin + xy @ np.stack([pl.d1, pl.d2]), traj, atol=1e-12)
+    assert sum(pl.explained) == pytest.approx(1.0) and pl.explained[0] >= pl.explained[1]
+    bent = traj + np.outer(k.ravel() * (1 - k.ravel()), rng.standard_normal(50))  # leaves the plane
+    assert planes.pca_plane([bent]).project(bent)[1].max() > 1e-3
+
+
+def test_filter_normalized_directions_have_each_neurons_norm():
+    from networks import planes
+
+    net = networks.make("moons", (6, 5), n=16)
+    pl = planes.random_plane(net.params0, net.shapes, seed=3)
+    d, w = net.unflatten(pl.d1), net.unflatten(net.params0)
+    for s, dd, ww in zip(net.shapes, d, w, strict=True):
+        if len(s) == 2:
+            np.testing.assert_allclose(np.linalg.norm(dd, axis=1), np.linalg.norm(ww, axis=1), rtol=1e-8)
+        else:
+            assert not dd.any()  # biases are not moved
+
+
+def test_the_grid_is_the_loss_at_each_point_and_the_shared_plane_holds_both_ends():
+    from networks import planes
+
+    net = networks.make("xor", (8,), n=64)
+    a = networks.train(net, "adam", 60, lr=0.05).params[-1]
+    b = networks.train(net, "sgd", 60, lr=0.5).params[-1]
+    pl = planes.plane_through(net.params0, a, b)
+    xy, res = pl.project(np.stack([net.params0, a, b]))
+    np.testing.assert_allclose(res, 0.0, atol=1e-10)
+    assert xy[0] == pytest.approx([0, 0], abs=1e-12) and xy[1][1] == pytest.approx(0, abs=1e-10)
+    al, be = np.linspace(-1, 2, 7), np.linspace(-0.5, 1.5, 5)
+    z = planes.loss_grid(net, pl, al, be)
+    for j, bb in enumerate(be):
+        for i, aa in enumerate(al):
+            assert z[j, i] == pytest.approx(net.loss(pl.point(aa, bb)), rel=1e-12)
+
+
+def test_the_trained_bezier_barrier_is_never_above_the_straight_one():
+    from networks import planes
+
+    net = networks.make("moons", (16,), n=128, seed=0)
+    a = networks.train(net, "adam", 600, lr=0.02).params[-1]
+    b = networks.train(net, "adam", 600, params0=networks.init_params((2, 16, 2), 9), lr=0.02).params[-1]
+    con = planes.connect(net, a, b, steps=600, lr=0.02)
+    # the untrained curve (control at the midpoint) is the segment itself
+    np.testing.assert_allclose(planes.bezier(a, (a + b) / 2, b, con.t), (1 - con.t)[:, None] * a + con.t[:, None] * b)
+    assert con.curve_barrier <= con.segment_barrier
+    assert con.segment_barrier > 0.05 and con.curve_barrier < 0.5 * con.segment_barrier  # training found a lower pass
+    assert con.curve_loss[0] == pytest.approx(net.loss(a)) and con.curve_loss[-1] == pytest.approx(net.loss(b))
