@@ -26,6 +26,7 @@ PAGES = [
     st.Page("ui/pages/3_Fair_comparison.py", title="Fair comparison", icon=":material/balance:"),
     st.Page("ui/pages/4_Noise_ensembles.py", title="Noise ensembles", icon=":material/grain:"),
     st.Page("ui/pages/5_Gradient_response.py", title="Gradient response (1D)", icon=":material/show_chart:"),
+    st.Page("ui/pages/6_Network_landscape.py", title="Network landscape", icon=":material/hub:"),
 ]
 # Teacher mode (a lesson link with teacher=1): no navigation, for a projector.
 teacher = st.query_params.get("teacher") == "1"

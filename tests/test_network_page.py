@@ -1,0 +1,80 @@
+"""The network landscape page (#15): it runs as a user runs it, and what it says is computed."""
+
+import re
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import networks
+from viz import network as nv
+
+PAGE = "../ui/pages/6_Network_landscape.py"
+
+
+def test_the_page_trains_draws_and_connects_two_solutions():
+    at = AppTest.from_file(PAGE, default_timeout=300).run()
+    assert not at.exception, [e.value for e in at.exception]
+    text = " ".join(m.value for m in at.markdown)
+    assert "of the iterates' variance" in text and "accuracy" in text
+    at.toggle(key="nl::connect").set_value(True).run()
+    assert not at.exception
+    assert any("Walking straight from one solution to the other" in m.value for m in at.markdown)
+    at.selectbox(key="nl::arch").set_value("64, 64").run()  # fine: 4,546 weights
+    assert not at.exception and not at.error
+
+
+def test_bad_settings_get_a_message_not_a_crash():
+    at = AppTest.from_file(PAGE, default_timeout=300)
+    at.session_state["nl::opts"] = ["adam"]
+    at.session_state["nl::plane"] = "shared"
+    at.run()
+    assert any("pick at least two optimizers" in e.value for e in at.error)
+    at = AppTest.from_file(PAGE, default_timeout=300)
+    at.session_state["nl::data"] = "regression"
+    at.session_state["nl::act"] = "relu"
+    at.session_state["nl::opts"] = ["sgd", "adam"]
+    at.session_state["nl::sgd::lr"] = 10.0  # mean squared error through ReLUs: blows up in a few steps
+    at.run()
+    assert not at.exception
+    assert any("SGD · lr=10 diverged at step" in w.value for w in at.warning)
+    assert any("of the iterates' variance" in m.value for m in at.markdown)  # Adam's run is still drawn
+
+
+def _view(kind: str, opts=("sgd", "adam")) -> nv.NetView:
+    net = networks.make("moons", (8,), n=64, seed=0)
+    chosen = [(o, {"lr": {"sgd": 0.5, "adam": 0.02}[o]}) for o in opts]
+    runs = nv.train_runs(net, chosen, 200)
+    return nv.view(net, list(opts), [nv.label_for(o, h) for o, h in chosen], runs, kind, 21)
+
+
+def test_the_plane_sentence_is_computed_from_the_results():
+    v = _view("pca")
+    s = nv.plane_sentence(v)
+    share = float(re.search(r"explain ([\d.]+)%", s).group(1))
+    assert share == pytest.approx(100 * sum(v.plane.explained), abs=0.05)
+    worst = max(float(np.nanmax(r)) for r in v.residuals)
+    assert f"{worst:.3g}" in s
+    v = _view("shared")
+    ends = [r.params[-1] for r in v.runs]
+    assert max(v.plane.project(np.stack([v.net.params0, *ends]))[1]) < 1e-9  # all three on the plane
+    assert "leave the plane" in nv.plane_sentence(v) or "stay within" in nv.plane_sentence(v)
+
+
+def test_the_grid_covers_the_paths_and_equals_the_loss():
+    v = _view("pca")
+    xy = np.concatenate(v.coords)
+    assert v.alphas[0] <= xy[:, 0].min() and xy[:, 0].max() <= v.alphas[-1]
+    assert v.betas[0] <= xy[:, 1].min() and xy[:, 1].max() <= v.betas[-1]
+    j, i = 7, 13
+    assert v.grid[j, i] == pytest.approx(v.net.loss(v.plane.point(v.alphas[i], v.betas[j])), rel=1e-12)
+
+
+def test_the_connection_sentence_tells_the_barriers_it_shows():
+    from networks import planes
+
+    v = _view("pca", ("adam",))
+    second = networks.train(v.net, "adam", 200, params0=networks.init_params((2, 8, 2), 5), lr=0.02)
+    con = planes.connect(v.net, v.runs[0].params[-1], second.params[-1], steps=300, lr=0.02)
+    s = nv.connection_sentence(con)
+    assert f"{con.segment_barrier:.3g}" in s and f"{con.curve_barrier:.3g}" in s
