@@ -27,7 +27,7 @@ def _engine_fingerprint() -> str:
     """
     root = Path(__file__).resolve().parents[1]
     digest = hashlib.sha256()
-    for folder in ("landscapes", "optimizers"):
+    for folder in ("landscapes", "optimizers", "networks"):
         for path in sorted((root / folder).glob("*.py")):
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
