@@ -78,3 +78,23 @@ def test_the_connection_sentence_tells_the_barriers_it_shows():
     con = planes.connect(v.net, v.runs[0].params[-1], second.params[-1], steps=300, lr=0.02)
     s = nv.connection_sentence(con)
     assert f"{con.segment_barrier:.3g}" in s and f"{con.curve_barrier:.3g}" in s
+
+
+def test_the_plane_exports_as_the_playground_does():
+    import io
+
+    from PIL import Image
+
+    from viz import export
+
+    v = _view("pca")
+    res, view = nv.export_result(v)
+    png = Image.open(io.BytesIO(export.png_bytes(res, view, width=640, height=480)))
+    assert png.size == (640, 480)
+    gif = Image.open(io.BytesIO(export.gif_bytes(res, view, width=320, height=240, n_frames=12)))
+    assert gif.n_frames == 12
+    assert export.mp4_bytes(res, view, width=320, height=240, n_frames=12)[4:8] == b"ftyp"
+    # the renderer draws each run where the page does: its plane coordinates
+    assert all(np.array_equal(ln.traj.path, xy, equal_nan=True) for ln, xy in zip(res.lines, v.coords, strict=True))
+    frame = nv.paths_frame(v)
+    assert len(frame) == sum(r.steps + 1 for r in v.runs) and {"a", "b", "distance_from_plane"} <= set(frame)

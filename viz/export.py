@@ -729,13 +729,14 @@ class Renderer:
             label = self._text(self.small, tick_label(v, self.yt))
             d.text((self.left - t - gap - d.textlength(label, font=self.small), py - fh / 2 - 1), label,
                    fill=self.fill("text"), font=self.small)  # fmt: skip
-        xtitle = self._text(self.font, "x = w₀")
+        xname, yname = getattr(self.surface, "axis_titles", ("x = w₀", "y = w₁"))  # a network's plane: a, b
+        xtitle = self._text(self.font, xname)
         d.text((self.left + self.side / 2 - d.textlength(xtitle, font=self.font) / 2, bottom + t + gap + fh + gap * 2),
                xtitle, fill=self.fill("text"), font=self.font)  # fmt: skip
         ylab_w = max(d.textlength(self._text(self.small, tick_label(v, self.yt)), font=self.small) for v in self.yt)
         axis_h = self.font.getbbox("Ay")[3]
         ycx = self.left - t - gap - ylab_w - round(6 * s) - axis_h / 2
-        self._rotated_text(self.base, self._text(self.font, "y = w₁"), self.font, ycx, self.top + self.side / 2)
+        self._rotated_text(self.base, self._text(self.font, yname), self.font, ycx, self.top + self.side / 2)
         self._draw_legend(d)
 
     def _draw_legend(self, d: ImageDraw.ImageDraw) -> None:

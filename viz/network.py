@@ -284,3 +284,65 @@ def label_for(name: str, hyper: dict[str, Any]) -> str:
 
 
 __all__ = ["PLANES", "NetView", "boundary_figure", "connection_figure", "plane_figure", "train_runs", "view"]
+
+
+# --- exports: the playground's renderer drawing the plane ----------------------------------------
+
+
+class PlaneSurface:
+    """The loss on a view's plane shaped like a ``landscapes.Surface`` for the export renderer:
+    the exact grid, interpolated bilinearly between its points for the picture."""
+
+    article = False
+    minima: tuple = ()
+    minima_values: tuple = ()
+    n_global = 0
+    minimum_curves: tuple = ()
+
+    def __init__(self, v: NetView):
+        from scipy.interpolate import RegularGridInterpolator
+
+        self.name = f"log₁₀ loss of a {v.net.n_params}-weight network on a plane"
+        self.axis_titles = ("a (first direction)", "b (second direction)")
+        self.bounds = ((float(v.alphas[0]), float(v.alphas[-1])), (float(v.betas[0]), float(v.betas[-1])))
+        z = np.log10(np.maximum(v.grid, 1e-12))  # shaded as the page shows it: by log loss
+        self._f = RegularGridInterpolator((v.betas, v.alphas), z, bounds_error=False, fill_value=np.nan)
+
+    def value(self, x: Any, y: Any) -> np.ndarray:
+        x, y = np.broadcast_arrays(np.asarray(x, float), np.asarray(y, float))
+        return self._f(np.stack([y.ravel(), x.ravel()], axis=1)).reshape(x.shape)
+
+    def grid(self, n: int, bounds=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        (x0, x1), (y0, y1) = bounds or self.bounds
+        xs, ys = np.linspace(x0, x1, n), np.linspace(y0, y1, n)
+        return xs, ys, self.value(xs[None, :], ys[:, None])
+
+
+@dataclass
+class _PlanePath:
+    """A run's path on the plane, shaped like an ``optimizers.Trajectory`` for the renderer."""
+
+    optimizer: str
+    path: np.ndarray
+    loss: np.ndarray
+    diverged_step: int | None
+
+    @property
+    def steps(self) -> int:
+        return self.path.shape[0] - 1
+
+
+def export_result(v: NetView):
+    """The view as the playground's (``Result``, ``View``) pair, so its PNG, GIF and MP4 exports
+    draw the plane: the same renderer, colours, dashes and step numbers."""
+    from viz.figures import Line
+    from viz.playground import Result
+    from viz.state import View
+
+    lines = []
+    for i, (name, lab, r, xy) in enumerate(zip(v.names, v.labels, v.runs, v.coords, strict=True)):
+        st = run_style(i)
+        tr = _PlanePath(name, xy, r.loss, r.diverged_step)
+        lines.append(Line(name, lab, st.color, tr, dash=st.dash, symbol=st.symbol, legend=lab))
+    start = tuple(float(c) for c in v.coords[0][0])
+    return Result(PlaneSurface(v), lines), View(surface="network", start=start, steps=v.runs[0].steps)

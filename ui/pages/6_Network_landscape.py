@@ -8,7 +8,8 @@ import streamlit as st
 import networks
 from networks import planes
 from networks.data import LABELS
-from ui.widgets import chart, csv_download, md, optimizer_controls, optimizer_label, progress_bar
+from ui.widgets import chart, csv_download, md, optimizer_controls, optimizer_label, progress_bar, safe_filename
+from viz import export
 from viz import network as nv
 from viz.presets import TEACHING_SETTINGS
 
@@ -101,11 +102,20 @@ with c1:
 with c2:
     st.markdown("**Distance from the plane** per step: how much of the path the map cannot show")
     chart(nv.series_figure(v, "residual"), key="nl::residual")
-e1, e2 = st.columns(2)
-with e1:
-    csv_download(lambda: nv.paths_frame(v), f"network_{dataset}_paths.csv", label="Download the paths (CSV)")
-with e2:
-    csv_download(lambda: nv.grid_frame(v), f"network_{dataset}_plane.csv", label="Download the loss grid (CSV)")
+with st.expander("Export", icon=":material/download:"):
+    e1, e2 = st.columns(2)
+    with e1:
+        csv_download(lambda: nv.paths_frame(v), f"network_{dataset}_paths.csv", label="The paths (CSV)")
+        csv_download(lambda: nv.grid_frame(v), f"network_{dataset}_plane.csv", label="The loss grid (CSV)")
+    with e2:
+        res, pview = nv.export_result(v)
+        stem = safe_filename(f"network_{dataset}_{arch.replace(', ', '-')}_{kind}")
+        st.download_button("The map as PNG", lambda: export.png_bytes(res, pview), file_name=f"{stem}.png",
+                           mime="image/png", on_click="ignore", icon=":material/image:")  # fmt: skip
+        st.download_button("The animation as GIF", lambda: export.gif_bytes(res, pview), file_name=f"{stem}.gif",
+                           mime="image/gif", on_click="ignore", icon=":material/animation:")  # fmt: skip
+        st.download_button("The animation as MP4", lambda: export.mp4_bytes(res, pview), file_name=f"{stem}.mp4",
+                           mime="video/mp4", on_click="ignore", icon=":material/movie:")  # fmt: skip
 
 st.subheader("Two solutions and the path between them")
 st.caption(
