@@ -8,6 +8,8 @@
     python cli.py sweep --surface wobbly --optimizer momentum --x lr=1e-4:1:64:log --y momentum=0:0.99:64 \\
         --out heatmap.csv
     python cli.py sweep --surface "f:sin(3*x)*cos(3*y) + 0.1*(x^2+y^2)" --optimizer adam --grid 64 --out my.parquet
+    python cli.py sweep --surface wobbly --optimizer adam --grid 4096 --steps 1000 --dask --out basins/  # local
+    python cli.py sweep ... --dask tcp://scheduler:8786 --out /shared/basins/   # an existing Dask cluster
 
 A configuration file is what the app's "configuration (JSON)" download holds. Without ``--out``
 (or with a folder as ``--out``) an export is named by ``viz.export.file_stem``: surface,
@@ -172,6 +174,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     import optimizers
     from viz import export, sweeps
 
+    if args.dask is not None:
+        return _sweep_on_dask(args)
     out = _check_out(args.out)
     if out.suffix not in (".parquet", ".csv"):
         raise UsageError(f"the output must end in .parquet or .csv; got {out.name!r}")
@@ -214,6 +218,56 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sweep_on_dask(args: argparse.Namespace) -> int:
+    """``sweep --dask [ADDRESS]``: chunks as Dask tasks (a LocalCluster without an address), written
+    chunk by chunk into the folder ``--out`` (a Parquet dataset); the same rows as without --dask."""
+    import landscapes
+    import optimizers
+    from viz import distributed
+    from viz.sweeps import check_axis
+
+    try:
+        surface = landscapes.get(args.surface)
+    except (KeyError, ValueError) as e:
+        raise UsageError(str(e.args[0])) from None
+    if args.optimizer not in optimizers.names():
+        raise UsageError(f"unknown optimizer {args.optimizer!r}; valid: {', '.join(optimizers.names())}")
+    out = Path(args.out)
+    if out.suffix == ".csv" or (out.exists() and (not out.is_dir() or any(out.iterdir()))):
+        raise UsageError(f"with --dask the output is a folder for a Parquet dataset, new or empty; got {out}")
+    hyper: dict = {}
+    for a in args.set or []:
+        name, value = _assignment(a)
+        hyper[name] = value if name == "schedule" else _number(value)
+    try:
+        if args.x is not None or args.y is not None:
+            if args.x is None or args.y is None:
+                raise UsageError("a heatmap needs both --x and --y")
+            x, y = _axis(args.x), _axis(args.y)
+            check_axis(args.optimizer, x)
+            check_axis(args.optimizer, y)
+            start = surface.start if args.start is None else tuple(args.start)
+            job = distributed.HeatmapJob(args.optimizer, surface.name, tuple(map(float, start)), args.steps, x, y,
+                                         tuple(sorted(hyper.items())))  # fmt: skip
+        else:
+            n = args.grid or 64
+            if not 2 <= n <= 8192:
+                raise UsageError(f"--grid is 2 to 8192 starts per side with --dask; got {n}")
+            job = distributed.BasinsJob(args.optimizer, surface.name, n, args.steps, tuple(sorted(hyper.items())))
+        job.frame(0, 1)  # a bad setting fails here, before any cluster starts
+        client = distributed.client_for(args.dask or None)
+        try:
+            distributed.run_job(
+                job, out, client, args.chunk, progress=_progress(f"sweeping on {client.scheduler.address}")
+            )
+        finally:
+            client.close()
+    except (ValueError, TypeError) as e:
+        raise UsageError(str(e)) from None
+    print(f"wrote {out}/ ({job.runs:,} runs in {len(list(out.glob('part-*.parquet')))} parts)", file=sys.stderr)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     from viz.export import FORMATS
 
@@ -240,7 +294,11 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--y", help="heatmap axis: name=low:high:count[:log]")
     s.add_argument("--start", type=float, nargs=2, metavar=("X", "Y"), help="start of every heatmap run")
     s.add_argument("--set", action="append", metavar="NAME=VALUE", help="a fixed hyperparameter (repeatable)")
-    s.add_argument("--out", required=True, help="FILE.parquet or FILE.csv")
+    s.add_argument("--out", required=True, help="FILE.parquet or FILE.csv (with --dask: a folder)")
+    s.add_argument("--dask", nargs="?", const="", metavar="ADDRESS",
+                   help="run the chunks as Dask tasks on the scheduler at ADDRESS (without one: a LocalCluster) "
+                   "and write one Parquet file per chunk into the folder --out")  # fmt: skip
+    s.add_argument("--chunk", type=int, default=65_536, help="runs per Dask task (with --dask)")
     return p
 
 

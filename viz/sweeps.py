@@ -19,6 +19,7 @@ import pandas as pd
 import landscapes
 import optimizers
 from optimizers.registry import Hyper
+from viz import distributed
 from viz.cache import CACHE, ResultCache
 from viz.state import SYMBOL
 
@@ -229,8 +230,15 @@ def run_chunked(
     parts = []
     if progress:
         progress(0.0)
-    for a in range(0, max(n, 1), chunk):
-        b = min(a + chunk, n)
+    bounds = [(a, min(a + chunk, n)) for a in range(0, max(n, 1), chunk)]
+    client = distributed.page_client() if len(bounds) > 1 else None
+    if client is not None and landscapes.get(surface.name) is surface:  # a cluster (LANDSCAPES_DASK) takes it
+        hps = [{k: (v[a:b] if np.ndim(v) == 1 else v) for k, v in hyper.items()} for a, b in bounds]
+        parts = distributed.sweep_on(client, name, surface, starts, steps, paths, hps, bounds)
+        bounds = []
+        if progress:
+            progress(1.0)
+    for a, b in bounds:
         hp = {k: (v[a:b] if np.ndim(v) == 1 else v) for k, v in hyper.items()}
         parts.append(optimizers.sweep(name, surface, starts[a:b], steps, paths=paths, **hp))
         if progress:
