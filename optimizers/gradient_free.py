@@ -303,7 +303,7 @@ def _cmaes(s, surf, hp, starts, steps, mins, mins_f, tol, radius, level, out, re
         raise ValueError(f"cmaes needs a finite lr (σ0) > 0; got lr={sigma0[bad][0]!r}")
     pops = hp[:, O + 1].astype(np.int64)
     if (pops == 1).any():
-        raise ValueError("cmaes needs popsize ≥ 2 (or 0 for cma's default 4 + ⌊3 ln n⌋ = 6); got popsize=1")
+        raise ValueError("popsize=1 is too few for CMA-ES: use 0 (cma's default, 6 samples in 2-D) or at least 2")
     lams = np.where(pops == 0, CMA_DEFAULT_POPSIZE, pops)
     population = np.full((starts.shape[0], steps + 1, int(lams.max()), 2), np.nan) if level >= 2 else None
     cma = _import_cma() if steps > 0 else None

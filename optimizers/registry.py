@@ -435,7 +435,8 @@ OPTIMIZERS: tuple[OptimizerSpec, ...] = (
         17,
         "ASGD",
         "Averaged SGD: plain steps with a slowly decaying lr, and a running average of the iterates "
-        "(torch's 'ax') that starts averaging after t0 steps.",
+        "(torch's 'ax') that starts averaging after t0 steps; torch's default t0 = 10⁶ starts it only after a "
+        "million steps: lower t0 to see the average.",
         r"\theta_t = \theta_{t-1}(1-\lambda\eta_t) - \eta_t g_t,\quad "
         r"\eta_{t+1} = \frac{\eta}{(1+\lambda\eta t)^{\alpha}},\quad "
         r"\bar\theta_t \mathrel{+}= \mu_t(\theta_t - \bar\theta_{t-1})",
@@ -455,7 +456,9 @@ OPTIMIZERS: tuple[OptimizerSpec, ...] = (
         18,
         "Adafactor",
         "Adam's second moment without the first, a decay that grows with the step, and steps scaled "
-        "by the parameters' own size (on a 2-D point the second moment is not factored).",
+        "by the parameters' own size (on a 2-D point the second moment is not factored). The gradient is "
+        "divided by its own running size, so near a minimum the step does not shrink with the gradient: only "
+        "with min(lr, 1/√t).",
         r"v_t = v_{t-1} + t^{c}(g_t^2 - v_{t-1}),\quad u_t = g_t/\sqrt{v_t},\quad "
         r"\theta_t = \theta_{t-1} - \frac{\max(\epsilon_2, \mathrm{rms}(\theta))\,\min(\eta, t^{-1/2})}"
         r"{\max(1, \mathrm{rms}(u_t)/d)}\,u_t",
@@ -523,7 +526,8 @@ OPTIMIZERS: tuple[OptimizerSpec, ...] = (
         21,
         "Prodigy",
         "Adam whose step size d is learned: d grows while the gradients keep pointing away from the "
-        "start, an estimate of the distance to the solution.",
+        "start, an estimate of the distance to the solution. d never shrinks: once it is large the run can "
+        "keep bouncing; lr (default 1) scales every step.",
         r"d_{t+1} = \max\Big(d_t, \frac{\sum_k d_k\eta_k \langle g_k, \theta_0 - \theta_k\rangle}"
         r"{\lVert s_t\rVert_1}\Big),\quad \theta_{t} = \theta_{t-1} - d_t\eta\,\frac{m_t}{\sqrt{v_t} + d_t\epsilon}",
         (

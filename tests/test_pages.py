@@ -208,6 +208,23 @@ def test_fair_comparison_every_objective_and_search():
     _ok(at)
 
 
+def test_fair_comparison_at_one_evaluation_budget_draws_every_run_on_one_clock():
+    at = _page(FAIR)
+    at.radio(key="fc::unit").set_value("evaluations").run()
+    at.multiselect(key="fc::opts").set_value(["lbfgs", "cmaes", "adam"]).run()
+    at.select_slider(key="fc::budget").set_value(4).run()
+    _ok(at)
+    caption = " ".join(c.value for c in at.caption)
+    assert "125 function evaluations for every optimizer: CMA-ES 20 steps, Adam 125 steps" in caption
+    fig = _fig(at, 0)
+    assert fig["layout"]["sliders"][0]["currentvalue"]["prefix"] == "evaluation "
+    heads = [t for t in fig["data"] if t.get("mode") == "lines" and t.get("name", "").split(" ·")[0] in
+             ("L-BFGS", "CMA-ES", "Adam")]  # fmt: skip
+    assert len(heads) == 3
+    # every run's last frame is at evaluation 125: the same clock on the map for all three
+    assert fig["frames"][-1]["name"] == "125"
+
+
 NOISE = "4_Noise_ensembles"
 
 

@@ -162,12 +162,14 @@ def handoff_widgets(key: str) -> None:
     to = ss[ps.ho_key(key, "to")]
     h = optimizers.spec(to).hyper("lr")
     hyper_widget(ps.ho_key(key, "lr", to), h, label="lr after the hand-off", initial=ps.handoff_lr(key, to))
-    carry = optimizers.can_carry(name, to)
-    st.radio("optimizer state", list(STATE_RULES), key=ps.ho_key(key, "state"), horizontal=True,
-             format_func=STATE_RULES.get, disabled=not carry,
-             help="Carried: moments, buffers and the step count go on, as when you change a torch param group's "
-                  "lr. Fresh: a new torch optimizer." + ("" if carry else " These two keep different state: "
-                  "the new one always starts fresh."))  # fmt: skip
+    if optimizers.can_carry(name, to):
+        st.radio("optimizer state", list(STATE_RULES), key=ps.ho_key(key, "state"), horizontal=True,
+                 format_func=STATE_RULES.get,
+                 help="Carried: moments, buffers and the step count go on, as when you change a torch param "
+                      "group's lr. Fresh: a new torch optimizer.")  # fmt: skip
+    else:
+        st.caption(f"{optimizers.spec(to).label} keeps different state from {optimizers.spec(name).label}: it "
+                   "starts fresh, as a new torch optimizer does.")  # fmt: skip
 
 
 def _labels(keys: list[str]) -> list[tuple[str, str]]:
@@ -177,7 +179,8 @@ def _labels(keys: list[str]) -> list[tuple[str, str]]:
     runs = []
     for key in keys:
         spec = optimizers.spec(key.split("#")[0])
-        runs.append(Run(key, {h.name: ss.get(ps.hp_key(key, h.name), h.default) for h in spec.hypers}))
+        hyper = {h.name: ss.get(ps.hp_key(key, h.name), h.default) for h in spec.hypers}
+        runs.append(Run(key, hyper, ps.read_handoff(key, int(ss.get("steps", 125)))))
     return run_labels(runs)
 
 
@@ -393,6 +396,13 @@ if rules_tab.open:
             st.markdown(f"**{line.label}** — {spec.description}  \n<small>{values} · {spec.reference}</small>",
                         unsafe_allow_html=True)  # fmt: skip
             st.latex(spec.latex)
+            for ph in line.traj.phases[1:]:  # a hand-off: the rule in charge from its step on
+                to = optimizers.spec(ph["optimizer"])
+                vals = ", ".join(f"{h.name} = {human(ph['hyperparameters'][h.name])}" for h in to.hypers)
+                kept = "state carried" if ph["state"] == "carry" else "state fresh"
+                st.markdown(f"*then, from step {ph['at']} ({kept}):* **{to.label}** — {to.description}  \n"
+                            f"<small>{vals} · {to.reference}</small>", unsafe_allow_html=True)  # fmt: skip
+                st.latex(to.latex)
 
 if export_tab.open:
     with export_tab:

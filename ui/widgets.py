@@ -48,6 +48,10 @@ def hyper_widget(key: str, h: Hyper, label: str | None = None, initial: float | 
             ss[key] = min(opts, key=lambda o: abs(math.log(o) - math.log(max(ss[key], 1e-300))))
         return st.select_slider(label, options=opts, key=key, help=h.help + " (log scale)", format_func=_g)
     lo, hi = h.ui
+    if h.kind == "int":  # whole numbers only: steps of 1 (a fraction would be refused)
+        ss[key] = round(float(ss[key]))
+        lo, hi = min(int(lo), ss[key]), max(int(hi), ss[key])
+        return st.slider(label, lo, hi, key=key, step=1, help=h.help)
     cur = float(ss[key])
     lo, hi = min(lo, cur), max(hi, cur)
     return st.slider(label, float(lo), float(hi), key=key, step=(hi - lo) / 200 or 0.01, format="%.4g", help=h.help)

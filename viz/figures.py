@@ -303,6 +303,7 @@ def trajectory_figure(
     max_frames: int = MAX_FRAMES,
     rings: bool = True,
     overlays: list[dict] | None = None,
+    unit: str = "step",
 ) -> dict:
     """The animated contour map: trails, heads, best-so-far points, minima, start, a step
     slider and play/pause/step buttons.
@@ -388,8 +389,9 @@ def trajectory_figure(
         )  # fmt: skip
         if line.traj.population is not None:  # a gradient-free run: the points it tried in this step
             traces.append(
-                {"type": "scatter", "mode": "markers", "name": f"{line.label}: tries", "legendgroup": line.key,
-                 "showlegend": False, "hoverinfo": "name", **_cloud(line, k0, digits),
+                {"type": "scatter", "mode": "markers", "name": f"{line.label}: the points tried in this step",
+                 "legendgroup": line.key, "showlegend": True, "hoverinfo": "name", "hoverlabel": {"namelength": -1},
+                 **_cloud(line, k0, digits),
                  "marker": {"symbol": "circle", "size": 6, "color": line.color, "opacity": 0.7,
                             "line": {"color": "white", "width": 0.5}}}
             )  # fmt: skip
@@ -410,7 +412,7 @@ def trajectory_figure(
     # full width: the slider can never run under the buttons, at any width.
     slider = {
         "active": int(np.searchsorted(fsteps, k0)),
-        "currentvalue": {"prefix": "step ", "font": {"size": 13}, "xanchor": "right"},
+        "currentvalue": {"prefix": f"{unit} ", "font": {"size": 13}, "xanchor": "right"},
         "pad": {"t": 100, "b": 5},
         "len": 1.0, "x": 0.0, "y": 0, "yanchor": "top",
         "steps": [
@@ -449,18 +451,21 @@ def trajectory_figure(
     return {"data": traces, "layout": layout, "frames": frames}
 
 
-def handoffs(line: Line) -> list[tuple[int, str]]:
-    """(step, "Adam → SGD at step 50") for each hand-off of a run (none for a plain run)."""
+def handoffs(line: Line) -> list[tuple[int, str, str]]:
+    """(step, "hand-off: Adam → SGD at step 50 (…)", "SGD") for each hand-off of a run (none for a
+    plain run)."""
     ph = line.traj.phases
     out = []
     for a, b in itertools.pairwise(ph):
         if b["at"] > line.traj.steps or not np.isfinite(line.traj.path[b["at"]]).all():
             continue  # diverged before it
+        first = optimizers.spec(a["optimizer"]).label
         what = optimizers.spec(b["optimizer"]).label if b["optimizer"] != a["optimizer"] else "new settings"
         changed = [f"{k}={v:g}" for k, v in b["hyperparameters"].items()
                    if not isinstance(v, str) and a["hyperparameters"].get(k) != v][:3]  # fmt: skip
         state = {"carry": "state carried", "reset": "state reset"}[b["state"]]
-        out.append((b["at"], f"{line.label}: → {what} at step {b['at']} ({', '.join([*changed, state])})"))
+        out.append((b["at"], f"hand-off: {first} → {what} at step {b['at']} ({', '.join([*changed, state])})",
+                    optimizers.spec(b["optimizer"]).label))  # fmt: skip
     return out
 
 
@@ -468,11 +473,12 @@ def handoff_traces(lines: list[Line]) -> list[dict]:
     """A hexagon in the run's colour where each hand-off happens, named on hover."""
     out = []
     for line in lines:
-        for at, text in handoffs(line):
+        for at, text, _ in handoffs(line):
             x, y = line.traj.path[at]
             out.append(
                 {"type": "scatter", "mode": "markers", "x": [float(x)], "y": [float(y)], "name": "hand-off",
-                 "legendgroup": line.key, "showlegend": False, "hoverinfo": "text", "text": [text],
+                 "legendgroup": "hand-off", "showlegend": not out, "hoverinfo": "text", "text": [text],
+                 "hoverlabel": {"namelength": -1},
                  "marker": {"symbol": "hexagon", "size": 13, "color": line.color,
                             "line": {"color": "white", "width": 2}}}
             )  # fmt: skip
@@ -495,7 +501,7 @@ def inspector_arrows(lines: list[Line], k: int, bounds) -> list[dict]:
         kk = min(k, tr.steps)
         px, py = tr.path[kk]
         spec = optimizers.spec(tr.optimizer)
-        vecs = [("−g", -tr.grad[kk])]
+        vecs = [] if spec.gradient_free else [("−g", -tr.grad[kk])]  # no gradient is used: none is drawn
         if kk < tr.steps:  # the update from θₖ to θₖ₊₁ and the momentum it used
             vecs.append(("Δθ", tr.update[kk]))
             if spec.momentum_state:
@@ -572,7 +578,7 @@ def _log_ticks(values: np.ndarray) -> dict:
 
 
 def series_figure(lines: list[Line], log_loss: bool = True, height: int = 640, f_star: float = math.nan,
-                  shown_step: int | None = None) -> dict:  # fmt: skip
+                  shown_step: int | None = None, x_title: str = "step k") -> dict:  # fmt: skip
     """Loss, step size |Δθ| and gradient norm |g| against the step: three stacked panels in
     one figure (one Plotly instance instead of three: it loads faster). The loss axis is
     chosen by ``loss_axis``; a grey vertical line marks ``shown_step`` (the map's frame: the
@@ -620,13 +626,17 @@ def series_figure(lines: list[Line], log_loss: bool = True, height: int = 640, f
     # each hand-off: a vertical line in the run's colour and dash (the cursor stays shapes[0])
     marks = [{"type": "line", "xref": "x", "yref": "paper", "x0": at, "x1": at, "y0": 0, "y1": 1,
               "line": {"color": line.color, "width": 1.5, "dash": line.dash}}
-             for line in lines for at, _ in handoffs(line)]  # fmt: skip
+             for line in lines for at, _, _ in handoffs(line)]  # fmt: skip
+    notes = [{"x": at, "y": 1.0, "xref": "x", "yref": "paper", "yanchor": "bottom", "showarrow": False,
+              "text": f"⇄ {to}", "font": {"size": 11, "color": line.color}}
+             for line in lines for at, _, to in handoffs(line)]  # fmt: skip
     return {
         "data": data,
         "layout": {
-            "height": height, "margin": {"l": 60, "r": 10, "t": 10, "b": 40}, "hovermode": "x unified",
-            "font": {"color": "#262730"}, "shapes": [cursor, *marks],
-            "xaxis": {"title": {"text": "step k"}, "anchor": "y3", **axis},
+            "height": height, "margin": {"l": 60, "r": 10, "t": 26 if notes else 10, "b": 40},
+            "hovermode": "x unified",
+            "font": {"color": "#262730"}, "shapes": [cursor, *marks], "annotations": notes,
+            "xaxis": {"title": {"text": x_title}, "anchor": "y3", **axis},
             "yaxis": {"domain": [0.70, 1.0], **yax("y", la.mode != "linear"), "title": {"text": la.title}, **axis},
             "yaxis2": {"domain": [0.36, 0.64], **yax("y2", True), "title": {"text": "step |Δθ|"}, **axis},
             "yaxis3": {"domain": [0.0, 0.30], **yax("y3", True), "title": {"text": "gradient |g|"}, **axis},

@@ -28,6 +28,9 @@ STEP_CONVENTION = "Step k shows θₖ, the point after k updates (θ₀ is the s
 COLUMN_HELP = {
     "run": "The optimizer and its key settings (its colour, dash and marker on every chart).",
     "final loss": "f(θ_N) at the last step N.",
+    "evaluations": "Function evaluations (f with its gradient) the run spent: one per step for most optimizers; "
+    "L-BFGS's line search, the gradient-free methods' tries and smoothed Nesterov's look-aheads spend more. "
+    "Shown when some run does not spend one per step: compare runs at equal evaluations, not steps.",
     "best loss (step)": "The lowest f the run reached, and the step where it first did.",
     "end point": "θ_N, where the run stands after its last update.",
     "nearest minimum": "Distance from θ_N to the nearest minimum found in and around the view "
@@ -38,10 +41,7 @@ COLUMN_HELP = {
     "(a trap where the gradient vanishes), flat, near a minimum (settled in its value, |g| still above 10⁻³), "
     "or not stationary (the run had not arrived).",
     "stopped": "Why a run stopped early: diverged (|θ| ≥ 10⁶) or left the domain of f (f not finite), "
-    "at the step where it happened.",
-    "evaluations": "Function evaluations (f with its gradient) the run spent: one per step for most optimizers; "
-    "L-BFGS's line search, the gradient-free methods' tries and smoothed Nesterov's look-aheads spend more. "
-    "Shown when some run does not spend one per step: compare runs at equal evaluations, not steps.",
+    "at the step where it happened; or CMA-ES converged by its own stopping rule.",
 }
 
 
@@ -86,6 +86,15 @@ def compute(view: View) -> Result:
         lines.append(Line(run.key, label, st.color, tr, dash=st.dash, symbol=st.symbol, legend=legend))
     ends = [tuple(ln.traj.final) for ln in lines]
     return Result(s, lines, errors, find_minima(s, s.bounds, seeds=ends))
+
+
+def converged_early(traj: optimizers.Trajectory) -> str | None:
+    """CMA-ES's "converged at step k": its own stopping rule ended the search (it tries no more
+    points and stays at its mean), or None."""
+    if traj.optimizer != "cmaes" or traj.evals is None or traj.steps == 0 or traj.diverged_step is not None:
+        return None
+    done = int(np.argmax(traj.evals == traj.evals[-1]))
+    return f"converged at step {done} (cma's stopping rule: it stays there)" if done < traj.steps else None
 
 
 def stop_reason(traj: optimizers.Trajectory) -> str | None:
@@ -142,7 +151,7 @@ def summary_table(result: Result) -> pd.DataFrame:
                 "nearest minimum": near_txt,
                 "settled at step": settled if settled is not None else pd.NA,
                 "end point is": "—" if stopped else _end_kind(s, x, y, settled is not None),
-                "stopped": stopped or "—",
+                "stopped": stopped or converged_early(tr) or "—",
                 "evaluations": int(tr.evals[-1]) if tr.evals is not None else tr.steps,
             }
         )

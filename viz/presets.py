@@ -36,7 +36,8 @@ TEACHING_SETTINGS: dict[str, dict[str, float]] = {
     "adabelief": {"lr": 0.25},
     "smoothed_nesterov": {"lr": 0.01, "momentum": 0.9},
     "asgd": {"lr": 0.05},
-    "adafactor": {"lr": 0.1},
+    "adafactor": {"lr": 0.05},
+    "prodigy": {"lr": 0.1},
     "sgd_schedulefree": {"lr": 0.05},
     "adamw_schedulefree": {"lr": 0.25},
 }

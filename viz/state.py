@@ -46,7 +46,9 @@ SYMBOL = {"momentum": "γ", "alpha": "α", "rho": "ρ", "beta1": "β₁", "beta2
           "weight_decay": "wd", "dampening": "dampening", "lr_decay": "lr decay"}  # fmt: skip
 
 
-def _setting(name: str, v: Any) -> str:
+def _setting(name: str, v: Any, optimizer: str = "") -> str:
+    if name == "lr" and optimizer and optimizers.spec(optimizer).gradient_free:
+        return f"σ={human(v)}"  # the gradient-free methods' first setting is a spread, not a learning rate
     return f"{SYMBOL.get(name, name)}={human(v)}"
 
 
@@ -63,12 +65,14 @@ def run_labels(runs: list[Run]) -> list[tuple[str, str]]:
         label = spec.label
         if len(peers) > 1:
             label += " " + (
-                ", ".join(_setting(n, values[n]) for n in differ) if differ else f"#{run.key.partition('#')[2] or 1}"
+                ", ".join(_setting(n, values[n], run.optimizer) for n in differ)
+                if differ
+                else f"#{run.key.partition('#')[2] or 1}"
             )
         extra = [n for n in ("lr", *(h.name for h in spec.hypers)) if n in values and n not in differ]
         extra = [n for i, n in enumerate(extra) if n not in extra[:i]]
         shown = [
-            _setting(n, values[n])
+            _setting(n, values[n], run.optimizer)
             for n in extra
             if n == "lr" or values[n] != spec.defaults()[n] or (n == "momentum" and values[n])
         ]

@@ -8,6 +8,7 @@ arguments in ``viz.cache.CACHE`` so going back to a setting is instant.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -661,6 +662,21 @@ def tuned_trajectory(
     return tr
 
 
+def by_evaluations(tr: optimizers.Trajectory, budget: int) -> optimizers.Trajectory:
+    """The run seen on a common clock of function evaluations 0…``budget``: row e shows the run
+    after the last step whose evaluations fit in e (runs of different costs per step then line
+    up, on the map and in the charts)."""
+    k = np.clip(np.searchsorted(tr.evals, np.arange(budget + 1), side="right") - 1, 0, tr.steps)
+    div = None if tr.diverged_step is None else int(tr.evals[min(tr.diverged_step, tr.steps)])
+    return dataclasses.replace(
+        tr, path=tr.path[k], loss=tr.loss[k], grad=tr.grad[k], update=tr.update[k], lr=tr.lr[k],
+        state={n: v[k] for n, v in tr.state.items()}, evals=np.arange(budget + 1),
+        population=None if tr.population is None else tr.population[k], phases=(),
+        diverged_step=div if div is not None and div <= budget else None,
+        steps_to_tol=int(tr.evals[tr.steps_to_tol]) if tr.steps_to_tol >= 0 else -1, _hess_eig=None,
+    )  # fmt: skip
+
+
 def objective_values(
     surface: landscapes.Surface, sw: optimizers.Sweep, objective: str, steps: int, unit: str = "steps"
 ) -> np.ndarray:
@@ -765,7 +781,7 @@ def tune_columns(objective: str) -> dict[str, str]:
     return {
         "best": f"Best score: {what} (lower is better)",
         "default": f"With torch's defaults: {what}",
-        "diverged": "Settings that diverged (% of the budget)",
+        "diverged": "Settings that diverged (% of those tried)",
     }
 
 

@@ -95,11 +95,15 @@ left, right = st.columns([3, 2], gap="medium")
 lines = []
 for t, style, label in zip(results, styles, labels, strict=True):
     tr = sweeps.tuned_trajectory(t.optimizer, surf, tuple(starts[0]), int(steps), unit, **t.best)
+    if unit == "evaluations":  # one clock for all: runs whose steps cost more take fewer of them
+        tr = sweeps.by_evaluations(tr, int(steps))
     lines.append(Line(t.optimizer, optimizer_label(t.optimizer), style.color, tr, dash=style.dash,
                       symbol=style.symbol, legend=label))  # fmt: skip
 with left:
     st.markdown(f"**The tuned runs from ({starts[0][0]:.2f}, {starts[0][1]:.2f})** — press ▶ to animate.")
-    fig = figures.trajectory_figure(surf, lines, tuple(starts[0]), bounds=surf.bounds, click_grid=2, height=600)
+    clock = "evaluation" if unit == "evaluations" else "step"
+    fig = figures.trajectory_figure(surf, lines, tuple(starts[0]), bounds=surf.bounds, click_grid=2, height=600,
+                                    unit=clock)  # fmt: skip
     chart(fig, key="fc::map")
     csv_download(lambda: export.trajectories_frame(Result(surf, lines)), f"fair_{surf.name}_tuned_runs.csv",
                  label="Download the tuned runs (CSV)")  # fmt: skip
@@ -109,8 +113,10 @@ with right:
         "that diverged are not drawn. A wide low valley = an optimizer that forgives a rough lr."
     )
     chart(sf.tuning_scatter(results, objective, styles, labels), key="fc::scatter")
-    st.markdown("**The tuned runs step by step:** loss, step size and gradient norm")
-    chart(figures.series_figure(lines, height=420), key="fc::series")
+    st.markdown("**The tuned runs " + ("evaluation by evaluation" if unit == "evaluations" else "step by step")
+                + ":** loss, step size and gradient norm")  # fmt: skip
+    chart(figures.series_figure(lines, height=420, x_title="function evaluations" if unit == "evaluations"
+                                else "step k"), key="fc::series")  # fmt: skip
 rows = [{"optimizer": t.optimizer, **{k: v[i] for k, v in t.candidates.items()}, "score": t.scores[i]}
         for t in results for i in range(t.scores.size)]  # fmt: skip
 csv_download(pd.DataFrame(rows), f"fair_{surf.name}_all_settings.csv", label="Download every setting (CSV)")
