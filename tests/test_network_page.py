@@ -53,7 +53,7 @@ def test_the_plane_sentence_is_computed_from_the_results():
     s = nv.plane_sentence(v)
     share = float(re.search(r"explain ([\d.]+)%", s).group(1))
     assert share == pytest.approx(100 * sum(v.plane.explained), abs=0.05)
-    worst = max(float(np.nanmax(r)) for r in v.residuals)
+    worst = max(float(np.nanmax(r[1:])) for r in v.residuals)  # after the shared start
     assert f"{worst:.3g}" in s
     v = _view("shared")
     ends = [r.params[-1] for r in v.runs]
@@ -98,3 +98,15 @@ def test_the_plane_exports_as_the_playground_does():
     assert all(np.array_equal(ln.traj.path, xy, equal_nan=True) for ln, xy in zip(res.lines, v.coords, strict=True))
     frame = nv.paths_frame(v)
     assert len(frame) == sum(r.steps + 1 for r in v.runs) and {"a", "b", "distance_from_plane"} <= set(frame)
+
+
+def test_a_diverged_run_neither_shapes_the_plane_nor_stretches_the_window():
+    net = networks.make("regression", (16,), "relu", n=64, seed=0)
+    chosen = [("sgd", {"lr": 10.0}), ("adam", {"lr": 0.02}), ("momentum", {"lr": 0.01})]
+    runs = nv.train_runs(net, chosen, 200)
+    assert runs[0].diverged_step is not None and runs[1].diverged_step is None
+    v = nv.view(net, [c[0] for c in chosen], [nv.label_for(*c) for c in chosen], runs, "pca", 21)
+    live = np.concatenate([v.coords[1], v.coords[2]])
+    span = np.ptp(live, axis=0)
+    assert v.alphas[-1] - v.alphas[0] < 2 * span[0] + 1e-9 and v.betas[-1] - v.betas[0] < 2 * span[1] + 1e-9
+    assert "explain" in nv.plane_sentence(v) and "SGD" not in nv.plane_sentence(v)

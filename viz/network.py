@@ -22,15 +22,15 @@ from viz.figures import run_style
 PLANES = {
     "pca": "PCA of the paths",
     "random": "two filter-normalised random directions",
-    "shared": "through the start and two runs' ends",
+    "shared": "through the start and the first two runs' ends",
 }
 PLANE_HELP = {
     "pca": "The plane of the two directions along which the runs' iterates vary most (through their mean). "
     "A path drawn on it is its shadow: the chart below says how far each iterate really is from the plane.",
     "random": "Two random directions around the first run's end, each neuron's weights scaled to that neuron's "
     "own size (Li et al. 2018): a fair picture of the minimum's neighbourhood, but the paths lie mostly off it.",
-    "shared": "The plane through the initial weights and the first two runs' end points: those three points are "
-    "exactly on it, so the two runs' ends are where the map shows them.",
+    "shared": "The plane through the initial weights and the end points of the first two optimizers picked: those "
+    "three points are exactly on it, so those two runs' ends are where the map shows them (the others' are shadows).",
 }
 
 
@@ -62,8 +62,9 @@ def train_runs(net: networks.Net, chosen: list[tuple[str, dict[str, Any]]], step
 
 def make_plane(kind: str, net: networks.Net, runs: list[networks.Training], seed: int = 0) -> planes.Plane:
     """The plane of ``kind`` (``PLANES``); raises ``ValueError`` with the reason when it cannot be made."""
+    ok = [r for r in runs if r.diverged_step is None] or runs  # a diverged run would stretch the plane
     if kind == "pca":
-        return planes.pca_plane([r.params for r in runs])
+        return planes.pca_plane([r.params for r in ok])
     ends = [r.params[_last(r)] for r in runs]
     if kind == "random":
         return planes.random_plane(ends[0], net.shapes, seed)
@@ -90,7 +91,8 @@ def view(net: networks.Net, names: list[str], labels: list[str], runs: list[netw
         xy[ok], res[ok] = plane.project(r.params[ok])
         coords.append(xy)
         residuals.append(res)
-    pts = np.concatenate([c[np.isfinite(c).all(axis=1)] for c in coords] + [np.zeros((1, 2))])
+    shown = [c for c, r in zip(coords, runs, strict=True) if r.diverged_step is None] or coords
+    pts = np.concatenate([c[np.isfinite(c).all(axis=1)] for c in shown] + [coords[0][:1]])  # the window: live runs
     if kind == "random":  # Li et al.'s window: ±1 along each normalised direction
         lo, hi = np.array([-1.0, -1.0]), np.array([1.0, 1.0])
     else:
@@ -111,18 +113,24 @@ def view(net: networks.Net, names: list[str], labels: list[str], runs: list[netw
 
 def plane_sentence(v: NetView) -> str:
     """What the plane shows, computed: explained variance (PCA) and how far the paths leave it."""
-    worst = [(float(np.nanmax(r)), lab) for r, lab in zip(v.residuals, v.labels, strict=True)]
+    live = [(res, lab) for res, lab, r in zip(v.residuals, v.labels, v.runs, strict=True) if r.diverged_step is None]
+    worst = [(float(np.nanmax(res[1:])), lab) for res, lab in live if res.size > 1]
+    if not worst:
+        return "Every run diverged: the plane shows where they started."
     d, who = max(worst)
     scale = float(np.linalg.norm(v.net.params0))
-    far = f"The iterates stay within {d:.3g} of the plane (the initial weights have norm {scale:.3g})"
+    d0 = float(v.residuals[0][0])
+    start = (f" The initial weights themselves lie {d0:.3g} off the plane (every run starts there)."
+             if d0 > 0.05 * scale else "")  # fmt: skip
+    far = f"After the start the iterates stay within {d:.3g} of the plane (the initial weights have norm {scale:.3g})"
     if d > 0.05 * scale:
         far = (f"The iterates of {who} leave the plane by up to {d:.3g} (the initial weights have norm {scale:.3g}): "
                "its drawn path is a shadow")  # fmt: skip
     if v.plane.kind == "pca":
         e1, e2 = v.plane.explained
         share = f"{100 * (e1 + e2):.1f}% of the iterates' variance ({100 * e1:.1f}% and {100 * e2:.1f}%)"
-        return f"The two directions explain {share}. {far}."
-    return far + "."
+        return f"The two directions explain {share}. {far}.{start}"
+    return far + "." + start
 
 
 def plane_figure(v: NetView) -> dict:
@@ -170,9 +178,9 @@ def series_figure(v: NetView, what: str) -> dict:
                      "line": {"color": st.color, "width": 2, "dash": st.dash}})  # fmt: skip
     title = "training loss" if what == "loss" else "distance from the plane"
     return {"data": data, "layout": {
-        "height": 300, "margin": {"l": 60, "r": 10, "t": 10, "b": 40}, "showlegend": False,
-        "xaxis": {"title": {"text": "step"}},
-        "yaxis": {"title": {"text": title}, "type": "log" if what == "loss" else "linear"},
+        "height": 340, "margin": {"l": 60, "r": 10, "t": 10, "b": 40},
+        "legend": {"orientation": "h", "y": -0.25}, "xaxis": {"title": {"text": "step"}},
+        "yaxis": {"title": {"text": title}, **({"type": "log", "dtick": 1} if what == "loss" else {"type": "linear"})},
     }}  # fmt: skip
 
 
@@ -192,7 +200,7 @@ def predict(net: networks.Net, params: np.ndarray, X: np.ndarray) -> np.ndarray:
     return a[:, 0]
 
 
-def boundary_figure(net: networks.Net, params: np.ndarray, label: str, n: int = 120) -> dict:
+def boundary_figure(net: networks.Net, params: np.ndarray, label: str, n: int = 120, index: int = 0) -> dict:
     """What the trained network computes: its class-1 probability over the input plane with the
     data on top, or for regression its curve through the points."""
     X, y = net.X, net.y
@@ -203,7 +211,7 @@ def boundary_figure(net: networks.Net, params: np.ndarray, label: str, n: int = 
             {"type": "scatter", "mode": "markers", "x": X[:, 0].tolist(), "y": y[:, 0].tolist(), "name": "data",
              "marker": {"color": "#333", "size": 5}},
             {"type": "scatter", "mode": "lines", "x": xs.tolist(), "y": fit.tolist(), "name": label,
-             "line": {"color": run_style(0).color, "width": 3}},
+             "line": {"color": run_style(index).color, "width": 3, "dash": run_style(index).dash}},
         ], "layout": {"height": 360, "margin": {"l": 40, "r": 10, "t": 30, "b": 40},
                       "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom"}}}  # fmt: skip
     pad = 0.3
@@ -302,7 +310,7 @@ class PlaneSurface:
     def __init__(self, v: NetView):
         from scipy.interpolate import RegularGridInterpolator
 
-        self.name = f"log₁₀ loss of a {v.net.n_params}-weight network on a plane"
+        self.name = f"log₁₀ loss on a plane through {v.net.n_params} weights"
         self.axis_titles = ("a (first direction)", "b (second direction)")
         self.bounds = ((float(v.alphas[0]), float(v.alphas[-1])), (float(v.betas[0]), float(v.betas[-1])))
         z = np.log10(np.maximum(v.grid, 1e-12))  # shaded as the page shows it: by log loss

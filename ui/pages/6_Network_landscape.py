@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import streamlit as st
 
 import networks
@@ -48,7 +47,7 @@ with st.sidebar:
 
 st.title("Network landscape")
 st.caption(
-    "A real (tiny) network: a multilayer perceptron trained full-batch on the data at left, with the same "
+    "A real (tiny) network: a multilayer perceptron trained full-batch on the data shown at right, with the same "
     "optimizers as the playground. Its loss lives in as many dimensions as it has weights; the map shows it on "
     "a plane through weight space, with each run's path drawn on that plane."
 )
@@ -89,12 +88,17 @@ left, right = st.columns([3, 2], gap="medium")
 with left:
     chart(nv.plane_figure(v), key="nl::plane_fig")
 with right:
-    best = int(np.argmin([np.nanmin(r.loss) for r in runs]))
-    end = runs[best].params[nv._last(runs[best])]
-    what = (f"accuracy {100 * nv.accuracy(net, end):.1f}%" if net.task == "classification"
-            else f"loss {net.loss(end):.3g}")  # fmt: skip
-    st.markdown(f"**What {labels[best]} learned** ({what} on the training points)")
-    chart(nv.boundary_figure(net, end, labels[best]), key="nl::boundary")
+    live = [i for i, r in enumerate(runs) if r.diverged_step is None]
+    if live:
+        best = min(live, key=lambda i: float(runs[i].loss[-1]))
+        end = runs[best].params[-1]
+        what = (f"accuracy {100 * nv.accuracy(net, end):.1f}%" if net.task == "classification"
+                else f"loss {net.loss(end):.3g}")  # fmt: skip
+        st.markdown(f"**What {labels[best]} learned** (the run with the lowest final loss: {what} on the "
+                    "training points)")  # fmt: skip
+        chart(nv.boundary_figure(net, end, labels[best], index=best), key="nl::boundary")
+    else:
+        st.info("Every run diverged: no trained network to show.")
 c1, c2 = st.columns(2)
 with c1:
     st.markdown("**Training loss** per step")
@@ -109,13 +113,16 @@ with st.expander("Export", icon=":material/download:"):
         csv_download(lambda: nv.grid_frame(v), f"network_{dataset}_plane.csv", label="The loss grid (CSV)")
     with e2:
         res, pview = nv.export_result(v)
-        stem = safe_filename(f"network_{dataset}_{arch.replace(', ', '-')}_{kind}")
-        st.download_button("The map as PNG", lambda: export.png_bytes(res, pview), file_name=f"{stem}.png",
-                           mime="image/png", on_click="ignore", icon=":material/image:")  # fmt: skip
-        st.download_button("The animation as GIF", lambda: export.gif_bytes(res, pview), file_name=f"{stem}.gif",
-                           mime="image/gif", on_click="ignore", icon=":material/animation:")  # fmt: skip
-        st.download_button("The animation as MP4", lambda: export.mp4_bytes(res, pview), file_name=f"{stem}.mp4",
-                           mime="video/mp4", on_click="ignore", icon=":material/movie:")  # fmt: skip
+        stem = f"network_{dataset}_{arch.replace(', ', '-')}_{kind}"
+        st.download_button("The map as PNG", lambda: export.png_bytes(res, pview),
+                           file_name=safe_filename(f"{stem}.png"), mime="image/png", on_click="ignore",
+                           icon=":material/image:")  # fmt: skip
+        st.download_button("The animation as GIF", lambda: export.gif_bytes(res, pview),
+                           file_name=safe_filename(f"{stem}.gif"), mime="image/gif", on_click="ignore",
+                           icon=":material/animation:")  # fmt: skip
+        st.download_button("The animation as MP4", lambda: export.mp4_bytes(res, pview),
+                           file_name=safe_filename(f"{stem}.mp4"), mime="video/mp4", on_click="ignore",
+                           icon=":material/movie:")  # fmt: skip
 
 st.subheader("Two solutions and the path between them")
 st.caption(
