@@ -170,8 +170,6 @@ def _axis(text: str):
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    import landscapes
-    import optimizers
     from viz import export, sweeps
 
     if args.dask is not None:
@@ -179,16 +177,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     out = _check_out(args.out)
     if out.suffix not in (".parquet", ".csv"):
         raise UsageError(f"the output must end in .parquet or .csv; got {out.name!r}")
-    try:
-        surface = landscapes.get(args.surface)
-    except (KeyError, ValueError) as e:
-        raise UsageError(str(e.args[0])) from None
-    if args.optimizer not in optimizers.names():
-        raise UsageError(f"unknown optimizer {args.optimizer!r}; valid: {', '.join(optimizers.names())}")
-    hyper: dict = {}
-    for a in args.set or []:
-        name, value = _assignment(a)
-        hyper[name] = value if name == "schedule" else _number(value)
+    surface, hyper = _sweep_inputs(args)
     if (args.x is None) != (args.y is None):
         raise UsageError("a heatmap needs both --x and --y")
     if args.x is not None and args.grid is not None:
@@ -218,13 +207,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
-def _sweep_on_dask(args: argparse.Namespace) -> int:
-    """``sweep --dask [ADDRESS]``: chunks as Dask tasks (a LocalCluster without an address), written
-    chunk by chunk into the folder ``--out`` (a Parquet dataset); the same rows as without --dask."""
+def _sweep_inputs(args: argparse.Namespace) -> tuple:
+    """The sweep's surface and fixed hyperparameters from the arguments, or a ``UsageError``."""
     import landscapes
     import optimizers
-    from viz import distributed
-    from viz.sweeps import check_axis
 
     try:
         surface = landscapes.get(args.surface)
@@ -232,13 +218,23 @@ def _sweep_on_dask(args: argparse.Namespace) -> int:
         raise UsageError(str(e.args[0])) from None
     if args.optimizer not in optimizers.names():
         raise UsageError(f"unknown optimizer {args.optimizer!r}; valid: {', '.join(optimizers.names())}")
-    out = Path(args.out)
-    if out.suffix == ".csv" or (out.exists() and (not out.is_dir() or any(out.iterdir()))):
-        raise UsageError(f"with --dask the output is a folder for a Parquet dataset, new or empty; got {out}")
     hyper: dict = {}
     for a in args.set or []:
         name, value = _assignment(a)
         hyper[name] = value if name == "schedule" else _number(value)
+    return surface, hyper
+
+
+def _sweep_on_dask(args: argparse.Namespace) -> int:
+    """``sweep --dask [ADDRESS]``: chunks as Dask tasks (a LocalCluster without an address), written
+    chunk by chunk into the folder ``--out`` (a Parquet dataset); the same rows as without --dask."""
+    from viz import distributed
+    from viz.sweeps import check_axis
+
+    surface, hyper = _sweep_inputs(args)
+    out = Path(args.out)
+    if out.suffix == ".csv" or (out.exists() and (not out.is_dir() or any(out.iterdir()))):
+        raise UsageError(f"with --dask the output is a folder for a Parquet dataset, new or empty; got {out}")
     try:
         if args.x is not None or args.y is not None:
             if args.x is None or args.y is None:
