@@ -497,7 +497,7 @@ class Renderer:
             out.append(_Entry("gold", None, "star", "global minimum"))
         if any(not g for *_, g in self.minima):  # white, as on the page
             out.append(_Entry("white", None, "star-local", "local minimum"))
-        out.append(_Entry("white", None, "start", "start"))
+        out.append(_Entry("white", None, "start", getattr(self.surface, "start_label", "start")))
         for m in self.marks:
             if m.legend:
                 line = m.mode != "markers"
