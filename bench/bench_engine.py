@@ -2,6 +2,10 @@
 
     .venv/bin/python bench/bench_engine.py            # everything (needs torch and jax)
     .venv/bin/python bench/bench_engine.py --quick    # smaller sizes, skips missing peers
+    .venv/bin/python bench/bench_engine.py --isa native   # skip the AVX2-restricted sweep
+
+It prints the CPU and the SIMD width the kernels were compiled for. On an AVX-512 CPU the
+sweep is timed twice: natively, and with both the engine and JAX restricted to AVX2.
 
 Peers are optional: ``pip install torch==2.13.0 jax jaxlib`` (CPU builds) for the full
 table. Each timing is the best of several repetitions (this 2-core machine is noisy);
@@ -11,6 +15,7 @@ the table prints ratios against the engine measured in the same run.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import subprocess
@@ -26,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 import landscapes  # noqa: E402
 import optimizers  # noqa: E402
+from landscapes._jit import target_cpu, vector_width  # noqa: E402
 
 LR, B1, B2, EPS = 0.05, 0.9, 0.999, 1e-8
 
@@ -159,6 +165,76 @@ def jax_adam(steps: int):
     return lambda starts: batched(starts).block_until_ready()
 
 
+# --- instruction sets ----------------------------------------------------------------------
+# The sweep is timed on the CPU's own instruction set and, on an AVX-512 CPU, again with both
+# the engine and JAX restricted to AVX2 (what an AVX2-only CPU runs): Numba compiles for the
+# CPU named by NUMBA_CPU_NAME/NUMBA_CPU_FEATURES, XLA obeys --xla_cpu_max_isa.
+
+ISAS = ("native", "avx2")
+ISA_WIDTH = {"avx2": 4}
+
+
+def host_has(feature: str) -> bool:
+    from llvmlite import binding as llvm
+
+    return bool(llvm.get_host_cpu_features().get(feature))
+
+
+def isa_label(isa: str) -> str:
+    return f"native ({target_cpu()[0]})" if isa == "native" else "AVX2 only"
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+
+    return platform.processor() or platform.machine()
+
+
+def sweep_times(starts: np.ndarray, steps: int, reps: int) -> dict[str, float]:
+    """Best seconds of the engine's sweep and, when JAX is installed, of JAX's, timed alternately."""
+    s = landscapes.get("wobbly")
+    optimizers.sweep("adam", s, starts[:16], 5)
+    engine = lambda: optimizers.sweep("adam", s, starts, steps, lr=LR)  # noqa: E731
+    try:
+        jrun = jax_adam(steps)
+    except ImportError:
+        return {"engine": best_of(engine, reps)}
+    jrun(starts)
+    t_eng, t_jax = best_of_pair(engine, lambda: jrun(starts), reps)
+    return {"engine": t_eng, "jax": t_jax}
+
+
+def sweep_times_restricted(isa: str, n_starts: int, steps: int, reps: int) -> dict[str, float]:
+    """``sweep_times`` in a fresh process whose Numba and XLA target only ``isa`` (compiles once
+    into its own cache entries: Numba keys its cache by the target CPU)."""
+    from llvmlite import binding as llvm
+
+    wide = ("avx512", "avx10", "amx")
+    features = ",".join(
+        ("-" if k.startswith(wide) else "+" if on else "-") + k for k, on in llvm.get_host_cpu_features().items()
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "NUMBA_CPU_NAME": "haswell",
+        "NUMBA_CPU_FEATURES": features,
+        "XLA_FLAGS": (os.environ.get("XLA_FLAGS", "") + " --xla_cpu_max_isa=AVX2").strip(),
+    }
+    code = (
+        "import json, sys, numpy as np; sys.path.insert(0, 'bench'); import bench_engine as b; "
+        f"st = np.random.default_rng(0).uniform(-3, 3, ({n_starts}, 2)); "
+        f"print(json.dumps(b.sweep_times(st, {steps}, {reps})))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 # --- compile and start-up -----------------------------------------------------------------
 
 _STARTUP = (
@@ -177,6 +253,8 @@ def startup_seconds(cache_dir: str) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="smaller sizes")
+    ap.add_argument("--isa", choices=("native", "all"), default="all",
+                    help="all: also time the sweep restricted to AVX2 on an AVX-512 CPU")  # fmt: skip
     args = ap.parse_args()
     traj_steps = 10_000
     n_starts, sweep_steps = (10_000, 200) if args.quick else (100_000, 500)
@@ -200,21 +278,23 @@ def main() -> None:
     rng = np.random.default_rng(0)
     starts = rng.uniform(-3, 3, (n_starts, 2))
     work = n_starts * sweep_steps
-    group = f"sweep (Adam, wobbly, {n_starts:,} starts × {sweep_steps} steps)"
-    optimizers.sweep("adam", s, starts[:16], 5)
-    t_sweep = best_of(lambda: optimizers.sweep("adam", s, starts, sweep_steps, lr=LR), reps) / work
-    rows.append((group, "engine sweep", t_sweep, "ns/trajectory-step"))
-    t_np = best_of(lambda: numpy_adam(starts, sweep_steps), max(1, reps - 2)) / work
-    rows.append((group, "NumPy vectorised over the batch", t_np, "ns/trajectory-step"))
-    try:
-        jrun = jax_adam(sweep_steps)
-        jrun(starts)
-        t_eng, t_jax = best_of_pair(lambda: optimizers.sweep("adam", s, starts, sweep_steps, lr=LR),
-                                    lambda: jrun(starts), reps)  # fmt: skip
-        rows[-2] = (group, "engine sweep (timed alternately with JAX)", t_eng / work, "ns/trajectory-step")
-        rows.append((group, "JAX vmap + jit + lax.scan", t_jax / work, "ns/trajectory-step"))
-    except ImportError:
-        pass
+    for isa in ISAS:
+        if isa != "native" and (args.isa != "all" or not host_has("avx512f")):
+            continue  # a narrower ISA only where this CPU has a wider one to restrict
+        width = vector_width() if isa == "native" else ISA_WIDTH[isa]
+        group = f"sweep (Adam, wobbly, {n_starts:,} starts × {sweep_steps} steps), {isa_label(isa)}"
+        if isa == "native":
+            times = sweep_times(starts, sweep_steps, reps)
+        else:
+            times = sweep_times_restricted(isa, n_starts, sweep_steps, reps)
+        what = f"engine sweep, {width} float64 per register"
+        what += " (timed alternately with JAX)" if "jax" in times else ""
+        rows.append((group, what, times["engine"] / work, "ns/trajectory-step"))
+        if "jax" in times:
+            rows.append((group, "JAX vmap + jit + lax.scan", times["jax"] / work, "ns/trajectory-step"))
+        if isa == "native":
+            t_np = best_of(lambda: numpy_adam(starts, sweep_steps), max(1, reps - 2)) / work
+            rows.append((group, "NumPy vectorised over the batch", t_np, "ns/trajectory-step"))
 
     with tempfile.TemporaryDirectory() as cache:
         cold = startup_seconds(cache)
@@ -222,6 +302,11 @@ def main() -> None:
     rows.append(("start-up (import + first trajectory and sweep)", "cold: compile into an empty cache", cold, "s"))
     rows.append(("start-up (import + first trajectory and sweep)", "warm: load from the on-disk cache", warm, "s"))
 
+    name, _ = target_cpu()
+    print(f"CPU: {cpu_model()}; kernels compiled for {name}, {vector_width()} float64 per SIMD register")
+    if any("AVX2 only" in r[0] for r in rows):
+        print("AVX2 only: Numba compiled as haswell without AVX-512, JAX with XLA_FLAGS=--xla_cpu_max_isa=AVX2")
+    print()
     base = {g: v for g, w, v, _ in rows if w.startswith("engine")}
     print("| group | what | time | peer ÷ engine |\n|---|---|---|---|")
     for g, w, v, unit in rows:

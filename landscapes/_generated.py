@@ -550,9 +550,13 @@ def value_grad_lanes(sid, px, py, n, fs, gxs, gys):
             fs[l] = f
             gxs[l] = gx
             gys[l] = gy
+        far = False
         for l in range(n):
-            if not (abs(px[l]) <= LANE_LIMIT and abs(py[l]) <= LANE_LIMIT):
-                fs[l], gxs[l], gys[l] = value_grad_raw(sid, px[l], py[l])
+            far |= not (abs(px[l]) <= LANE_LIMIT and abs(py[l]) <= LANE_LIMIT)
+        if far:
+            for l in range(n):
+                if not (abs(px[l]) <= LANE_LIMIT and abs(py[l]) <= LANE_LIMIT):
+                    fs[l], gxs[l], gys[l] = value_grad_raw(sid, px[l], py[l])
     elif sid == 2:
         for l in range(n):
             x = px[l]
@@ -566,9 +570,13 @@ def value_grad_lanes(sid, px, py, n, fs, gxs, gys):
             fs[l] = f
             gxs[l] = gx
             gys[l] = gy
+        far = False
         for l in range(n):
-            if not (abs(px[l]) <= LANE_LIMIT and abs(py[l]) <= LANE_LIMIT):
-                fs[l], gxs[l], gys[l] = value_grad_raw(sid, px[l], py[l])
+            far |= not (abs(px[l]) <= LANE_LIMIT and abs(py[l]) <= LANE_LIMIT)
+        if far:
+            for l in range(n):
+                if not (abs(px[l]) <= LANE_LIMIT and abs(py[l]) <= LANE_LIMIT):
+                    fs[l], gxs[l], gys[l] = value_grad_raw(sid, px[l], py[l])
     elif sid == 3:
         for l in range(n):
             x = px[l]
@@ -585,9 +593,13 @@ def value_grad_lanes(sid, px, py, n, fs, gxs, gys):
             fs[l] = f
             gxs[l] = gx
             gys[l] = gy
+        far = False
         for l in range(n):
-            if not (abs(px[l]) <= LANE_LIMIT and abs(py[l]) <= LANE_LIMIT):
-                fs[l], gxs[l], gys[l] = value_grad_raw(sid, px[l], py[l])
+            far |= not (abs(px[l]) <= LANE_LIMIT and abs(py[l]) <= LANE_LIMIT)
+        if far:
+            for l in range(n):
+                if not (abs(px[l]) <= LANE_LIMIT and abs(py[l]) <= LANE_LIMIT):
+                    fs[l], gxs[l], gys[l] = value_grad_raw(sid, px[l], py[l])
     elif sid == 4:
         for l in range(n):
             x = px[l]
@@ -704,9 +716,13 @@ def value_grad_lanes(sid, px, py, n, fs, gxs, gys):
             fs[l] = f
             gxs[l] = gx
             gys[l] = gy
+        far = False
         for l in range(n):
-            if not (abs(px[l]) <= LANE_LIMIT and abs(py[l]) <= LANE_LIMIT):
-                fs[l], gxs[l], gys[l] = value_grad_raw(sid, px[l], py[l])
+            far |= not (abs(px[l]) <= LANE_LIMIT and abs(py[l]) <= LANE_LIMIT)
+        if far:
+            for l in range(n):
+                if not (abs(px[l]) <= LANE_LIMIT and abs(py[l]) <= LANE_LIMIT):
+                    fs[l], gxs[l], gys[l] = value_grad_raw(sid, px[l], py[l])
     elif sid == 11:
         for l in range(n):
             x = px[l]
@@ -728,9 +744,13 @@ def value_grad_lanes(sid, px, py, n, fs, gxs, gys):
             fs[l] = f
             gxs[l] = gx
             gys[l] = gy
+        far = False
         for l in range(n):
-            if not (abs(px[l]) <= LANE_LIMIT and abs(py[l]) <= LANE_LIMIT):
-                fs[l], gxs[l], gys[l] = value_grad_raw(sid, px[l], py[l])
+            far |= not (abs(px[l]) <= LANE_LIMIT and abs(py[l]) <= LANE_LIMIT)
+        if far:
+            for l in range(n):
+                if not (abs(px[l]) <= LANE_LIMIT and abs(py[l]) <= LANE_LIMIT):
+                    fs[l], gxs[l], gys[l] = value_grad_raw(sid, px[l], py[l])
     elif sid == 12:
         for l in range(n):
             x = px[l]
@@ -783,9 +803,13 @@ def value_grad_lanes(sid, px, py, n, fs, gxs, gys):
             fs[l] = f
             gxs[l] = gx
             gys[l] = gy
+        far = False
         for l in range(n):
-            if not (abs(px[l]) <= LANE_LIMIT and abs(py[l]) <= LANE_LIMIT):
-                fs[l], gxs[l], gys[l] = value_grad_raw(sid, px[l], py[l])
+            far |= not (abs(px[l]) <= LANE_LIMIT and abs(py[l]) <= LANE_LIMIT)
+        if far:
+            for l in range(n):
+                if not (abs(px[l]) <= LANE_LIMIT and abs(py[l]) <= LANE_LIMIT):
+                    fs[l], gxs[l], gys[l] = value_grad_raw(sid, px[l], py[l])
     elif sid == 16:
         for l in range(n):
             x = px[l]

@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 import numba
+from llvmlite import binding as llvm
 
 
 def _engine_fingerprint() -> str:
@@ -57,6 +58,32 @@ CACHE_DIR = _cache_dir()
 numba.config.CACHE_DIR = CACHE_DIR  # read when a cache=True function is created
 
 JIT_OPTIONS = {"cache": True, "error_model": "numpy", "nogil": True}
+
+# The lane loops read and write a dozen arrays (hyperparameters, state, positions, gradients)
+# that LLVM cannot prove apart, so it guards the vector loop with run-time overlap checks, and
+# gives up vectorising a loop needing more than 128 of them: Adam's update stayed scalar,
+# about half the sweep's time (bench/bench_engine.py). The checks cost a few compares per
+# chunk and step; the limit only affects code compiled in this process.
+llvm.set_option("", "-vectorize-memory-check-threshold=1024")
+
+
+def target_cpu() -> tuple[str, str]:
+    """The CPU name and feature string the kernels are compiled for: the host's, unless
+    ``NUMBA_CPU_NAME`` / ``NUMBA_CPU_FEATURES`` name another (as for a portable cache)."""
+    name = numba.config.CPU_NAME or llvm.get_host_cpu_name()
+    features = numba.config.CPU_FEATURES
+    if features is None:
+        features = llvm.get_host_cpu_features().flatten()
+    return name, features
+
+
+def vector_width() -> int:
+    """float64 values in one SIMD register of the target CPU: 8 with AVX-512, 4 with AVX or
+    AVX2, else 2 (SSE2, NEON). Chunks of runs are sized in whole registers."""
+    enabled = {f[1:] for f in target_cpu()[1].split(",") if f.startswith("+")}
+    if "avx512f" in enabled:
+        return 8
+    return 4 if "avx" in enabled else 2
 
 
 def jit(*args, **kwargs):

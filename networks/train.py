@@ -52,7 +52,7 @@ def _step(opt, h, st, sc, p, g, t, lr):
         step_size = lr / (1.0 - sc[SC_B1T, 0])
         bc2_sqrt = math.sqrt(1.0 - sc[SC_B2T, 0])
         for i in range(n):
-            p[i] = K._adam_1(h, st, 0, i, p[i], g[i], lr, opt == 8, step_size, bc2_sqrt)
+            p[i] = K._adam_1(h, st, 0, i, p[i], g[i], lr, opt == 8, step_size, bc2_sqrt, False)
     elif opt == 9 or opt == 11 or opt == 13:
         sc[SC_B1T, 0] *= h[O + 1, 0]
         sc[SC_B2T, 0] *= h[O + 2, 0]

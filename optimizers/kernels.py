@@ -18,18 +18,19 @@ import numpy as np
 from numba import prange
 
 from landscapes._generated import value_grad_lanes
-from landscapes._jit import jit
+from landscapes._jit import jit, vector_width
 from landscapes.kernels import hessian, subgradient, value_grad
 from optimizers.registry import N_COMMON, N_STATE
 
 LANES = 64  # runs per chunk (a sweep); fewer when there are few runs, see lanes_for
+WIDTH = vector_width()  # float64 lanes in one SIMD register of the CPU compiled for
 
 
 def lanes_for(n_runs: int) -> int:
     """Runs per chunk: ``LANES`` for a sweep; for a few runs, just enough that both cores
-    get a chunk, rounded up to a multiple of 4 (one AVX register) beyond one run."""
+    get a chunk, rounded up to whole SIMD registers (``WIDTH``) beyond one run."""
     half = -(-n_runs // 2)
-    return LANES if half >= LANES else (1 if half <= 1 else -(-half // 4) * 4)
+    return LANES if half >= LANES else (1 if half <= 1 else -(-half // WIDTH) * WIDTH)
 
 
 BLOW_UP = 1e12  # |θ|² at which a run counts as diverged (|θ| ≥ 1e6)
@@ -143,10 +144,11 @@ def schedule_factor(h, l, k, linear_warmup=True):
 
 @jit
 def _lerp(a, b, w):
-    # ATen's lerp: two formulas depending on the weight, for accuracy near both ends.
-    if abs(w) < 0.5:
-        return a + w * (b - a)
-    return b - (b - a) * (1.0 - w)
+    # ATen's lerp: two formulas depending on the weight, for accuracy near both ends. Both are
+    # computed and one selected: a branch here kept the lane loops that call it from vectorising.
+    near_a = a + w * (b - a)
+    near_b = b - (b - a) * (1.0 - w)
+    return near_a if abs(w) < 0.5 else near_b
 
 
 # ---------------------------------------------------------------------------------------
@@ -224,9 +226,10 @@ def _adadelta_1(h, st, l, i, p, g, lr):
 
 
 @jit
-def _adam_1(h, st, l, i, p, g, lr, decoupled, step_size, bc2_sqrt):
+def _adam_1(h, st, l, i, p, g, lr, decoupled, step_size, bc2_sqrt, rec):
     """One coordinate of torch's Adam/AdamW; ``step_size`` = lr/(1−β1^t) and ``bc2_sqrt`` = √(1−β2^t)
-    are the same for both coordinates, so the caller computes them once per lane."""
+    are the same for both coordinates, so the caller computes them once per lane. The step
+    scale (shown, never read back) is stored only when ``rec``: recording a trajectory."""
     b1, b2, eps, wd, ams = h[O + 1, l], h[O + 2, l], h[O + 3, l], h[O + 4, l], h[O + 5, l]
     if wd != 0.0:
         if decoupled:
@@ -243,8 +246,20 @@ def _adam_1(h, st, l, i, p, g, lr, decoupled, step_size, bc2_sqrt):
         denom = math.sqrt(vmax) / bc2_sqrt + eps
     else:
         denom = math.sqrt(v) / bc2_sqrt + eps
-    st[3, i, l] = step_size / denom
+    if rec:
+        st[3, i, l] = step_size / denom
     return p + (-step_size * m) / denom
+
+
+@jit(inline="always")
+def _adam_lanes(h, st, sc, lanes, px, py, gxs, gys, lrs, nxs, nys, decoupled, rec):
+    """Adam/AdamW for all lanes; called with a constant ``rec`` so that each copy of the
+    loop is straight-line code (a store under a run-time flag kept it from vectorising)."""
+    for l in range(lanes):
+        step_size = lrs[l] / (1.0 - sc[SC_B1T, l])
+        bc2_sqrt = math.sqrt(1.0 - sc[SC_B2T, l])
+        nxs[l] = _adam_1(h, st, l, 0, px[l], gxs[l], lrs[l], decoupled, step_size, bc2_sqrt, rec)
+        nys[l] = _adam_1(h, st, l, 1, py[l], gys[l], lrs[l], decoupled, step_size, bc2_sqrt, rec)
 
 
 @jit
@@ -583,7 +598,7 @@ def gradients(opt, sid, lanes, h, feat, st, sc, px, py, t, shift, fs, gxs, gys, 
 
 
 @jit(inline="always")
-def updates(opt, sid, lanes, h, st, sc, px, py, t, shift, gxs, gys, lrs, nxs, nys):
+def updates(opt, sid, lanes, h, st, sc, px, py, t, shift, gxs, gys, lrs, nxs, nys, rec):
     """Phase 2: the optimizer's update for all lanes, dispatched once per step."""
     if opt == 0:
         for l in range(lanes):
@@ -613,12 +628,10 @@ def updates(opt, sid, lanes, h, st, sc, px, py, t, shift, gxs, gys, lrs, nxs, ny
             nxs[l] = _adadelta_1(h, st, l, 0, px[l], gxs[l], lrs[l])
             nys[l] = _adadelta_1(h, st, l, 1, py[l], gys[l], lrs[l])
     elif opt == 7 or opt == 8:
-        dec = opt == 8
-        for l in range(lanes):
-            step_size = lrs[l] / (1.0 - sc[SC_B1T, l])
-            bc2_sqrt = math.sqrt(1.0 - sc[SC_B2T, l])
-            nxs[l] = _adam_1(h, st, l, 0, px[l], gxs[l], lrs[l], dec, step_size, bc2_sqrt)
-            nys[l] = _adam_1(h, st, l, 1, py[l], gys[l], lrs[l], dec, step_size, bc2_sqrt)
+        if rec:
+            _adam_lanes(h, st, sc, lanes, px, py, gxs, gys, lrs, nxs, nys, opt == 8, True)
+        else:
+            _adam_lanes(h, st, sc, lanes, px, py, gxs, gys, lrs, nxs, nys, opt == 8, False)
     elif opt == 9:
         for l in range(lanes):
             nxs[l] = _adamax_1(h, st, sc, l, 0, px[l], gxs[l], lrs[l])
@@ -799,7 +812,7 @@ def run(
         nys = np.empty(lanes)
         for t in range(t_start + 1, t_start + steps + 1):
             gradients(opt, sid, lanes, h, feat, st, sc, px, py, t, shift, fs, gxs, gys, lrs)
-            updates(opt, sid, lanes, h, st, sc, px, py, t, shift, gxs, gys, lrs, nxs, nys)
+            updates(opt, sid, lanes, h, st, sc, px, py, t, shift, gxs, gys, lrs, nxs, nys, level >= 2)
             i = t - t_start  # this call's step number: the record row
             if level == 0:
                 # The common case, vectorised: a lane needs the scalar bookkeeping below only
@@ -811,9 +824,9 @@ def run(
                     ny = nys[l]
                     ok = (f - f == 0.0) & (nx * nx + ny * ny < BLOW_UP)
                     near = (f_lo <= f) & (f <= f_hi)
-                    live = alive[l]
-                    # watched: may settle now; settled (watch 0 while alive): may leave again
-                    events |= (live & (not ok)) | (near & (watch[l] != 0.0)) | (live & (not near) & (watch[l] == 0.0))
+                    # a live lane diverges, settles (near while watched) or leaves (not near while
+                    # settled); a dead lane has watch 0 and never counts
+                    events |= alive[l] & ((not ok) | (near == (watch[l] != 0.0)))
                 if not events:
                     for l in range(lanes):
                         px[l] = nxs[l] if alive[l] else px[l]

@@ -78,10 +78,17 @@ def _lanes(derived: list[dict]) -> list[str]:
         lines += block
         lines += ["            fs[l] = f", "            gxs[l] = gx", "            gys[l] = gy"]
         if any(k in line for k in ("vsin(", "vcos(", "vsincos(") for line in block):
+            # First a branch-free test over all lanes, then the redo loop only when some lane
+            # needs it: a loop holding the call, even never taken, made the whole function 5×
+            # slower (LLVM inlines the scalar code into it; bench/bench_engine.py measured it).
             lines += [
+                "        far = False",
                 "        for l in range(n):",
-                "            if not (abs(px[l]) <= LANE_LIMIT and abs(py[l]) <= LANE_LIMIT):",
-                "                fs[l], gxs[l], gys[l] = value_grad_raw(sid, px[l], py[l])",
+                "            far |= not (abs(px[l]) <= LANE_LIMIT and abs(py[l]) <= LANE_LIMIT)",
+                "        if far:",
+                "            for l in range(n):",
+                "                if not (abs(px[l]) <= LANE_LIMIT and abs(py[l]) <= LANE_LIMIT):",
+                "                    fs[l], gxs[l], gys[l] = value_grad_raw(sid, px[l], py[l])",
             ]
     lines += ["    else:", "        for l in range(n):"]
     lines += [f"            {a}[l] = math.nan" for a in ("fs", "gxs", "gys")]
