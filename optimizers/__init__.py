@@ -20,6 +20,7 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+import numba
 import numpy as np
 
 import landscapes
@@ -275,11 +276,20 @@ def _execute(name, surface, starts, steps, level, tol, radius, hyper, phase=(0, 
         )  # fmt: skip
     else:
         lanes = _k.lanes_for(len(starts))
-        _k.run(
-            s.code, surf.kernel_arg, hp, starts, steps, mins, mins_f, float(tol), float(radius), level, lanes,
-            np.array(phase, dtype=np.int64), _NO_STATE if st0 is None else st0, _NO_SCALARS if sc0 is None else sc0,
-            final, loss, div, stt, basin, rec_path, rec_loss, rec_grad, rec_update, rec_state, rec_lr, st_out, sc_out,
-        )  # fmt: skip
+        # One chunk (a trajectory, a few runs) runs on this thread alone: waking the pool for it
+        # cost 5-8× the steps whenever the other core was busy (a class on one server).
+        threads = numba.get_num_threads()
+        if n <= lanes:
+            numba.set_num_threads(1)  # per calling thread: other sessions' sweeps keep theirs
+        try:
+            _k.run(
+                s.code, surf.kernel_arg, hp, starts, steps, mins, mins_f, float(tol), float(radius), level, lanes,
+                np.array(phase, dtype=np.int64), _NO_STATE if st0 is None else st0,
+                _NO_SCALARS if sc0 is None else sc0, final, loss, div, stt, basin,
+                rec_path, rec_loss, rec_grad, rec_update, rec_state, rec_lr, st_out, sc_out,
+            )  # fmt: skip
+        finally:
+            numba.set_num_threads(threads)
         done = np.where(div < 0, steps, div)  # steps taken before a divergence
         rec_evals[:] = np.minimum(np.arange(rows)[None, :], done[:, None]) * s.evals_per_step
     return _Out(
