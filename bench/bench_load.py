@@ -26,12 +26,24 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 MAX_SESSIONS = 200
 
 
-def server_rss(port: int) -> float | None:
-    """The resident memory (MB) of the process listening on ``port``, or None."""
+def server_process(port: int) -> psutil.Process | None:
+    """The process listening on ``port`` (loopback), or None."""
     for c in psutil.net_connections(kind="tcp"):
         if c.status == psutil.CONN_LISTEN and c.laddr.port == port and c.pid:
-            return psutil.Process(c.pid).memory_info().rss / 2**20
+            return psutil.Process(c.pid)
     return None
+
+
+def server_rss(ports: list[int]) -> float | None:
+    """The resident memory (MB) of the processes listening on ``ports`` (summed), or None."""
+    procs = [server_process(p) for p in ports]
+    return None if None in procs else sum(p.memory_info().rss for p in procs) / 2**20
+
+
+def server_cpu(ports: list[int]) -> float | None:
+    """CPU seconds (user + system, every thread) the processes on ``ports`` have used, or None."""
+    procs = [server_process(p) for p in ports]
+    return None if None in procs else sum(t.user + t.system for t in (p.cpu_times() for p in procs))
 
 
 async def rerun(ws, query: str) -> float:
@@ -59,15 +71,18 @@ async def session(port: int, i: int, reruns: int, lat: list, errors: list) -> No
 
 async def main_async(a: argparse.Namespace) -> None:
     n = min(a.sessions, MAX_SESSIONS)
-    before = server_rss(a.port)
+    servers = [int(p) for p in a.servers.split(",")] if a.servers else [a.port]
+    before = server_rss(servers)
+    cpu0 = server_cpu(servers)
     lat: list[float] = []
     errors: list[str] = []
     t = time.perf_counter()
     await asyncio.wait_for(asyncio.gather(*(session(a.port, i, a.reruns, lat, errors) for i in range(n))), a.timeout)
     wall = time.perf_counter() - t
-    after = server_rss(a.port)
+    cpu1 = server_cpu(servers)
+    after = server_rss(servers)
     await asyncio.sleep(a.settle)
-    settled = server_rss(a.port)
+    settled = server_rss(servers)
     q = sorted(lat)
     p95 = q[min(len(q) - 1, int(0.95 * len(q)))] if q else float("nan")
     print(f"{n} sessions × {1 + a.reruns} runs on port {a.port}: {len(q)} done in {wall:.1f} s, {len(errors)} errors")
@@ -76,6 +91,8 @@ async def main_async(a: argparse.Namespace) -> None:
     med = statistics.median(q) if q else float("nan")
     print(f"| {med:.2f} | {p95:.2f} | {max(q, default=float('nan')):.2f} | {len(q) / wall:.1f} | "
           f"{before or float('nan'):.0f} | {after or float('nan'):.0f} | {settled or float('nan'):.0f} |")  # fmt: skip
+    if q and cpu0 is not None and cpu1 is not None:  # the server's whole cost: script threads, JSON, websocket
+        print(f"server CPU per run: {(cpu1 - cpu0) / len(q) * 1e3:.0f} ms (all threads; {cpu1 - cpu0:.1f} s in all)")
     for e in errors[:5]:
         print("error:", e)
 
@@ -83,6 +100,8 @@ async def main_async(a: argparse.Namespace) -> None:
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--servers", default="", help="ports of the app servers behind a proxy on --port (for "
+                   "memory and CPU), e.g. 8622,8623; default: the process on --port")  # fmt: skip
     p.add_argument("--sessions", type=int, default=20)
     p.add_argument("--reruns", type=int, default=3)
     p.add_argument("--timeout", type=float, default=600.0)
