@@ -37,6 +37,7 @@ def main() -> None:
     p.add_argument("n", type=int, nargs="?", default=10)
     p.add_argument("--sort", default="cumulative")
     p.add_argument("--lines", type=int, default=60)
+    p.add_argument("--callers", default="", help="also print who calls the functions matching this")
     p.add_argument("--query", default="", help="a link's query string, e.g. surface=wobbly&steps=500")
     a = p.parse_args()
     prof = cProfile.Profile()
@@ -70,6 +71,10 @@ def main() -> None:
     s = io.StringIO()
     pstats.Stats(prof, stream=s).sort_stats(a.sort).print_stats(a.lines)
     print(s.getvalue())
+    if a.callers:
+        s = io.StringIO()
+        pstats.Stats(prof, stream=s).sort_stats(a.sort).print_callers(a.callers)
+        print(s.getvalue())
 
 
 if __name__ == "__main__":

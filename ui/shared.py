@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import functools
 import gc
+from collections.abc import Callable, Hashable
+from typing import TypeVar
 
 import numpy as np
 import streamlit as st
 
 import landscapes
 import optimizers
+
+T = TypeVar("T")
 
 
 @st.cache_resource(show_spinner=False)
@@ -33,6 +37,20 @@ def freeze_heap() -> None:
     """
     gc.collect()
     gc.freeze()
+
+
+def session_memo(name: str, key: Hashable, build: Callable[[], T]) -> T:
+    """What ``build`` made for ``key`` in this session's last run, or a new one in its place.
+
+    A rerun whose view did not change (a panel opened, a tab switched, the page reloaded)
+    then rebuilds nothing. One value per ``name`` and session, dropped with the session."""
+    slot = f"_memo::{name}"
+    last = st.session_state.get(slot)
+    if last is not None and last[0] == key:
+        return last[1]
+    value = build()
+    st.session_state[slot] = (key, value)
+    return value
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
