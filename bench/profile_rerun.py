@@ -38,6 +38,8 @@ def main() -> None:
     p.add_argument("--sort", default="cumulative")
     p.add_argument("--lines", type=int, default=60)
     p.add_argument("--callers", default="", help="also print who calls the functions matching this")
+    p.add_argument("--first", action="store_true", help="profile first runs of new sessions (each with its own "
+                   "start), not reruns")  # fmt: skip
     p.add_argument("--query", default="", help="a link's query string, e.g. surface=wobbly&steps=500")
     a = p.parse_args()
     prof = cProfile.Profile()
@@ -64,10 +66,17 @@ def main() -> None:
     for _ in range(3):
         at.run()
     state["on"] = True
-    for _ in range(a.n):
+    for i in range(a.n):
+        if a.first:  # a new session, as a new browser tab: its own link
+            at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+            for kv in filter(None, a.query.split("&")):
+                k, _, v = kv.partition("=")
+                at.query_params[k] = v
+            at.query_params["start"] = f"{-2.8 + 0.01 * i:.2f},-2.5"
         at.run()
     ms = sorted(t * 1e3 for t in state["t"])
-    print(f"script thread per rerun: median {ms[len(ms) // 2]:.1f} ms, min {ms[0]:.1f}, max {ms[-1]:.1f} (n={a.n})")
+    what = "first run" if a.first else "rerun"
+    print(f"script thread per {what}: median {ms[len(ms) // 2]:.1f} ms, min {ms[0]:.1f}, max {ms[-1]:.1f} (n={a.n})")
     s = io.StringIO()
     pstats.Stats(prof, stream=s).sort_stats(a.sort).print_stats(a.lines)
     print(s.getvalue())
