@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import statistics
 import time
+import urllib.request
 
 import psutil
 import websockets
@@ -132,14 +134,27 @@ async def rerun(ws, query: str, cached: dict[str, ForwardMsg] | None, received: 
             return time.perf_counter() - t
 
 
+def page_cookie(port: int) -> tuple[str, str]:
+    """Load the page as a browser does first: the cookies it sets (a proxy's route cookie) and
+    which app process answered (a proxy's ``X-Landscapes-Upstream`` header; "" without one)."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as r:
+        cookies = [c.split(";", 1)[0] for c in r.headers.get_all("Set-Cookie") or []]
+        return "; ".join(cookies), r.headers.get("X-Landscapes-Upstream", "")
+
+
 async def session(port: int, i: int, reruns: int, lat: list, errors: list, received: list[int],
-                  browser_cache: bool = True) -> None:  # fmt: skip
+                  browser_cache: bool = True, upstreams: list | None = None) -> None:  # fmt: skip
     runs = "run=nesterov:lr=0.01&run=rmsprop:lr=0.25&run=adam:lr=0.25"
     query = f"surface=hills_and_canyon&start={-2.8 + 0.01 * i:.2f},-2.5&{runs}"  # the default view, own start
     cached: dict[str, ForwardMsg] | None = {} if browser_cache else None
     widgets: dict = {}
     try:
-        async with websockets.connect(f"ws://127.0.0.1:{port}/_stcore/stream", max_size=None) as ws:
+        cookie, upstream = await asyncio.to_thread(page_cookie, port)
+        if upstreams is not None:
+            upstreams.append(upstream)
+        headers = {"Cookie": cookie} if cookie else {}
+        async with websockets.connect(f"ws://127.0.0.1:{port}/_stcore/stream", max_size=None,
+                                      additional_headers=headers) as ws:  # fmt: skip
             for _ in range(1 + reruns):
                 lat.append(await rerun(ws, query, cached, received, widgets))
     except Exception as e:  # every failure counts, whatever it is
@@ -155,7 +170,8 @@ async def main_async(a: argparse.Namespace) -> None:
     errors: list[str] = []
     received = [0]
     t = time.perf_counter()
-    runs = (session(a.port, i, a.reruns, lat, errors, received, not a.no_browser_cache) for i in range(n))
+    upstreams: list[str] = []
+    runs = (session(a.port, i, a.reruns, lat, errors, received, not a.no_browser_cache, upstreams) for i in range(n))
     await asyncio.wait_for(asyncio.gather(*runs), a.timeout)
     wall = time.perf_counter() - t
     cpu1 = server_cpu(servers)
@@ -181,6 +197,9 @@ async def main_async(a: argparse.Namespace) -> None:
         print(f"server CPU per run: {(cpu1 - cpu0) / len(q) * 1e3:.0f} ms (all threads; {cpu1 - cpu0:.1f} s in all)")
     if q:
         print(f"received per run: {received[0] / len(q) / 1e6:.2f} MB")
+    if any(upstreams):  # behind the proxy: how the sessions were spread
+        spread = ", ".join(f"{u}: {c}" for u, c in sorted(collections.Counter(upstreams).items()))
+        print(f"sessions per app process: {spread}")
     if expired is not None and before:
         print(f"server MB {a.expire:.0f} s after the sessions closed (kept sessions expired): {expired:.0f} "
               f"({(expired - before) / before:+.1%} of before; goal within ±10%)")  # fmt: skip
