@@ -11,8 +11,9 @@ every widget drawn and the hashes of the large messages it already holds. Prints
 latency, errors, the server's CPU time per run (every thread: the real server cost), and its
 resident memory before, after and (``--settle`` seconds later) once the sessions are gone;
 with ``--expire`` also once the closed sessions, which Streamlit keeps 120 s for a reconnect,
-have expired. ``--servers`` names the app servers' ports when ``--port`` is a proxy. Bounded:
-at most 200 sessions and ``--timeout`` seconds.
+have expired (two more sessions, one after the other, make the server drop and collect them).
+``--servers`` names the app servers' ports when ``--port`` is a proxy. Bounded: at most 200
+sessions and ``--timeout`` seconds.
 """
 
 from __future__ import annotations
@@ -180,10 +181,12 @@ async def main_async(a: argparse.Namespace) -> None:
     settled = server_rss(servers)
     expired = None
     if a.expire:  # closed sessions are kept for a reconnect (server.disconnectedSessionTTL, 120 s) and
-        # dropped lazily, when another session is stored: wait, then open and close one more
+        # dropped lazily, when another closed session is stored: wait, open and close one more (its close
+        # drops them), then one more (Streamlit's garbage collection after its run frees what they held)
         await asyncio.sleep(a.expire)
-        await session(a.port, n, 0, [], errors, [0], not a.no_browser_cache)
-        await asyncio.sleep(2.0)
+        for k in range(2):
+            await session(a.port, n + k, 0, [], errors, [0], not a.no_browser_cache)
+            await asyncio.sleep(1.0)
         expired = server_rss(servers)
     q = sorted(lat)
     p95 = q[min(len(q) - 1, int(0.95 * len(q)))] if q else float("nan")
