@@ -144,7 +144,7 @@ def page_cookie(port: int) -> tuple[str, str]:
 
 
 async def session(port: int, i: int, reruns: int, lat: list, errors: list, received: list[int],
-                  browser_cache: bool = True, upstreams: list | None = None) -> None:  # fmt: skip
+                  browser_cache: bool = True, upstreams: list | None = None, vary: bool = False) -> None:  # fmt: skip
     runs = "run=nesterov:lr=0.01&run=rmsprop:lr=0.25&run=adam:lr=0.25"
     query = f"surface=hills_and_canyon&start={-2.8 + 0.01 * i:.2f},-2.5&{runs}"  # the default view, own start
     cached: dict[str, ForwardMsg] | None = {} if browser_cache else None
@@ -156,7 +156,11 @@ async def session(port: int, i: int, reruns: int, lat: list, errors: list, recei
         headers = {"Cookie": cookie} if cookie else {}
         async with websockets.connect(f"ws://127.0.0.1:{port}/_stcore/stream", max_size=None,
                                       additional_headers=headers) as ws:  # fmt: skip
-            for _ in range(1 + reruns):
+            for k in range(1 + reruns):
+                if vary and k:  # a student moving a control: the run length, so everything is drawn anew
+                    steps = next((w for i, w in widgets.items() if i.endswith("-steps")), None)
+                    if steps is not None:
+                        steps.double_value = 125 + k % 2
                 lat.append(await rerun(ws, query, cached, received, widgets))
     except Exception as e:  # every failure counts, whatever it is
         errors.append(f"session {i}: {type(e).__name__}: {e}")
@@ -172,7 +176,8 @@ async def main_async(a: argparse.Namespace) -> None:
     received = [0]
     t = time.perf_counter()
     upstreams: list[str] = []
-    runs = (session(a.port, i, a.reruns, lat, errors, received, not a.no_browser_cache, upstreams) for i in range(n))
+    runs = (session(a.port, i, a.reruns, lat, errors, received, not a.no_browser_cache, upstreams, a.vary)
+            for i in range(n))  # fmt: skip
     await asyncio.wait_for(asyncio.gather(*runs), a.timeout)
     wall = time.perf_counter() - t
     cpu1 = server_cpu(servers)
@@ -219,6 +224,8 @@ def main() -> None:
     p.add_argument("--reruns", type=int, default=3)
     p.add_argument("--no-browser-cache", action="store_true", help="do not list the messages already held "
                    "(the browser does; without it the server resends every large message on every run)")  # fmt: skip
+    p.add_argument("--vary", action="store_true", help="each rerun changes the run length (125 ↔ 126 steps), "
+                   "as a student moving a control: trajectories and figures are all made again")  # fmt: skip
     p.add_argument("--timeout", type=float, default=600.0)
     p.add_argument("--settle", type=float, default=5.0, help="seconds to wait before the last memory reading")
     p.add_argument("--expire", type=float, default=0.0, help="then wait this long (> the server's "

@@ -38,6 +38,9 @@ def main() -> None:
     p.add_argument("--sort", default="cumulative")
     p.add_argument("--lines", type=int, default=60)
     p.add_argument("--callers", default="", help="also print who calls the functions matching this")
+    p.add_argument("--time-only", action="store_true", help="no profiler: the script thread's time only")
+    p.add_argument("--change", action="store_true", help="each rerun changes the run length (125 ↔ 126 steps): "
+                   "everything is computed and drawn again")  # fmt: skip
     p.add_argument("--first", action="store_true", help="profile first runs of new sessions (each with its own "
                    "start), not reruns")  # fmt: skip
     p.add_argument("--query", default="", help="a link's query string, e.g. surface=wobbly&steps=500")
@@ -50,7 +53,8 @@ def main() -> None:
         if not state["on"]:
             return orig(self, rerun_data)
         t = time.perf_counter()
-        prof.enable()
+        if not a.time_only:
+            prof.enable()
         try:
             return orig(self, rerun_data)
         finally:
@@ -73,10 +77,14 @@ def main() -> None:
                 k, _, v = kv.partition("=")
                 at.query_params[k] = v
             at.query_params["start"] = f"{-2.8 + 0.01 * i:.2f},-2.5"
+        if a.change:
+            at.number_input(key="steps").set_value(125 + (i + 1) % 2)
         at.run()
     ms = sorted(t * 1e3 for t in state["t"])
-    what = "first run" if a.first else "rerun"
+    what = "first run" if a.first else "rerun that changes the view" if a.change else "rerun"
     print(f"script thread per {what}: median {ms[len(ms) // 2]:.1f} ms, min {ms[0]:.1f}, max {ms[-1]:.1f} (n={a.n})")
+    if a.time_only:
+        return
     s = io.StringIO()
     pstats.Stats(prof, stream=s).sort_stats(a.sort).print_stats(a.lines)
     print(s.getvalue())
