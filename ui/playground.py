@@ -19,7 +19,7 @@ import optimizers
 from ui import lesson_links, plotly_basic
 from ui import playground_state as ps
 from ui.plotly_basic import plotly_basic_chart
-from ui.shared import app_base, f_grid, session_memo, warm_up
+from ui.shared import app_base, f_grid_json, session_memo, warm_up
 from ui.widgets import hyper_widget, surface_select
 from viz import export, figures, why
 from viz.playground import (
@@ -344,8 +344,8 @@ with left:
 
         # built again only when what it draws changes: the view, the inspected step, speed, arrows
         plotly_basic_chart(map_figure, key="map", on_click=ps.on_map_click, config={"displayModeBar": False},
-                           controls=True, fgrid=lambda: f_grid(surf.name, bounds), channel="map",
-                           on_step=ps.on_map_step, shown_step=inspect_step,
+                           controls=True, fgrid=lambda: plotly_basic.RawJSON(f_grid_json(surf.name, bounds)),
+                           channel="map", on_step=ps.on_map_step, shown_step=inspect_step,
                            memo=(repr(view), inspect_step, speed, show_arrows))  # fmt: skip
         st.caption(STEP_CONVENTION + " Keyboard: focus the map, then space plays or pauses and ← → step.")
         st.slider("inspect step k: the map draws θₖ and the arrows at θₖ; “Step details” below lists it. "

@@ -323,14 +323,19 @@ def frame_ms(fig: dict) -> int:
         return 100
 
 
+class RawJSON(str):
+    """A value of ``payload``'s ``meta`` that is already JSON text (e.g. a cached hover grid)."""
+
+
 def payload(spec: str, meta: dict[str, Any]) -> bytes:
     """What the component receives: ``{"spec": <the figure>, **meta}`` as JSON bytes.
 
     Bytes, not a dict: Streamlit serialises a dict payload with ``json.dumps`` twice per run
     (the message and the element's identity), escaping the whole figure each time; bytes go
-    as they are, hashed once. The figure is embedded as JSON, not as a string inside JSON."""
-    rest = json.dumps(meta, separators=(",", ":"))
-    return b'{"spec":' + spec.encode() + (b"," + rest[1:].encode() if meta else b"}")
+    as they are, hashed once. The figure is embedded as JSON, not as a string inside JSON;
+    so is any ``RawJSON`` value of ``meta``."""
+    parts = [f"{json.dumps(k)}:{v if isinstance(v, RawJSON) else json.dumps(v)}" for k, v in meta.items()]
+    return b'{"spec":' + spec.encode() + "".join("," + p for p in parts).encode() + b"}"
 
 
 def payload_of(proto) -> dict:
@@ -374,7 +379,7 @@ def plotly_basic_chart(
         the keyboard (space, arrows, Home, End) on the focused chart.
     fgrid
         ``{"x0", "x1", "y0", "y1", "n", "z"}``: f on an n×n grid; hovering shows f there (or a
-        function that returns it, called only when the payload is built).
+        function that returns it, called only when the payload is built; or its ``RawJSON``).
     channel, follow
         An animated chart announces its step on ``channel``; a chart with ``follow`` set to that
         name moves its first shape (a vertical cursor) to the step.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import json
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
@@ -61,6 +62,12 @@ def f_grid(surface_name: str, bounds: tuple, n: int = 101) -> dict:
     z = np.where(np.isfinite(z), z, np.nan)
     zs = [None if not np.isfinite(v) else float(f"{v:.5g}") for v in z.ravel()]
     return {"x0": bounds[0][0], "x1": bounds[0][1], "y0": bounds[1][0], "y1": bounds[1][1], "n": n, "z": zs}
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def f_grid_json(surface_name: str, bounds: tuple, n: int = 101) -> str:
+    """``f_grid`` as JSON text: serialised once per surface and window, not with every new map."""
+    return json.dumps(f_grid(surface_name, bounds, n), separators=(",", ":"))
 
 
 def base_url(url: str | None, prefix: str | None = None) -> str:
