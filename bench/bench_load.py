@@ -6,8 +6,9 @@
 Each session connects to ``ws://127.0.0.1:PORT/_stcore/stream`` (loopback only), asks for the
 playground with its own link (a different start per session) and reruns it ``--reruns`` more
 times, all sessions at once; a rerun's latency is from the request to the server's
-``script_finished``. Each session behaves as a browser tab does: it sends back the value of
-every widget drawn and the hashes of the large messages it already holds. Prints p50/p95/max
+``script_finished``. Each session behaves as a browser tab does: it loads the page first (and
+keeps the cookies it sets: a proxy's route), sends back the value of every widget drawn, and
+lists the hashes of the large messages it already holds. Prints p50/p95/max
 latency, errors, the server's CPU time per run (every thread: the real server cost), and its
 resident memory before, after and (``--settle`` seconds later) once the sessions are gone;
 with ``--expire`` also once the closed sessions, which Streamlit keeps 120 s for a reconnect,
