@@ -20,7 +20,7 @@ COPY app.py cli.py ./
 COPY landscapes ./landscapes
 COPY optimizers ./optimizers
 COPY viz ./viz
-COPY pages ./pages
+COPY networks ./networks
 COPY ui ./ui
 COPY tools ./tools
 # static/ holds plotly.js's basic bundle for the playground's charts; .streamlit/config.toml serves it

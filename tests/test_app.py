@@ -7,6 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 import landscapes
 import optimizers
+from ui.plotly_basic import payload_of
 
 TIMEOUT = 180  # a cold Numba compile takes longer than AppTest's default 3 s
 
@@ -21,7 +22,7 @@ def _app(query: dict | None = None) -> AppTest:
 def _basic_charts(at: AppTest) -> dict[str, dict]:
     """The figures drawn by ``ui.plotly_basic`` (Streamlit v2 components), by element key."""
     return {
-        el.proto.id.rsplit("-", 1)[-1]: json.loads(json.loads(el.proto.json)["spec"])
+        el.proto.id.rsplit("-", 1)[-1]: payload_of(el.proto)["spec"]
         for el in at.get("bidi_component")
         if el.proto.component_name == "landscapes.plotly_basic"
     }

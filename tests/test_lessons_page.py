@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import urllib.parse
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from ui.plotly_basic import payload_of
 from viz import lessons as L
 from viz.lessons.custom import custom_lesson, lesson_link
 from viz.state import Run, View, from_query, to_query
@@ -29,7 +29,7 @@ def _ok(at: AppTest) -> None:
 def _map(at: AppTest) -> dict | None:
     for el in at.get("bidi_component"):
         if el.proto.component_name == "landscapes.plotly_basic":
-            return json.loads(json.loads(el.proto.json)["spec"])
+            return payload_of(el.proto)["spec"]
     return None
 
 

@@ -4,7 +4,6 @@ the view's link round trip, the exports and the playground page."""
 from __future__ import annotations
 
 import io
-import json
 
 import numpy as np
 import pytest
@@ -13,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 import landscapes
 import optimizers
+from ui.plotly_basic import payload_of
 from viz import export, why
 from viz.playground import compute
 from viz.state import View, from_query, to_query
@@ -136,7 +136,7 @@ def test_the_playground_shows_each_panel_its_toggle_asks_for():
                      "Critical points in the view"]  # fmt: skip
     charts = {el.proto.id.rsplit("-", 1)[-1] for el in at.get("bidi_component")}
     assert {"map", "series", "curvature", "mep"} <= charts
-    fig = next(json.loads(json.loads(el.proto.json)["spec"]) for el in at.get("bidi_component")
+    fig = next(payload_of(el.proto)["spec"] for el in at.get("bidi_component")
                if el.proto.id.endswith("-map"))  # fmt: skip
     names = {t.get("name") for t in fig["data"]}
     assert {"gradient flow", "saddle", "path between minima", "local model at θₖ"} <= names

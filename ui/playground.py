@@ -8,6 +8,7 @@ The page only wires widgets to the engine: every number comes from ``viz.playgro
 
 from __future__ import annotations
 
+import dataclasses
 import urllib.parse
 
 import pandas as pd
@@ -18,7 +19,7 @@ import optimizers
 from ui import lesson_links, plotly_basic
 from ui import playground_state as ps
 from ui.plotly_basic import plotly_basic_chart
-from ui.shared import app_base, f_grid, warm_up
+from ui.shared import app_base, f_grid_json, session_memo, warm_up
 from ui.widgets import hyper_widget, surface_select
 from viz import export, figures, why
 from viz.playground import (
@@ -301,7 +302,10 @@ if preset := matching(view):
 elif ss.get("caption") and ss.get("caption_for") is None:  # a loaded configuration file's name
     st.info(ss["caption"], icon=":material/lightbulb:")
 
-result = compute(view)
+# The trajectories depend on the view but not on the inspected step or the "see why" toggles: a
+# rerun that changes none of what they depend on (a panel, a tab, the inspected step) reuses them.
+compute_key = repr(dataclasses.replace(view, step=None, why=(), ends=None))
+result = session_memo("result", compute_key, lambda: compute(view))
 for e in result.errors:
     st.error(e)
 if not result.lines:
@@ -327,16 +331,22 @@ with left:
     if mode == "contour map":
         speed = c2.radio("animation speed", ["slow", "normal", "fast"], index=1, key="speed", horizontal=True)
         n_frames = len(figures.frame_steps(steps, figures.MAX_FRAMES))
-        arrows = figures.inspector_arrows(result.lines, inspect_step, bounds) if ss.get("show_arrows", True) else []
-        marks = why.view_marks(seen, surf, result.lines, inspect_step, bounds)
-        fig = figures.trajectory_figure(
-            surf, result.lines, view.start, shown_step=inspect_step, bounds=bounds,
-            frame_ms=figures.frame_ms_for(n_frames, speed), arrows=arrows,
-            click_grid=0 if plotly_basic.enabled() else 40, overlays=why.mark_traces(marks),
-        )  # fmt: skip
-        plotly_basic_chart(fig, key="map", on_click=ps.on_map_click, config={"displayModeBar": False},
-                           controls=True, fgrid=f_grid(surf.name, bounds), channel="map",
-                           on_step=ps.on_map_step, shown_step=inspect_step)  # fmt: skip
+        show_arrows = ss.get("show_arrows", True)
+
+        def map_figure() -> dict:
+            arrows = figures.inspector_arrows(result.lines, inspect_step, bounds) if show_arrows else []
+            marks = why.view_marks(seen, surf, result.lines, inspect_step, bounds)
+            return figures.trajectory_figure(
+                surf, result.lines, view.start, shown_step=inspect_step, bounds=bounds,
+                frame_ms=figures.frame_ms_for(n_frames, speed), arrows=arrows,
+                click_grid=0 if plotly_basic.enabled() else 40, overlays=why.mark_traces(marks),
+            )  # fmt: skip
+
+        # built again only when what it draws changes: the view, the inspected step, speed, arrows
+        plotly_basic_chart(map_figure, key="map", on_click=ps.on_map_click, config={"displayModeBar": False},
+                           controls=True, fgrid=lambda: plotly_basic.RawJSON(f_grid_json(surf.name, bounds)),
+                           channel="map", on_step=ps.on_map_step, shown_step=inspect_step,
+                           memo=(repr(view), inspect_step, speed, show_arrows))  # fmt: skip
         st.caption(STEP_CONVENTION + " Keyboard: focus the map, then space plays or pauses and ← → step.")
         st.slider("inspect step k: the map draws θₖ and the arrows at θₖ; “Step details” below lists it. "
                   "Pausing or stepping the map moves it too.", 0, steps, key="inspect")  # fmt: skip
@@ -354,8 +364,10 @@ with left:
 with right:
     log = st.toggle("log-scale loss", key="logloss", value=True)
     la = figures.loss_axis(result.lines, log, result.minima.lowest if result.minima else float("nan"))
-    plotly_basic_chart(figures.series_figure(result.lines, log_loss=log, f_star=la.f_star, shown_step=inspect_step),
-                       key="series", config={"displayModeBar": False}, follow="map")  # fmt: skip
+    plotly_basic_chart(lambda: figures.series_figure(result.lines, log_loss=log, f_star=la.f_star,
+                                                     shown_step=inspect_step),
+                       key="series", config={"displayModeBar": False}, follow="map",
+                       memo=(compute_key, log, repr(la.f_star), inspect_step))  # fmt: skip
     if la.note:
         st.caption(la.note)
 
@@ -372,7 +384,8 @@ results_tab, step_tab, rules_tab, export_tab = st.tabs(
 )
 if results_tab.open:
     with results_tab:
-        st.markdown(html_table(summary_table(result), COLUMN_HELP), unsafe_allow_html=True)
+        table = session_memo("results_table", compute_key, lambda: html_table(summary_table(result), COLUMN_HELP))
+        st.markdown(table, unsafe_allow_html=True)
         with st.expander("What the columns mean", icon=":material/help:"):
             st.markdown("\n".join(f"- **{c}**: {t}" for c, t in COLUMN_HELP.items()) + "\n\n" + STEP_CONVENTION)
 

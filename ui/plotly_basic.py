@@ -15,8 +15,10 @@ chart falls back to ``st.plotly_chart`` with the same figure, so nothing is lost
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Hashable
 from pathlib import Path
+from typing import Any
 
 import plotly.io as pio
 import streamlit as st
@@ -200,7 +202,11 @@ function wireControls(root, gd, Plotly, channel, report) {
 }
 
 export default function (component) {
-  const { data, parentElement, setTriggerValue } = component;
+  const { parentElement, setTriggerValue } = component;
+  // The page sends its payload as JSON bytes, built once per figure (plotly_basic_chart).
+  const raw = component.data;
+  const bytes = raw instanceof ArrayBuffer || ArrayBuffer.isView(raw);
+  const data = bytes ? JSON.parse(new TextDecoder().decode(raw)) : raw;
   const root = buildRoot(parentElement, data.controls);
   const gd = root.querySelector(".plotly-basic"), readout = root.querySelector(".pb-readout");
   const spec = data.spec;
@@ -209,7 +215,7 @@ export default function (component) {
   gd.__fgrid = data.fgrid || null;
   loadPlotly().then((Plotly) => {
     if (gd.__spec !== spec) return;
-    const fig = JSON.parse(spec);
+    const fig = typeof spec === "string" ? JSON.parse(spec) : spec;
     const frames = (fig.frames || []).map((f) => f.name);
     return Plotly.react(gd, fig).then(() => {
       gd.__frames = frames;
@@ -317,19 +323,41 @@ def frame_ms(fig: dict) -> int:
         return 100
 
 
+class RawJSON(str):
+    """A value of ``payload``'s ``meta`` that is already JSON text (e.g. a cached hover grid)."""
+
+
+def payload(spec: str, meta: dict[str, Any]) -> bytes:
+    """What the component receives: ``{"spec": <the figure>, **meta}`` as JSON bytes.
+
+    Bytes, not a dict: Streamlit serialises a dict payload with ``json.dumps`` twice per run
+    (the message and the element's identity), escaping the whole figure each time; bytes go
+    as they are, hashed once. The figure is embedded as JSON, not as a string inside JSON;
+    so is any ``RawJSON`` value of ``meta``."""
+    parts = [f"{json.dumps(k)}:{v if isinstance(v, RawJSON) else json.dumps(v)}" for k, v in meta.items()]
+    return b'{"spec":' + spec.encode() + "".join("," + p for p in parts).encode() + b"}"
+
+
+def payload_of(proto) -> dict:
+    """The payload a ``landscapes.plotly_basic`` element carries, with its figure as a dict."""
+    d = json.loads(proto.bytes if proto.WhichOneof("data") == "bytes" else proto.json)
+    return {**d, "spec": json.loads(d["spec"]) if isinstance(d["spec"], str) else d["spec"]}
+
+
 def plotly_basic_chart(
-    fig: dict,
+    fig: dict | Callable[[], dict],
     *,
     key: str,
     on_click: Callable[[dict], None] | None = None,
     config: dict | None = None,
     controls: bool = False,
-    fgrid: dict | None = None,
+    fgrid: dict | Callable[[], dict] | None = None,
     channel: str | None = None,
     follow: str | None = None,
     on_step: Callable[[int], None] | None = None,
     shown_step: int | None = None,
     autoplay: str | None = None,
+    memo: Hashable | None = None,
 ) -> None:
     """Draw a figure dict with plotly.js's basic bundle, or with ``st.plotly_chart`` if it cannot.
 
@@ -337,6 +365,7 @@ def plotly_basic_chart(
     ----------
     fig
         A finished figure dict (``data``, ``layout``, optional ``frames``); NumPy arrays allowed.
+        Or a function that builds it, called only when ``memo`` does not match the last run's.
     key
         The element's key: the browser keeps the chart (and its zoom) across reruns.
     on_click
@@ -349,7 +378,8 @@ def plotly_basic_chart(
         For an animation: first / step back / play-pause / step forward / last as buttons, and
         the keyboard (space, arrows, Home, End) on the focused chart.
     fgrid
-        ``{"x0", "x1", "y0", "y1", "n", "z"}``: f on an n×n grid; hovering shows f there.
+        ``{"x0", "x1", "y0", "y1", "n", "z"}``: f on an n×n grid; hovering shows f there (or a
+        function that returns it, called only when the payload is built; or its ``RawJSON``).
     channel, follow
         An animated chart announces its step on ``channel``; a chart with ``follow`` set to that
         name moves its first shape (a vertical cursor) to the step.
@@ -359,24 +389,41 @@ def plotly_basic_chart(
     autoplay
         With ``controls``: a token; whenever it changes, the figure plays once from step 0 by
         itself (a rerun with the same token does not replay).
+    memo
+        A hashable that identifies ``fig`` and ``fgrid`` (e.g. the view they are drawn from).
+        When this session's previous run drew the chart ``key`` with the same ``memo`` and the
+        same options, its payload is sent again as it was: nothing is rebuilt or serialised,
+        and the browser, which holds a message with the same hash, gets a reference to it.
     """
     from viz.figures import PLOTLY_CONFIG, PlotlyDict  # no import cycle: viz does not import ui
 
-    if not available(fig):
-        cb = None
-        if on_click is not None:
+    options = (json.dumps(config, sort_keys=True), controls, channel, follow, shown_step, autoplay,
+               on_click is not None, on_step is not None)  # fmt: skip
+    slot = f"_plotly_basic::{key}"
+    last = st.session_state.get(slot) if memo is not None else None
+    data = last[1] if last is not None and last[0] == (memo, options) and enabled() else None
+    if data is None:
+        fig = fig() if callable(fig) else fig
+        if not available(fig):
+            st.session_state.pop(slot, None)
+            cb = None
+            if on_click is not None:
 
-            def cb() -> None:
-                pts = (st.session_state.get(key) or {}).get("selection", {}).get("points", [])
-                if pts:
-                    on_click({"x": float(pts[0]["x"]), "y": float(pts[0]["y"])})
+                def cb() -> None:
+                    pts = (st.session_state.get(key) or {}).get("selection", {}).get("points", [])
+                    if pts:
+                        on_click({"x": float(pts[0]["x"]), "y": float(pts[0]["y"])})
 
-        st.plotly_chart(PlotlyDict(fig), key=key, width="stretch", config={**(config or {}), **PLOTLY_CONFIG},
-                        on_select=cb or "ignore", selection_mode="points", theme=None)  # fmt: skip
-        return
-
-    controls = controls and bool(fig.get("frames"))
-    spec = to_spec(fig, config, controls)
+            st.plotly_chart(PlotlyDict(fig), key=key, width="stretch", config={**(config or {}), **PLOTLY_CONFIG},
+                            on_select=cb or "ignore", selection_mode="points", theme=None)  # fmt: skip
+            return
+        has_controls = controls and bool(fig.get("frames"))
+        meta = {"clicks": on_click is not None, "controls": has_controls, "frame_ms": frame_ms(fig),
+                "fgrid": fgrid() if callable(fgrid) else fgrid, "channel": channel, "follow": follow,
+                "shown": shown_step, "autoplay": autoplay, "report_step": on_step is not None}  # fmt: skip
+        data = payload(to_spec(fig, config, has_controls), meta)
+        if memo is not None:
+            st.session_state[slot] = ((memo, options), data)
 
     def on_trigger() -> None:
         ev = (st.session_state.get(key) or {}).get("click")
@@ -388,7 +435,4 @@ def plotly_basic_chart(
         if k is not None and on_step is not None:
             on_step(int(k))
 
-    data = {"spec": spec, "clicks": on_click is not None, "controls": controls, "frame_ms": frame_ms(fig),
-            "fgrid": fgrid, "channel": channel, "follow": follow, "shown": shown_step,
-            "autoplay": autoplay, "report_step": on_step is not None}  # fmt: skip
     _component()(key=key, data=data, on_click_change=on_trigger, on_step_change=on_step_trigger)

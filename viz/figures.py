@@ -252,15 +252,21 @@ def _best_trace(line: Line, k: int, best: np.ndarray, digits: int = DIGITS) -> d
     }  # fmt: skip
 
 
-def _run_traces(line: Line, k: int, trail_idx: np.ndarray, digits: int = DIGITS) -> tuple[dict, dict]:
-    """Trail up to step k and the head marker at step k (diverged: an × at the last finite point)."""
+def _run_traces(
+    line: Line, k: int, trail_idx: np.ndarray, digits: int = DIGITS, rounded: np.ndarray | None = None
+) -> tuple[dict, dict]:
+    """Trail up to step k and the head marker at step k (diverged: an × at the last finite point).
+    ``rounded``: the whole path already through ``_arr`` (the same values, rounded once for all frames)."""
     tr = line.traj
     kk = _last_finite(tr, k)
     idx = trail_idx[trail_idx <= kk]
     if idx.size == 0 or idx[-1] != kk:
         idx = np.append(idx, kk)
-    path = tr.path[idx]
-    trail = {"x": _arr(path[:, 0], digits), "y": _arr(path[:, 1], digits)}
+    if rounded is None:
+        path = tr.path[idx]
+        trail = {"x": _arr(path[:, 0], digits), "y": _arr(path[:, 1], digits)}
+    else:
+        trail = {"x": rounded[idx, 0], "y": rounded[idx, 1]}
     diverged = tr.diverged_step is not None and k >= tr.diverged_step
     hx, hy = tr.path[kk]
     head = {
@@ -371,6 +377,7 @@ def trajectory_figure(
     ]  # fmt: skip
     n_static = len(traces)
     bests = [best_so_far(line.traj) for line in lines]
+    rounded = {line.key: _arr(line.traj.path, digits) for line in lines}  # once, not once per frame
     for line, best in zip(lines, bests, strict=True):
         trail, head = _run_traces(line, k0, trail_idx[line.key], digits)
         traces.append(
@@ -400,7 +407,7 @@ def trajectory_figure(
     for k in fsteps:
         data: list[dict] = [{"type": "scatter"} for _ in range(n_static)]
         for line, best in zip(lines, bests, strict=True):
-            trail, head = _run_traces(line, int(k), trail_idx[line.key], digits)
+            trail, head = _run_traces(line, int(k), trail_idx[line.key], digits, rounded[line.key])
             data += [{"type": "scatter", **trail}, {"type": "scatter", **head},
                      {"type": "scatter", **_best_trace(line, int(k), best, digits)}]  # fmt: skip
             if line.traj.population is not None:
