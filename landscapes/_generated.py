@@ -518,7 +518,7 @@ def hessian_raw(sid, x, y):
     return math.nan, math.nan, math.nan
 
 
-@jit(fastmath={"contract"})
+@jit(fastmath=False)
 def value_grad_lanes(sid, px, py, n, fs, gxs, gys):
     if sid == 0:
         for l in range(n):

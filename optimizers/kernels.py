@@ -49,6 +49,7 @@ N_SCALARS = 9
 
 # Features some lane of a chunk uses (each gets its own loop only then).
 F_NOISE, F_CLIP, F_SCHED, F_EFF = range(4)
+F_UNIFORM = 4  # every lane has lane 0's lr, betas and optimizer scalars, and no lane changes its lr
 
 # ---------------------------------------------------------------------------------------
 # Noise: a counter-based generator, so run r's noise depends only on (seed, step, eval),
@@ -252,12 +253,20 @@ def _adam_1(h, st, l, i, p, g, lr, decoupled, step_size, bc2_sqrt, rec):
 
 
 @jit(inline="always")
-def _adam_lanes(h, st, sc, lanes, px, py, gxs, gys, lrs, nxs, nys, decoupled, rec):
-    """Adam/AdamW for all lanes; called with a constant ``rec`` so that each copy of the
-    loop is straight-line code (a store under a run-time flag kept it from vectorising)."""
+def _adam_lanes(h, st, sc, lanes, px, py, gxs, gys, lrs, nxs, nys, decoupled, rec, uniform):
+    """Adam/AdamW for all lanes; called with constant ``rec`` and ``uniform`` so that each copy
+    of the loop is straight-line code (a store or a choice under a run-time flag kept it from
+    vectorising). ``uniform``: every lane has lane 0's lr, β1, β2 and step, so the step size
+    and √(1−β2^t) are the same numbers for all and are computed once."""
+    step0 = lrs[0] / (1.0 - sc[SC_B1T, 0])
+    bc0 = math.sqrt(1.0 - sc[SC_B2T, 0])
     for l in range(lanes):
-        step_size = lrs[l] / (1.0 - sc[SC_B1T, l])
-        bc2_sqrt = math.sqrt(1.0 - sc[SC_B2T, l])
+        if uniform:
+            step_size = step0
+            bc2_sqrt = bc0
+        else:
+            step_size = lrs[l] / (1.0 - sc[SC_B1T, l])
+            bc2_sqrt = math.sqrt(1.0 - sc[SC_B2T, l])
         nxs[l] = _adam_1(h, st, l, 0, px[l], gxs[l], lrs[l], decoupled, step_size, bc2_sqrt, rec)
         nys[l] = _adam_1(h, st, l, 1, py[l], gys[l], lrs[l], decoupled, step_size, bc2_sqrt, rec)
 
@@ -598,7 +607,7 @@ def gradients(opt, sid, lanes, h, feat, st, sc, px, py, t, shift, fs, gxs, gys, 
 
 
 @jit(inline="always")
-def updates(opt, sid, lanes, h, st, sc, px, py, t, shift, gxs, gys, lrs, nxs, nys, rec):
+def updates(opt, sid, lanes, h, feat, st, sc, px, py, t, shift, gxs, gys, lrs, nxs, nys, rec):
     """Phase 2: the optimizer's update for all lanes, dispatched once per step."""
     if opt == 0:
         for l in range(lanes):
@@ -628,10 +637,16 @@ def updates(opt, sid, lanes, h, st, sc, px, py, t, shift, gxs, gys, lrs, nxs, ny
             nxs[l] = _adadelta_1(h, st, l, 0, px[l], gxs[l], lrs[l])
             nys[l] = _adadelta_1(h, st, l, 1, py[l], gys[l], lrs[l])
     elif opt == 7 or opt == 8:
-        if rec:
-            _adam_lanes(h, st, sc, lanes, px, py, gxs, gys, lrs, nxs, nys, opt == 8, True)
+        dec = opt == 8
+        uni = feat[F_UNIFORM]
+        if rec and uni:
+            _adam_lanes(h, st, sc, lanes, px, py, gxs, gys, lrs, nxs, nys, dec, True, True)
+        elif rec:
+            _adam_lanes(h, st, sc, lanes, px, py, gxs, gys, lrs, nxs, nys, dec, True, False)
+        elif uni:
+            _adam_lanes(h, st, sc, lanes, px, py, gxs, gys, lrs, nxs, nys, dec, False, True)
         else:
-            _adam_lanes(h, st, sc, lanes, px, py, gxs, gys, lrs, nxs, nys, opt == 8, False)
+            _adam_lanes(h, st, sc, lanes, px, py, gxs, gys, lrs, nxs, nys, dec, False, False)
     elif opt == 9:
         for l in range(lanes):
             nxs[l] = _adamax_1(h, st, sc, l, 0, px[l], gxs[l], lrs[l])
@@ -768,7 +783,7 @@ def run(
         py = np.zeros(lanes)
         alive = np.zeros(lanes, dtype=np.bool_)
         watch = np.zeros(lanes)  # 1.0 while a live run has not yet come within tol of a minimum's value
-        feat = np.zeros(4, dtype=np.bool_)
+        feat = np.zeros(5, dtype=np.bool_)
         for l in range(lanes):
             r = min(lo + l, n_runs - 1)
             for k in range(n_hp):
@@ -784,6 +799,13 @@ def run(
             feat[F_CLIP] |= h[CLIP, l] < math.inf
             feat[F_SCHED] |= h[SCHED, l] != 0.0 or h[WARM, l] > 0.0
             feat[F_EFF] |= h[EFF, l] != 0.0
+        uniform = not (feat[F_SCHED] or feat[F_EFF])
+        for l in range(lanes):
+            for k in range(O, O + 3):
+                uniform &= h[k, l] == h[k, 0]
+            for k in range(N_SCALARS):
+                uniform &= sc[k, l] == sc[k, 0]
+        feat[F_UNIFORM] = uniform
         for l in range(n):
             r = lo + l
             px[l] = starts[r, 0]
@@ -812,7 +834,7 @@ def run(
         nys = np.empty(lanes)
         for t in range(t_start + 1, t_start + steps + 1):
             gradients(opt, sid, lanes, h, feat, st, sc, px, py, t, shift, fs, gxs, gys, lrs)
-            updates(opt, sid, lanes, h, st, sc, px, py, t, shift, gxs, gys, lrs, nxs, nys, level >= 2)
+            updates(opt, sid, lanes, h, feat, st, sc, px, py, t, shift, gxs, gys, lrs, nxs, nys, level >= 2)
             i = t - t_start  # this call's step number: the record row
             if level == 0:
                 # The common case, vectorised: a lane needs the scalar bookkeeping below only

@@ -25,8 +25,8 @@ _VEC_NAMES = {"exp": "vexp", "sin": "vsin", "cos": "vcos"}
 
 def _dispatch(name: str, outs: list[str], keys: list[str], derived: list[dict]) -> list[str]:
     # fastmath=False stated: Numba lets a callee inherit an unset fastmath from the caller that
-    # compiles it first (value_grad_lanes, contract), which made the scalar results depend on
-    # which kernel compiled first.
+    # compiles it first, which made the scalar results depend on which kernel compiled first
+    # (when the lane code allowed contraction).
     lines = ["", "", "@jit(fastmath=False)", f"def {name}(sid, x, y):"]
     for sid, d in enumerate(derived):
         lines.append(f"    {'if' if sid == 0 else 'elif'} sid == {sid}:")
@@ -69,7 +69,7 @@ def _lanes(derived: list[dict]) -> list[str]:
     across lanes; a lane whose coordinates are too large for the fast sin/cos reduction
     (or not finite) is redone by the point form, which uses libm.
     """
-    lines = ["", "", '@jit(fastmath={"contract"})', "def value_grad_lanes(sid, px, py, n, fs, gxs, gys):"]
+    lines = ["", "", "@jit(fastmath=False)", "def value_grad_lanes(sid, px, py, n, fs, gxs, gys):"]
     for sid, d in enumerate(derived):
         lines.append(f"    {'if' if sid == 0 else 'elif'} sid == {sid}:")
         lines += ["        for l in range(n):", "            x = px[l]", "            y = py[l]"]
