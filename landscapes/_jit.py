@@ -77,10 +77,12 @@ def target_cpu() -> tuple[str, str]:
     return name, features
 
 
-def vector_width() -> int:
-    """float64 values in one SIMD register of the target CPU: 8 with AVX-512, 4 with AVX or
-    AVX2, else 2 (SSE2, NEON). Chunks of runs are sized in whole registers."""
-    enabled = {f[1:] for f in target_cpu()[1].split(",") if f.startswith("+")}
+def vector_width(features: str | None = None) -> int:
+    """float64 values in one SIMD register of the target CPU (or of an LLVM feature string such
+    as ``"+avx2,-avx512f"``): 8 with AVX-512, 4 with AVX or AVX2, else 2 (SSE2, NEON). Chunks of
+    runs are sized in whole registers."""
+    features = target_cpu()[1] if features is None else features
+    enabled = {f[1:] for f in features.split(",") if f.startswith("+")}
     if "avx512f" in enabled:
         return 8
     return 4 if "avx" in enabled else 2

@@ -17,7 +17,7 @@ STEP_IDS = [f"{lesson.name}-{i}" for lesson, i, _ in STEPS]
 INTENDED = {
     "saddles": "Newton",
     "two_neuron": rv.BRANCH_NEG,
-    "warm_restarts": "3",
+    "warm_restarts": "2",
     "lr_vs_curvature": rv.DIVERGES,
 }
 

@@ -295,3 +295,39 @@ def test_scalar_surface_code_does_not_inherit_the_lane_codes_fastmath():
         sid = landscapes.get(name).kernel_arg[0]
         for x, y in ((-1.2, 1.0), (0.3, -0.7), (2.5, 1.1)):
             assert value_grad_raw(sid, x, y) == value_grad_raw.py_func(sid, x, y), (name, x, y)
+
+
+@pytest.mark.parametrize("surface", landscapes.names())
+def test_every_run_of_a_sweep_is_bit_for_bit_its_trajectory(surface):
+    """The sweep's vectorised lane code and a trajectory's one lane give the same bits on every
+    surface: with the compiler free to fuse multiply-adds, the vector loop and its scalar remainder
+    fused differently and Ackley's paths parted by an ulp. Same settings in every lane (Adam's
+    shared step size) and different ones (SGD's per-run lr)."""
+    s = landscapes.get(surface)
+    rng = np.random.default_rng(1)
+    (x0, x1), (y0, y1) = s.bounds
+    starts = np.column_stack([rng.uniform(x0, x1, 24), rng.uniform(y0, y1, 24)])
+    for name, lr in (("adam", np.full(24, 0.05)), ("sgd", np.geomspace(1e-3, 0.1, 24))):
+        sw = optimizers.sweep(name, s, starts, 100, paths=True, lr=lr)
+        for i in range(24):
+            tr = optimizers.trajectory(name, s, starts[i], 100, lr=lr[i])
+            np.testing.assert_array_equal(sw.paths[i], tr.path)
+
+
+def test_simd_width_follows_the_cpu_features():
+    from landscapes._jit import vector_width
+
+    assert vector_width("+sse2,+avx,+avx2,+avx512f,+fma") == 8
+    assert vector_width("+sse2,+avx,+avx2,-avx512f,+fma") == 4
+    assert vector_width("+sse2,-avx") == 2
+    assert vector_width("+neon") == 2
+    assert kernels.WIDTH == vector_width()
+    assert kernels.lanes_for(3) % vector_width() == 0
+
+
+def test_a_trajectory_leaves_the_thread_count_as_it_found_it():
+    import numba
+
+    before = numba.get_num_threads()
+    optimizers.trajectory("adam", "wobbly", None, 20)
+    assert numba.get_num_threads() == before

@@ -89,6 +89,13 @@ def last_step_at_least(size: float, *names: str) -> Callable:
     return lambda r: all(float(np.hypot(*_line(r, n).traj.update[-2])) >= size for n in names)
 
 
+def reached_within(*names: str, point: tuple[float, float], dist: float, steps: int) -> Callable:
+    """Each run comes within ``dist`` of ``point`` at some step ≤ ``steps``."""
+    return lambda r: all(
+        bool(np.any(np.hypot(*(_line(r, n).traj.path[: steps + 1] - np.asarray(point)).T) < dist)) for n in names
+    )
+
+
 def moved_at_most(dist: float, *names: str) -> Callable:
     return lambda r: all(float(np.hypot(*(_line(r, n).traj.final - _line(r, n).traj.path[0]))) <= dist for n in names)
 
@@ -305,9 +312,12 @@ PRESETS: dict[str, Preset] = {
                     lambda r: at_global("adagrad", within=0.01)(r),
                 ),
                 (
-                    "RMSProp and Adadelta get near the origin but keep hopping between the walls without settling.",
+                    "RMSProp and Adadelta come within 0.5 of the origin in their first 10 steps but never settle: "
+                    "they keep hopping between the walls to the end, still with steps of 0.3 or more.",
                     lambda r: (
-                        near_global("rmsprop", "adadelta", lo=0.01, hi=0.5)(r) and not_settled("rmsprop", "adadelta")(r)
+                        reached_within("rmsprop", "adadelta", point=(0.0, 0.0), dist=0.5, steps=10)(r)
+                        and not_settled("rmsprop", "adadelta")(r)
+                        and last_step_at_least(0.3, "rmsprop", "adadelta")(r)
                     ),
                 ),
             ),

@@ -873,13 +873,13 @@ ADAGRAD_RMSPROP = Lesson(
                 Say(
                     "With α = 0.99 the average forgets ten times more slowly, and it starts at zero, so it fills "
                     "slowly too: the first steps are 2.5 in each coordinate, and RMSProp swings across the basins, "
-                    "from x = −1.7 to x = 2.0, before it stays in the middle basin from step 49. But y does not "
+                    "from x = −1.7 to x = 2.0, before it stays in the middle basin from step 35. But y does not "
                     "spike: after step 60 its y-jumps stay below 0.01.",
                     lambda r: (
                         bool(np.allclose(np.abs(_tr(r, "rmsprop").update[0]), 2.5, atol=0.01))
                         and _in(_x_span(r, "rmsprop")[0], -1.72, -1.65)
                         and _in(_x_span(r, "rmsprop")[1], 1.95, 2.05)
-                        and _middle_from(r, "rmsprop") == 49
+                        and _middle_from(r, "rmsprop") == 35
                         and _late_y(r, "rmsprop").max() < 0.01
                     ),
                     at=(("alpha", 0.99),),
