@@ -306,3 +306,34 @@ def test_a_handoff_set_in_the_run_panel_runs_and_goes_into_the_link():
     _ok(again)
     assert again.session_state["ho::adam::on"] and again.session_state["ho::adam::at"] == 40
     assert again.session_state["ho::adam::to"] == "sgd" and again.query_params["run"] == at.query_params["run"]
+
+
+def test_a_stale_chip_label_sent_back_keeps_its_run():
+    """The browser can send back the "Compare" chip it still shows ("Adam · lr=0.25") after that
+    run's lr changed (a slider nudged twice quickly): the page keeps the run instead of failing
+    with an unknown optimizer."""
+    at = _app()
+    ms = at.multiselect(key="runs")
+    keys = list(ms.value)
+    old_labels = {k: ms.format_func(k) for k in keys}
+    at.session_state["open::adam"] = True
+    at.run()
+    at.select_slider(key="hp::adam::lr").set_value(0.01).run()
+    _ok(at)
+    at.session_state["runs"] = [old_labels[k] if k == "adam" else k for k in keys]
+    at.run()
+    _ok(at)
+    assert list(at.multiselect(key="runs").value) == keys
+    assert at.session_state["hp::adam::lr"] == 0.01
+
+
+def test_a_new_surface_moves_a_start_it_cannot_show_and_says_so():
+    at = _app()  # hills and canyon, start (−2.8, −2.5)
+    at.selectbox(key="surface").set_value("rosenbrock").run()
+    _ok(at)
+    s = landscapes.get("rosenbrock")
+    assert (at.session_state["start_x"], at.session_state["start_y"]) == tuple(float(v) for v in s.start)
+    assert any("outside this surface's window" in i.value for i in at.info)
+    at.selectbox(key="surface").set_value("wobbly").run()  # rosenbrock's start is inside wobbly's window: kept
+    assert (at.session_state["start_x"], at.session_state["start_y"]) == tuple(float(v) for v in s.start)
+    assert not any("outside this surface's window" in i.value for i in at.info)

@@ -66,6 +66,15 @@ def sidebar() -> landscapes.Surface:
                     ("win_x0", "win_x1", "win_y0", "win_y1"), (*surf.bounds[0], *surf.bounds[1]), strict=True
                 ):
                     ss[k] = float(v)
+                # and a start it can show: one outside the window would run off the map unseen
+                (x0, x1), (y0, y1) = surf.bounds
+                sx, sy = float(ss.get("start_x", 0.0)), float(ss.get("start_y", 0.0))
+                if not (x0 <= sx <= x1 and y0 <= sy <= y1):
+                    ss["start_x"], ss["start_y"] = float(surf.start[0]), float(surf.start[1])
+                    ss["start_moved"] = (
+                        f"The start ({sx:g}, {sy:g}) is outside this surface's window, so it moved to the "
+                        f"surface's own start ({surf.start[0]:g}, {surf.start[1]:g})."
+                    )
         ss["window_for"] = surf.name
         window_box = st.expander("View window", icon=":material/crop_free:", key="open::window", on_change="rerun")
         if window_box.open:
@@ -83,8 +92,9 @@ def sidebar() -> landscapes.Surface:
 
         st.header("Optimizers")
         options = optimizers.names() + ss.get("extra_keys", [])
-        ss["runs"] = [k for k in ss["runs"] if k in options]
+        ps.resolve_runs()  # a chip label sent back for a run whose settings just changed
         labels = dict(zip(ss["runs"], (lg for _, lg in _labels(ss["runs"])), strict=True))
+        ps.remember_run_labels(labels)
         st.multiselect("Compare", options, key="runs", max_selections=MAX_RUNS, on_change=ps.init_new_runs,
                        format_func=lambda k: labels.get(k, optimizers.spec(k.split("#")[0]).label))  # fmt: skip
         with st.popover("Add an optimizer or a copy"):
@@ -293,6 +303,8 @@ st.markdown(
 presets_row()
 st.markdown(f"$f(x, y) = {surf.latex}$")
 st.markdown(f"**This surface:** {surf.description}")
+if moved := ss.pop("start_moved", None):
+    st.info(moved, icon=":material/my_location:")
 for n in ss.get("notices", []):
     st.warning("Link parameter refused: " + n.replace("_", r"\_").replace("*", r"\*"), icon="⚠️")
 # A preset's sentences hold for its own settings only: shown while the view is that preset (opened

@@ -117,9 +117,36 @@ def teaching_values(name: str) -> dict[str, float]:
     return dict(TEACHING_SETTINGS.get(name, {}))
 
 
+def resolve_runs() -> None:
+    """Turn chip labels back into run keys in the "Compare" selection. The chips show each run's
+    settings ("Adam · lr=0.25"); when a setting changes while the browser still shows the old chip,
+    the browser can send that old label back as the selected value. Labels shown recently map to
+    their runs (``run_label_keys``, kept by the page); anything else is dropped."""
+    ss = st.session_state
+    known = set(optimizers.names()) | set(ss.get("extra_keys", []))
+    back = ss.get("run_label_keys", {})
+    runs = []
+    for k in ss.get("runs", []):
+        key = k if k in known else back.get(k)
+        if key is not None and key not in runs:
+            runs.append(key)
+    if runs != list(ss.get("runs", [])):
+        ss["runs"] = runs
+
+
+def remember_run_labels(labels: dict[str, str]) -> None:
+    """Keep the chip labels of this run and the one before it (see ``resolve_runs``)."""
+    ss = st.session_state
+    previous = ss.get("run_label_keys_now", {})
+    now = {label: key for key, label in labels.items()}
+    ss["run_label_keys_now"] = now
+    ss["run_label_keys"] = {**previous, **now}
+
+
 def init_new_runs() -> None:
     """Give every run that has no widget values yet its teaching settings (on_change of the menu)."""
     ss = st.session_state
+    resolve_runs()
     for key in ss.get("runs", []):
         name = key.split("#")[0]
         spec = optimizers.spec(name)
