@@ -120,3 +120,19 @@ def test_results_count_evaluations_when_a_run_spends_more_than_one_per_step():
     table = summary_table(compute(view)).set_index("run")
     evals = table["evaluations"]
     assert evals.iloc[0] == 30 and evals.iloc[1] > 30 and evals.iloc[2] == 30 * 6  # cma's 6 samples a generation
+
+
+def test_three_d_view_stays_on_the_window_when_a_run_diverges():
+    """A diverging run stretched the 3-D axes to its last point (billions), shrinking the surface to a
+    dot: only the part of a path inside the view window is drawn, on axes set to the window."""
+    res = _res("rosenbrock", [Run("nesterov", {"lr": 0.01}), Run("adam", {"lr": 0.05})], start=(-1.2, 1.0))
+    assert res.lines[0].traj.diverged_step is not None and res.lines[1].traj.diverged_step is None
+    (x0, x1), (y0, y1) = res.surface.bounds
+    fig = figures.surface3d_figure(res.surface, res.lines, start=(-1.2, 1.0))
+    sc = fig["layout"]["scene"]
+    assert sc["xaxis"]["range"] == [x0, x1] and sc["yaxis"]["range"] == [y0, y1]
+    for t in fig["data"][1:]:
+        xs = [v for v in t["x"] if v is not None and np.isfinite(v)]
+        ys = [v for v in t["y"] if v is not None and np.isfinite(v)]
+        assert all(x0 <= v <= x1 for v in xs) and all(y0 <= v <= y1 for v in ys), t["name"]
+    assert sum(str(t.get("name")).endswith(" end") for t in fig["data"]) == 1  # the diverged run has none

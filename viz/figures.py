@@ -692,15 +692,22 @@ def surface3d_figure(surface: landscapes.Surface, lines: list[Line], bounds=None
              "z": [min(f0, zmax) + lift if math.isfinite(f0) else zmax],
              "marker": {"symbol": "diamond", "size": 6, "color": "white", "line": {"color": "black", "width": 2}}}
         )  # fmt: skip
+    (x0, x1), (y0, y1) = view
     for line in lines:
         tr = line.traj
         idx = _trail_index(tr.steps)
-        p, f = tr.path[idx], np.minimum(tr.loss[idx], zmax) + lift
+        p, f = tr.path[idx].copy(), np.minimum(tr.loss[idx], zmax) + lift
+        # only the part inside the window: a diverging run would stretch the axes to its last point
+        out = ~((p[:, 0] >= x0) & (p[:, 0] <= x1) & (p[:, 1] >= y0) & (p[:, 1] <= y1))
+        p[out] = np.nan
+        f[out] = np.nan
         data.append(
             {"type": "scatter3d", "mode": "lines", "x": _arr(p[:, 0]), "y": _arr(p[:, 1]), "z": _arr(f),
              "name": line.legend, "legendgroup": line.key, "line": {"color": line.color, "width": 6}}
         )  # fmt: skip
         k = tr.steps if tr.diverged_step is None else max(tr.diverged_step - 1, 0)
+        if not (x0 <= tr.path[k, 0] <= x1 and y0 <= tr.path[k, 1] <= y1):
+            continue  # its end is off the window (the map says where)
         data.append(
             {"type": "scatter3d", "mode": "markers", "x": [float(tr.path[k, 0])], "y": [float(tr.path[k, 1])],
              "z": [float(min(tr.loss[k], zmax) + lift)], "name": f"{line.label} end", "legendgroup": line.key,
@@ -712,7 +719,8 @@ def surface3d_figure(surface: landscapes.Surface, lines: list[Line], bounds=None
         "layout": {
             "height": 700, "margin": {"l": 0, "r": 0, "t": 30, "b": 0}, "font": {"color": "#262730"},
             "legend": {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
-            "scene": {"xaxis": {"title": {"text": "x = w₀"}}, "yaxis": {"title": {"text": "y = w₁"}},
+            "scene": {"xaxis": {"title": {"text": "x = w₀"}, "range": [x0, x1]},
+                      "yaxis": {"title": {"text": "y = w₁"}, "range": [y0, y1]},
                       "zaxis": {"title": {"text": "f(x, y)"}}, "aspectmode": "manual",
                       "aspectratio": {"x": 1, "y": 1, "z": 0.6},
                       "camera": {"eye": {"x": 1.3, "y": -1.5, "z": 1.1}}},
