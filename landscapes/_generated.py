@@ -825,3 +825,193 @@ def value_grad_lanes(sid, px, py, n, fs, gxs, gys):
             fs[l] = math.nan
             gxs[l] = math.nan
             gys[l] = math.nan
+
+
+@jit(fastmath=False, inline="always")
+def value_grad_one(sid, x, y):
+    if sid == 0:
+        f = float(x**2 + y**2)
+        gx = float(2*x)
+        gy = float(2*y)
+        return f, gx, gy
+    elif sid == 1:
+        if not (abs(x) <= LANE_LIMIT and abs(y) <= LANE_LIMIT):
+            return value_grad_raw(sid, x, y)
+        t0 = x + y
+        t1 = abs(x)
+        t2 = math.sqrt(t1 + (1/10))
+        t3 = x + 1
+        t4 = y + 2
+        t5 = vexp(-2*t3**2 - 2*t4**2)
+        sn0, cs0 = vsincos(t0)
+        t6 = 3*cs0
+        t7 = (0.0 if x == 0 else math.copysign(1, x))
+        t8 = 32*t5
+        f = float(t1*t2 + 8*t5 + ((1/3))*x**2 + ((1/3))*y**2 + 3*sn0 + 3)
+        gx = float((0.5)*t1*t7/t2 + t2*t7 - t3*t8 + t6 + ((2/3))*x)
+        gy = float(-t4*t8 + t6 + ((2/3))*y)
+        return f, gx, gy
+    elif sid == 2:
+        if not (abs(x) <= LANE_LIMIT and abs(y) <= LANE_LIMIT):
+            return value_grad_raw(sid, x, y)
+        t0 = 4*x
+        sn0, cs0 = vsincos(t0)
+        t1 = sn0
+        f = float(t1**2 + (0.5)*x**2 + (0.5)*y**2)
+        gx = float(8*t1*cs0 + x)
+        gy = float(y)
+        return f, gx, gy
+    elif sid == 3:
+        if not (abs(x) <= LANE_LIMIT and abs(y) <= LANE_LIMIT):
+            return value_grad_raw(sid, x, y)
+        t0 = 20*x
+        sn0, cs0 = vsincos(t0)
+        t1 = sn0
+        t2 = 20*y
+        sn1, cs1 = vsincos(t2)
+        t3 = sn1
+        f = float(((1/15))*t1**2 + ((1/15))*t3**2 + ((1/3))*x**2 + ((1/3))*y**2)
+        gx = float(((8/3))*t1*cs0 + ((2/3))*x)
+        gy = float(((8/3))*t3*cs1 + ((2/3))*y)
+        return f, gx, gy
+    elif sid == 4:
+        t0 = vexp(-x**2 - y**2)
+        t1 = 8*t0
+        f = float(4 - 4*t0)
+        gx = float(t1*x)
+        gy = float(t1*y)
+        return f, gx, gy
+    elif sid == 5:
+        t0 = x + y
+        t1 = vexp(-t0**2)
+        t2 = x + 1
+        t3 = y + 2
+        t4 = vexp(-t2**2 - t3**2)
+        t5 = x + 2
+        t6 = t5**2
+        t7 = 2*y
+        t8 = t7 - 1
+        t9 = t8**2
+        t10 = x - 1
+        t11 = t7 + 3
+        t12 = vexp(-(3/2)*t10**2 - (3/4)*t11**2)
+        t13 = 2*x + 3
+        t14 = t7 + 1
+        t15 = vexp(-(1/4)*t13**2 - (3/4)*t14**2)
+        t16 = ((3/2))*t15
+        t17 = -8*t0*t1
+        t18 = 6*t4
+        t19 = 9*t12
+        t20 = vexp(-3*t6 - (3/8)*t9)
+        f = float(-4*t1 + 3*t12 + t16 + 3*t4 + ((1/3))*x**2 + ((1/3))*y**2 + vexp(-3*t6 - (3/8)*t9) + 4)
+        gx = float(-t10*t19 - t13*t16 - t17 - t18*t2 - 6*t20*t5 + ((2/3))*x)
+        gy = float(-t11*t19 - (9/2)*t14*t15 - t17 - t18*t3 - (3/2)*t20*t8 + ((2/3))*y)
+        return f, gx, gy
+    elif sid == 6:
+        t0 = vexp(-x**2 - y**2)
+        t1 = 2*x + 5
+        t2 = 2*y + 5
+        t3 = (0.5)*vexp(-(1/4)*t1**2 - (1/4)*t2**2)
+        t4 = 6*t0
+        f = float(-3*t0 - t3 + 4)
+        gx = float(t1*t3 + t4*x)
+        gy = float(t2*t3 + t4*y)
+        return f, gx, gy
+    elif sid == 7:
+        t0 = x - 1
+        t1 = x**2 - y
+        f = float(t0**2 + 100*t1**2)
+        gx = float(2*t0 + 400*t1*x)
+        gy = float(-200*t1)
+        return f, gx, gy
+    elif sid == 8:
+        t0 = 2*x
+        t1 = t0*y - t0 + 3
+        t2 = 8*x
+        t3 = y**3
+        t4 = t2*t3 - t2 + 21
+        t5 = 4*x
+        t6 = y**2
+        t7 = t5*t6 - t5 + 9
+        f = float(((1/4))*t1**2 + ((1/64))*t4**2 + ((1/16))*t7**2)
+        gx = float(t1*(y - 1) + ((1/4))*t4*(t3 - 1) + (0.5)*t7*(t6 - 1))
+        gy = float(t0*(((3/8))*t4*t6 + (0.5)*t7*y + x*y - x + (3/2)))
+        return f, gx, gy
+    elif sid == 9:
+        t0 = x + y**2 - 7
+        t1 = x**2 + y - 11
+        f = float(t0**2 + t1**2)
+        gx = float(2*t0 + 4*t1*x)
+        gy = float(4*t0*y + 2*t1)
+        return f, gx, gy
+    elif sid == 10:
+        if not (abs(x) <= LANE_LIMIT and abs(y) <= LANE_LIMIT):
+            return value_grad_raw(sid, x, y)
+        t0 = 2*math.pi
+        t1 = t0*x
+        t2 = t0*y
+        t3 = 10*math.pi
+        sn0, cs0 = vsincos(t1)
+        sn1, cs1 = vsincos(t2)
+        f = float(x**2 + y**2 - 10*cs0 - 10*cs1 + 20)
+        gx = float(2*t3*sn0 + 2*x)
+        gy = float(2*t3*sn1 + 2*y)
+        return f, gx, gy
+    elif sid == 11:
+        if not (abs(x) <= LANE_LIMIT and abs(y) <= LANE_LIMIT):
+            return value_grad_raw(sid, x, y)
+        t0 = 2*math.pi
+        t1 = t0*x
+        t2 = t0*y
+        sn0, cs0 = vsincos(t1)
+        sn1, cs1 = vsincos(t2)
+        t3 = vexp((0.5)*cs0 + (0.5)*cs1)
+        t4 = math.sqrt(2)
+        t5 = math.sqrt(x**2 + y**2)
+        t6 = vexp(-(1/10)*t4*t5)
+        t7 = math.pi*t3
+        t8 = 2*t4*t6/t5
+        f = float(-t3 - 20*t6 + math.e + 20)
+        gx = float(t7*sn0 + t8*x)
+        gy = float(t7*sn1 + t8*y)
+        return f, gx, gy
+    elif sid == 12:
+        f = float(x**2 - y**2)
+        gx = float(2*x)
+        gy = float(-2*y)
+        return f, gx, gy
+    elif sid == 13:
+        t0 = x**2
+        t1 = y**2
+        f = float(x*(t0 - 3*t1))
+        gx = float(3*t0 - 3*t1)
+        gy = float(-6*x*y)
+        return f, gx, gy
+    elif sid == 14:
+        t0 = x*y - 1
+        t1 = 2*t0
+        f = float(t0**2)
+        gx = float(t1*y)
+        gy = float(t1*x)
+        return f, gx, gy
+    elif sid == 15:
+        if not (abs(x) <= LANE_LIMIT and abs(y) <= LANE_LIMIT):
+            return value_grad_raw(sid, x, y)
+        t0 = math.tanh(x)
+        t1 = t0*y - vsin(1)
+        t2 = math.tanh((0.5)*x)
+        t3 = t2*y - vsin(0.5)
+        t4 = math.tanh(((3/2))*x)
+        t5 = t4*y - vsin((3/2))
+        t6 = math.tanh(2*x)
+        t7 = t6*y - vsin(2)
+        f = float(((2/9))*t1**2 + ((2/9))*t3**2 + ((2/9))*t5**2 + ((2/9))*t7**2)
+        gx = float(-(2/9)*y*(2*t1*(t0**2 - 1) + t3*(t2**2 - 1) + 3*t5*(t4**2 - 1) + 4*t7*(t6**2 - 1)))
+        gy = float(((4/9))*t0*t1 + ((4/9))*t2*t3 + ((4/9))*t4*t5 + ((4/9))*t6*t7)
+        return f, gx, gy
+    elif sid == 16:
+        f = float(((1/20))*x**2 + 2*y**2)
+        gx = float(((1/10))*x)
+        gy = float(4*y)
+        return f, gx, gy
+    return math.nan, math.nan, math.nan

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, NamedTuple
 
 import numba
@@ -156,16 +157,28 @@ def _check_values(h: Hyper, values: np.ndarray) -> None:
         h.check(values[~ok][0])  # raises with the range
 
 
+_LAYOUTS: dict[str, tuple[dict, dict, np.ndarray]] = {}
+
+
+def _layout(s: OptimizerSpec) -> tuple[dict, dict, np.ndarray]:
+    """The optimizer's own slots, all named slots and the row of defaults (built once)."""
+    if s.name not in _LAYOUTS:
+        own = {h.name: (N_COMMON + i, h) for i, h in enumerate(s.hypers)}
+        slots = {h.name: (i, h) for i, h in enumerate(COMMON) if h.name != "schedule_code"}
+        slots.update(own)
+        row = np.zeros(N_SLOTS)
+        for i, h in enumerate(COMMON):
+            row[i] = h.default
+        for i, h in own.values():
+            row[i] = h.default
+        _LAYOUTS[s.name] = (own, slots, row)
+    return _LAYOUTS[s.name]
+
+
 def _pack(s: OptimizerSpec, n: int, steps: int, given: dict[str, Any]) -> tuple[np.ndarray, dict]:
     """Validate hyperparameters and lay them out as an (n, N_SLOTS) float matrix."""
-    own = {h.name: (N_COMMON + i, h) for i, h in enumerate(s.hypers)}
-    slots = {h.name: (i, h) for i, h in enumerate(COMMON) if h.name != "schedule_code"}
-    slots.update(own)
-    hp = np.zeros((n, N_SLOTS))
-    for i, h in enumerate(COMMON):
-        hp[:, i] = h.default
-    for i, h in own.values():
-        hp[:, i] = h.default
+    own, slots, row = _layout(s)
+    hp = np.tile(row, (n, 1))
     used: dict[str, Any] = {}
     for name, raw in given.items():
         if name == "schedule":
@@ -178,6 +191,11 @@ def _pack(s: OptimizerSpec, n: int, steps: int, given: dict[str, Any]) -> tuple[
             valid = ", ".join([*own, "schedule", *_COMMON])
             raise TypeError(f"{s.name} got an unexpected hyperparameter {name!r}; valid: {valid}")
         i, h = slots[name]
+        if type(raw) is float or type(raw) is int:  # the common case, without arrays
+            h.check(raw)
+            hp[:, i] = raw
+            used[name] = raw
+            continue
         try:
             values = np.asarray(raw, dtype=np.float64)
         except (TypeError, ValueError):
@@ -255,15 +273,17 @@ def _execute(name, surface, starts, steps, level, tol, radius, hyper, phase=(0, 
     stt = np.empty(n, dtype=np.int64)
     basin = np.empty(n, dtype=np.int64)
     rows = steps + 1
+    # run_one fills the rows a run does not reach itself; run and the runners need NaN rows
+    new = np.empty if n == 1 and not s.runner else partial(np.full, fill_value=np.nan)
     full = (n, rows) if level >= 1 else (0, 1)
-    rec_path = np.full((*full, 2), np.nan)
-    rec_loss = np.full(full, np.nan)
+    rec_path = new((*full, 2))
+    rec_loss = new(full)
     full2 = (n, rows) if level >= 2 else (0, 1)
-    rec_grad = np.full((*full2, 2), np.nan)
-    rec_update = np.full((*full2, 2), np.nan)
-    rec_state = np.full((*full2, N_STATE, 2), np.nan)
-    rec_lr = np.full(full2, np.nan)
-    rec_evals = np.zeros((n, rows), dtype=np.int64)
+    rec_grad = new((*full2, 2))
+    rec_update = new((*full2, 2))
+    rec_state = new((*full2, N_STATE, 2))
+    rec_lr = new(full2)
+    rec_evals = np.zeros((n, rows), dtype=np.int64) if s.runner else np.empty((n, rows), dtype=np.int64)
     st_out = np.zeros((n, N_STATE, 2))
     sc_out = np.zeros((n, _k.N_SCALARS))
     population = None
@@ -275,23 +295,32 @@ def _execute(name, surface, starts, steps, level, tol, radius, hyper, phase=(0, 
             final, loss, div, stt, basin, rec_path, rec_loss, rec_grad, rec_update, rec_state, rec_lr, rec_evals,
         )  # fmt: skip
     else:
-        lanes = _k.lanes_for(len(starts))
-        # One chunk (a trajectory, a few runs) runs on this thread alone: waking the pool for it
-        # cost 5-8× the steps whenever the other core was busy (a class on one server).
-        threads = numba.get_num_threads()
-        if n <= lanes:
-            numba.set_num_threads(1)  # per calling thread: other sessions' sweeps keep theirs
-        try:
-            _k.run(
-                s.code, surf.kernel_arg, hp, starts, steps, mins, mins_f, float(tol), float(radius), level, lanes,
-                np.array(phase, dtype=np.int64), _NO_STATE if st0 is None else st0,
-                _NO_SCALARS if sc0 is None else sc0, final, loss, div, stt, basin,
-                rec_path, rec_loss, rec_grad, rec_update, rec_state, rec_lr, st_out, sc_out,
-            )  # fmt: skip
-        finally:
-            numba.set_num_threads(threads)
-        done = np.where(div < 0, steps, div)  # steps taken before a divergence
-        rec_evals[:] = np.minimum(np.arange(rows)[None, :], done[:, None]) * s.evals_per_step
+        args = (
+            hp, starts, steps, mins, mins_f, float(tol), float(radius), level, np.array(phase, dtype=np.int64),
+            _NO_STATE if st0 is None else st0, _NO_SCALARS if sc0 is None else sc0, final, loss, div, stt, basin,
+            rec_path, rec_loss, rec_grad, rec_update, rec_state, rec_lr, st_out, sc_out,
+        )  # fmt: skip
+        if n == 1:  # a trajectory: the scalar path, on this thread (same bits as in a sweep)
+            _k.run_one(s.code, surf.kernel_arg, *args)
+        else:
+            lanes = _k.lanes_for(n)
+            # One chunk (a few runs) runs on this thread alone: waking the pool for it cost
+            # 5-8× the steps whenever the other core was busy (a class on one server).
+            threads = numba.get_num_threads()
+            if n <= lanes:
+                numba.set_num_threads(1)  # per calling thread: other sessions' sweeps keep theirs
+            try:
+                _k.run(s.code, surf.kernel_arg, *args[:8], lanes, *args[8:])
+            finally:
+                numba.set_num_threads(threads)
+        e = s.evals_per_step
+        if n == 1:  # a trajectory: the count up to the step it diverged at, then flat
+            rec_evals[0] = np.arange(0, rows * e, e) if e else 0
+            if div[0] >= 0:
+                rec_evals[0, div[0] + 1 :] = rec_evals[0, div[0]]
+        else:
+            done = np.where(div < 0, steps, div)  # steps taken before a divergence
+            np.multiply(np.minimum(np.arange(rows)[None, :], done[:, None]), e, out=rec_evals)
     return _Out(
         s, surf, used, final, loss, div, stt, basin, rec_path, rec_loss, rec_grad, rec_update, rec_state, rec_lr,
         rec_evals, population, st_out, sc_out,

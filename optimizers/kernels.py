@@ -17,7 +17,7 @@ import math
 import numpy as np
 from numba import prange
 
-from landscapes._generated import value_grad_lanes
+from landscapes._generated import value_grad_lanes, value_grad_one
 from landscapes._jit import jit, vector_width
 from landscapes.kernels import hessian, subgradient, value_grad
 from optimizers.registry import N_COMMON, N_STATE
@@ -407,6 +407,62 @@ def _schedulefree_1(h, st, l, i, y, g, lr, beta, ckp1, wd, v_slot, bc2, eps):
     return y
 
 
+@jit
+def _sgd_lane(h, l, x, y, gx, gy, lr):
+    wd = h[O + 1, l]
+    gx = gx + wd * x if wd != 0.0 else gx
+    gy = gy + wd * y if wd != 0.0 else gy
+    return x - lr * gx, y - lr * gy
+
+
+@jit
+def _nadam_lane(h, st, sc, l, x, y, gx, gy, t, lr):
+    b1, md = h[O + 1, l], h[O + 5, l]
+    mu = b1 * (1.0 - 0.5 * 0.96 ** (t * md))
+    mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((t + 1.0) * md))
+    sc[SC_MU, l] *= mu
+    return _nadam_1(h, st, sc, l, 0, x, gx, t, lr, mu, mu_next), _nadam_1(h, st, sc, l, 1, y, gy, t, lr, mu, mu_next)
+
+
+@jit
+def _asgd_lane(h, st, sc, l, x, y, gx, gy, t, lr):
+    if t == 1:  # torch: eta starts at the first step's lr, mu at 1
+        sc[SC_ETA, l] = lr
+        sc[SC_AMU, l] = 1.0
+    eta, mu = sc[SC_ETA, l], sc[SC_AMU, l]
+    nx = _asgd_1(h, st, l, 0, x, gx, eta, mu)
+    ny = _asgd_1(h, st, l, 1, y, gy, eta, mu)
+    lambd, alpha, t0 = h[O + 1, l], h[O + 2, l], h[O + 3, l]
+    sc[SC_ETA, l] = lr / ((1.0 + lambd * lr * t) ** alpha)
+    sc[SC_AMU, l] = 1.0 / max(1.0, t - t0)
+    return nx, ny
+
+
+@jit
+def _schedulefree_lane(h, st, sc, l, x, y, gx, gy, t, lr, adam):
+    if t == 1:  # z starts at the parameters; lr_max at −1 as in the package
+        st[0, 0, l] = x
+        st[0, 1, l] = y
+        sc[SC_WSUM, l] = 0.0
+        sc[SC_LRMAX, l] = -1.0
+    lr_max = max(lr, sc[SC_LRMAX, l])
+    sc[SC_LRMAX, l] = lr_max
+    r, power = (h[O + 5, l], h[O + 6, l]) if adam else (h[O + 3, l], h[O + 4, l])
+    weight = (t**r) * (lr_max**power)
+    wsum = sc[SC_WSUM, l] + weight
+    sc[SC_WSUM, l] = wsum
+    ckp1 = weight / wsum if wsum != 0.0 else 0.0
+    if adam:
+        bc2 = 1.0 - h[O + 2, l] ** float(t)  # C pow, as Python's float ** int
+        wd, eps, vs = h[O + 4, l], h[O + 3, l], 2
+    else:
+        bc2, wd, eps, vs = 1.0, h[O + 2, l], 0.0, -1
+    beta = h[O + 1, l]
+    nx = _schedulefree_1(h, st, l, 0, x, gx, lr, beta, ckp1, wd, vs, bc2, eps)
+    ny = _schedulefree_1(h, st, l, 1, y, gy, lr, beta, ckp1, wd, vs, bc2, eps)
+    return nx, ny
+
+
 # ---------------------------------------------------------------------------------------
 # Whole-point updates (need both coordinates).
 
@@ -568,6 +624,20 @@ def init_state(opt, h, st, sc, l):
         st[1, 1, l] = a
 
 
+@jit
+def _lane_lr(opt, h, feat, l, t, x, y):
+    """Step t's lr for lane l: the schedule and warm-up, then the effective-lr mode."""
+    lr = h[O, l]
+    if feat[F_SCHED] and (h[SCHED, l] != 0.0 or h[WARM, l] > 0.0):
+        sf = opt == 19 or opt == 20  # schedule-free: warmup_steps is the package's own warm-up
+        lr = lr * schedule_factor(h, l, t - 1.0, not sf)
+        if sf and t - 1.0 < h[WARM, l]:
+            lr = lr * (t / h[WARM, l])
+    if feat[F_EFF] and h[EFF, l] != 0.0:
+        lr = lr / max(math.sqrt(x * x + y * y), 1e-12)
+    return lr
+
+
 @jit(inline="always")  # called once, from run: no code growth
 def gradients(opt, sid, lanes, h, feat, st, sc, px, py, t, shift, fs, gxs, gys, lrs):
     """Phase 1 of a step for all lanes: f, the noisy clipped gradient and the lr.
@@ -587,19 +657,12 @@ def gradients(opt, sid, lanes, h, feat, st, sc, px, py, t, shift, fs, gxs, gys, 
     if feat[F_NOISE] or feat[F_CLIP]:
         for l in range(lanes):
             gxs[l], gys[l] = _perturb(h, l, gxs[l], gys[l], t + shift, 0)
-    for l in range(lanes):
-        lrs[l] = h[O, l]
-    if feat[F_SCHED]:
-        sf = opt == 19 or opt == 20  # schedule-free: warmup_steps is the package's own warm-up
+    if feat[F_SCHED] or feat[F_EFF]:
         for l in range(lanes):
-            if h[SCHED, l] != 0.0 or h[WARM, l] > 0.0:
-                lrs[l] = lrs[l] * schedule_factor(h, l, t - 1.0, not sf)
-                if sf and t - 1.0 < h[WARM, l]:
-                    lrs[l] = lrs[l] * (t / h[WARM, l])
-    if feat[F_EFF]:
+            lrs[l] = _lane_lr(opt, h, feat, l, t, px[l], py[l])
+    else:
         for l in range(lanes):
-            if h[EFF, l] != 0.0:
-                lrs[l] = lrs[l] / max(math.sqrt(px[l] * px[l] + py[l] * py[l]), 1e-12)
+            lrs[l] = h[O, l]
     if opt >= 7 and opt <= 13:  # β1^t and β2^t as running products (pow per step would dominate)
         for l in range(lanes):
             sc[SC_B1T, l] *= h[O + 1, l]
@@ -611,11 +674,7 @@ def updates(opt, sid, lanes, h, feat, st, sc, px, py, t, shift, gxs, gys, lrs, n
     """Phase 2: the optimizer's update for all lanes, dispatched once per step."""
     if opt == 0:
         for l in range(lanes):
-            wd = h[O + 1, l]
-            gx = gxs[l] + wd * px[l] if wd != 0.0 else gxs[l]
-            gy = gys[l] + wd * py[l] if wd != 0.0 else gys[l]
-            nxs[l] = px[l] - lrs[l] * gx
-            nys[l] = py[l] - lrs[l] * gy
+            nxs[l], nys[l] = _sgd_lane(h, l, px[l], py[l], gxs[l], gys[l], lrs[l])
     elif opt == 1 or opt == 2:
         nes = opt == 2
         for l in range(lanes):
@@ -653,12 +712,7 @@ def updates(opt, sid, lanes, h, feat, st, sc, px, py, t, shift, gxs, gys, lrs, n
             nys[l] = _adamax_1(h, st, sc, l, 1, py[l], gys[l], lrs[l])
     elif opt == 10:
         for l in range(lanes):
-            b1, md = h[O + 1, l], h[O + 5, l]
-            mu = b1 * (1.0 - 0.5 * 0.96 ** (t * md))
-            mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((t + 1.0) * md))
-            sc[SC_MU, l] *= mu
-            nxs[l] = _nadam_1(h, st, sc, l, 0, px[l], gxs[l], t, lrs[l], mu, mu_next)
-            nys[l] = _nadam_1(h, st, sc, l, 1, py[l], gys[l], t, lrs[l], mu, mu_next)
+            nxs[l], nys[l] = _nadam_lane(h, st, sc, l, px[l], py[l], gxs[l], gys[l], t, lrs[l])
     elif opt == 11:
         for l in range(lanes):
             nxs[l] = _radam_1(h, st, sc, l, 0, px[l], gxs[l], t, lrs[l])
@@ -681,42 +735,14 @@ def updates(opt, sid, lanes, h, feat, st, sc, px, py, t, shift, gxs, gys, lrs, n
             nys[l] = _rprop_1(h, st, l, 1, py[l], gys[l], t, lrs[l])
     elif opt == 17:
         for l in range(lanes):
-            if t == 1:  # torch: eta starts at the first step's lr, mu at 1
-                sc[SC_ETA, l] = lrs[l]
-                sc[SC_AMU, l] = 1.0
-            eta, mu = sc[SC_ETA, l], sc[SC_AMU, l]
-            nxs[l] = _asgd_1(h, st, l, 0, px[l], gxs[l], eta, mu)
-            nys[l] = _asgd_1(h, st, l, 1, py[l], gys[l], eta, mu)
-            lambd, alpha, t0 = h[O + 1, l], h[O + 2, l], h[O + 3, l]
-            sc[SC_ETA, l] = lrs[l] / ((1.0 + lambd * lrs[l] * t) ** alpha)
-            sc[SC_AMU, l] = 1.0 / max(1.0, t - t0)
+            nxs[l], nys[l] = _asgd_lane(h, st, sc, l, px[l], py[l], gxs[l], gys[l], t, lrs[l])
     elif opt == 18:
         for l in range(lanes):
             nxs[l], nys[l] = _adafactor(h, st, l, px[l], py[l], gxs[l], gys[l], t, lrs[l])
     elif opt == 19 or opt == 20:
         adam = opt == 20
         for l in range(lanes):
-            if t == 1:  # z starts at the parameters; lr_max at −1 as in the package
-                st[0, 0, l] = px[l]
-                st[0, 1, l] = py[l]
-                sc[SC_WSUM, l] = 0.0
-                sc[SC_LRMAX, l] = -1.0
-            lr = lrs[l]
-            lr_max = max(lr, sc[SC_LRMAX, l])
-            sc[SC_LRMAX, l] = lr_max
-            r, power = (h[O + 5, l], h[O + 6, l]) if adam else (h[O + 3, l], h[O + 4, l])
-            weight = (t**r) * (lr_max**power)
-            wsum = sc[SC_WSUM, l] + weight
-            sc[SC_WSUM, l] = wsum
-            ckp1 = weight / wsum if wsum != 0.0 else 0.0
-            if adam:
-                bc2 = 1.0 - h[O + 2, l] ** float(t)  # C pow, as Python's float ** int
-                wd, eps, vs = h[O + 4, l], h[O + 3, l], 2
-            else:
-                bc2, wd, eps, vs = 1.0, h[O + 2, l], 0.0, -1
-            beta = h[O + 1, l]
-            nxs[l] = _schedulefree_1(h, st, l, 0, px[l], gxs[l], lr, beta, ckp1, wd, vs, bc2, eps)
-            nys[l] = _schedulefree_1(h, st, l, 1, py[l], gys[l], lr, beta, ckp1, wd, vs, bc2, eps)
+            nxs[l], nys[l] = _schedulefree_lane(h, st, sc, l, px[l], py[l], gxs[l], gys[l], t, lrs[l], adam)
     elif opt == 21:
         for l in range(lanes):
             nxs[l], nys[l] = _prodigy(h, st, sc, l, px[l], py[l], gxs[l], gys[l], t, lrs[l])
@@ -738,6 +764,114 @@ def _nearest(minima, x, y):
             bd = d
             best = k
     return best, bd
+
+
+# ---------------------------------------------------------------------------------------
+# A run's bookkeeping, shared by the chunked kernel and the single-run one.
+
+
+@jit
+def _safe_radii(minima):
+    """Per known minimum, the squared radius of a disk around it inside which it is surely the
+    nearest minimum (0.49 of the distance to the nearest other one, leaving room for rounding);
+    inf for a lone minimum."""
+    m = minima.shape[0]
+    out = np.full(m, np.inf)
+    for a in range(m):
+        for b in range(m):
+            if a != b:
+                dx = minima[a, 0] - minima[b, 0]
+                dy = minima[a, 1] - minima[b, 1]
+                out[a] = min(out[a], 0.2401 * (dx * dx + dy * dy))
+    return out
+
+
+@jit(inline="always")
+def _load_run(opt, hp, r, h, st, sc, l, resume, st0, sc0, feat):
+    """Run r's hyperparameters and starting state into lane l; mark the features it uses."""
+    for k in range(hp.shape[1]):
+        h[k, l] = hp[r, k]
+    init_state(opt, h, st, sc, l)
+    if resume:
+        for k in range(N_STATE):
+            st[k, 0, l] = st0[r, k, 0]
+            st[k, 1, l] = st0[r, k, 1]
+        for k in range(N_SCALARS):
+            sc[k, l] = sc0[r, k]
+    feat[F_NOISE] |= h[NOISE, l] > 0.0
+    feat[F_CLIP] |= h[CLIP, l] < math.inf
+    feat[F_SCHED] |= h[SCHED, l] != 0.0 or h[WARM, l] > 0.0
+    feat[F_EFF] |= h[EFF, l] != 0.0
+
+
+@jit(inline="always")
+def _begin(level, r, x, y, st, l, diverged_step, steps_to_tol, rec_path, rec_state):
+    """Record run r's start; False if the start is not a finite point (diverged at step 0)."""
+    diverged_step[r] = -1
+    steps_to_tol[r] = -1
+    if level >= 1:
+        rec_path[r, 0, 0] = x
+        rec_path[r, 0, 1] = y
+    if level >= 2:
+        for k in range(N_STATE):
+            rec_state[r, 0, k, 0] = st[k, 0, l]
+            rec_state[r, 0, k, 1] = st[k, 1, l]
+    if not (math.isfinite(x) and math.isfinite(y)):
+        diverged_step[r] = 0
+        return False
+    return True
+
+
+@jit(inline="always")
+def _finish(
+    sid, h, st, sc, l, x, y, alive, r, steps, t_start, shift, level, minima, minima_f, tol, radius,
+    final, loss, diverged_step, steps_to_tol, basin, rec_loss, rec_grad, st_out, sc_out,
+):  # fmt: skip
+    """Run r's summaries after its last step, and its state for a hand-off (NaN once diverged:
+    nothing to continue)."""
+    for k in range(N_STATE):
+        st_out[r, k, 0] = st[k, 0, l] if alive else math.nan
+        st_out[r, k, 1] = st[k, 1, l] if alive else math.nan
+    for k in range(N_SCALARS):
+        sc_out[r, k] = sc[k, l] if alive else math.nan
+    final[r, 0] = math.nan
+    final[r, 1] = math.nan
+    loss[r] = math.nan
+    basin[r] = -1
+    if not alive:
+        return
+    f, gx, gy = value_grad(sid, x, y)
+    gx, gy = _perturb(h, l, gx, gy, t_start + steps + 1 + shift, 0)
+    if level >= 1:
+        rec_loss[r, steps] = f
+    if level >= 2:
+        rec_grad[r, steps, 0] = gx
+        rec_grad[r, steps, 1] = gy
+    if not math.isfinite(f):
+        diverged_step[r] = steps
+        return
+    final[r, 0] = x
+    final[r, 1] = y
+    loss[r] = f
+    if minima.shape[0] > 0:
+        k, d2 = _nearest(minima, x, y)
+        if abs(f - minima_f[k]) > tol:
+            steps_to_tol[r] = -1
+        elif steps_to_tol[r] < 0:
+            steps_to_tol[r] = steps
+        if d2 <= radius * radius:
+            basin[r] = k
+
+
+@jit
+def _value_band(minima_f, tol):
+    """[f_lo, f_hi]: no minimum's value is within tol of an f outside it."""
+    f_lo = math.inf
+    f_hi = -math.inf
+    for k in range(minima_f.shape[0]):
+        f_lo = min(f_lo, minima_f[k] - tol)
+        f_hi = max(f_hi, minima_f[k] + tol)
+    return f_lo, f_hi
 
 
 @jit(parallel=True)
@@ -765,11 +899,8 @@ def run(
     n_runs = starts.shape[0]
     n_hp = hp.shape[1]
     n_chunks = (n_runs + lanes - 1) // lanes
-    f_lo = math.inf  # no minimum's value is within tol of f outside [f_lo, f_hi]
-    f_hi = -math.inf
-    for k in range(minima_f.shape[0]):
-        f_lo = min(f_lo, minima_f[k] - tol)
-        f_hi = max(f_hi, minima_f[k] + tol)
+    f_lo, f_hi = _value_band(minima_f, tol)
+    safe_r2 = _safe_radii(minima)
     for c in prange(n_chunks):
         lo = c * lanes
         n = min(lanes, n_runs - lo)
@@ -782,23 +913,16 @@ def run(
         px = np.zeros(lanes)
         py = np.zeros(lanes)
         alive = np.zeros(lanes, dtype=np.bool_)
-        watch = np.zeros(lanes)  # 1.0 while a live run has not yet come within tol of a minimum's value
+        watch = np.zeros(lanes)  # 1.0 while a live run is not within tol of a minimum's value
+        # a settled lane (watch 0): its minimum's value and the disk where that minimum is surely
+        # the nearest; while it stays on both, the step's bookkeeping cannot change anything
+        s_f = np.zeros(lanes)
+        s_x = np.zeros(lanes)
+        s_y = np.zeros(lanes)
+        s_r2 = np.zeros(lanes)
         feat = np.zeros(5, dtype=np.bool_)
         for l in range(lanes):
-            r = min(lo + l, n_runs - 1)
-            for k in range(n_hp):
-                h[k, l] = hp[r, k]
-            init_state(opt, h, st, sc, l)
-            if resume:
-                for k in range(N_STATE):
-                    st[k, 0, l] = st0[r, k, 0]
-                    st[k, 1, l] = st0[r, k, 1]
-                for k in range(N_SCALARS):
-                    sc[k, l] = sc0[r, k]
-            feat[F_NOISE] |= h[NOISE, l] > 0.0
-            feat[F_CLIP] |= h[CLIP, l] < math.inf
-            feat[F_SCHED] |= h[SCHED, l] != 0.0 or h[WARM, l] > 0.0
-            feat[F_EFF] |= h[EFF, l] != 0.0
+            _load_run(opt, hp, min(lo + l, n_runs - 1), h, st, sc, l, resume, st0, sc0, feat)
         uniform = not (feat[F_SCHED] or feat[F_EFF])
         for l in range(lanes):
             for k in range(O, O + 3):
@@ -808,24 +932,12 @@ def run(
         feat[F_UNIFORM] = uniform
         for l in range(n):
             r = lo + l
-            px[l] = starts[r, 0]
-            py[l] = starts[r, 1]
-            alive[l] = True
-            watch[l] = 1.0
-            diverged_step[r] = -1
-            steps_to_tol[r] = -1
-            if level >= 1:
-                rec_path[r, 0, 0] = px[l]
-                rec_path[r, 0, 1] = py[l]
-            if level >= 2:
-                for k in range(N_STATE):
-                    rec_state[r, 0, k, 0] = st[k, 0, l]
-                    rec_state[r, 0, k, 1] = st[k, 1, l]
-            if not (math.isfinite(px[l]) and math.isfinite(py[l])):
-                alive[l] = False
-                diverged_step[r] = 0
-                px[l] = 0.0
-                py[l] = 0.0
+            alive[l] = _begin(
+                level, r, starts[r, 0], starts[r, 1], st, l, diverged_step, steps_to_tol, rec_path, rec_state
+            )
+            watch[l] = 1.0 if alive[l] else 0.0
+            px[l] = starts[r, 0] if alive[l] else 0.0
+            py[l] = starts[r, 1] if alive[l] else 0.0
         fs = np.empty(lanes)
         gxs = np.empty(lanes)
         gys = np.empty(lanes)
@@ -837,8 +949,10 @@ def run(
             updates(opt, sid, lanes, h, feat, st, sc, px, py, t, shift, gxs, gys, lrs, nxs, nys, level >= 2)
             i = t - t_start  # this call's step number: the record row
             if level == 0:
-                # The common case, vectorised: a lane needs the scalar bookkeeping below only
-                # when it diverges or its f comes near a minimum's value while watched.
+                # The common case, vectorised: a lane needs the bookkeeping below only when it
+                # diverges, may settle (its f comes near a minimum's value while watched) or may
+                # leave (settled, but off its minimum's value or off the disk where that minimum
+                # is surely the nearest): otherwise the bookkeeping would change nothing.
                 events = 0
                 for l in range(lanes):
                     f = fs[l]
@@ -846,14 +960,20 @@ def run(
                     ny = nys[l]
                     ok = (f - f == 0.0) & (nx * nx + ny * ny < BLOW_UP)
                     near = (f_lo <= f) & (f <= f_hi)
-                    # a live lane diverges, settles (near while watched) or leaves (not near while
-                    # settled); a dead lane has watch 0 and never counts
-                    events |= alive[l] & ((not ok) | (near == (watch[l] != 0.0)))
+                    dx = px[l] - s_x[l]
+                    dy = py[l] - s_y[l]
+                    stays = (abs(f - s_f[l]) <= tol) & (dx * dx + dy * dy < s_r2[l])
+                    watched = watch[l] != 0.0
+                    # a dead lane has alive False and never counts
+                    events |= alive[l] & ((not ok) | (watched & near) | ((not watched) & (not stays)))
                 if not events:
                     for l in range(lanes):
                         px[l] = nxs[l] if alive[l] else px[l]
                         py[l] = nys[l] if alive[l] else py[l]
                     continue
+            # The bookkeeping is written out here and in run_one rather than shared as a helper:
+            # Numba counts references to a helper's array arguments at every call (atomic
+            # increments), which took a trajectory from 63 to 110 ns per step.
             for l in range(n):
                 if not alive[l]:
                     continue
@@ -872,18 +992,23 @@ def run(
                     watch[l] = 0.0
                     diverged_step[r] = i - 1
                     continue
-                # steps_to_tol: the first step after which f stays within tol of the value of
-                # the nearest minimum; a run that leaves that band is watched again.
-                inside = False
+                # steps_to_tol: the first step after which f stays within tol of the value of the
+                # nearest minimum; a run that leaves that band is watched again.
+                inside = -1
                 if f_lo <= f <= f_hi:
                     k, _ = _nearest(minima, x0, y0)
-                    inside = abs(f - minima_f[k]) <= tol
-                if inside and steps_to_tol[r] < 0:
+                    if abs(f - minima_f[k]) <= tol:
+                        inside = k
+                if inside >= 0 and steps_to_tol[r] < 0:
                     steps_to_tol[r] = i - 1
-                    watch[l] = 0.0
-                elif not inside and steps_to_tol[r] >= 0:
+                elif inside < 0 and steps_to_tol[r] >= 0:
                     steps_to_tol[r] = -1
-                    watch[l] = 1.0
+                watch[l] = 1.0 if inside < 0 else 0.0
+                if inside >= 0:
+                    s_f[l] = minima_f[inside]
+                    s_x[l] = minima[inside, 0]
+                    s_y[l] = minima[inside, 1]
+                    s_r2[l] = safe_r2[inside]
                 nx = nxs[l]
                 ny = nys[l]
                 if level >= 1:
@@ -903,41 +1028,158 @@ def run(
                 px[l] = nx
                 py[l] = ny
         for l in range(n):
-            r = lo + l
+            _finish(
+                sid, h, st, sc, l, px[l], py[l], alive[l], lo + l, steps, t_start, shift, level,
+                minima, minima_f, tol, radius, final, loss, diverged_step, steps_to_tol, basin,
+                rec_loss, rec_grad, st_out, sc_out,
+            )  # fmt: skip
+
+
+@jit
+def run_one(
+    opt, sid, hp, starts, steps, minima, minima_f, tol, radius, level, phase, st0, sc0,
+    final, loss, diverged_step, steps_to_tol, basin,
+    rec_path, rec_loss, rec_grad, rec_update, rec_state, rec_lr, st_out, sc_out,
+):  # fmt: skip
+    """``run`` for one run (a trajectory): its point, gradient and lr in registers rather than
+    in lane arrays, one step a straight chain of arithmetic. Unlike ``run`` it NaN-fills the
+    record rows the run does not reach, so the caller may pass them uninitialised. The per-lane functions are the
+    lane code's own (``value_grad_one``, the optimizers' lane updates), so the bits equal the
+    run's in a sweep.
+    """
+    resume = phase[0] != 0
+    t_start = phase[1]
+    shift = phase[2]
+    h = np.empty((hp.shape[1], 1))
+    st = np.zeros((N_STATE, 2, 1))
+    sc = np.ones((N_SCALARS, 1))
+    feat = np.zeros(5, dtype=np.bool_)
+    _load_run(opt, hp, 0, h, st, sc, 0, resume, st0, sc0, feat)
+    f_lo, f_hi = _value_band(minima_f, tol)
+    x = starts[0, 0]
+    y = starts[0, 1]
+    alive = _begin(level, 0, x, y, st, 0, diverged_step, steps_to_tol, rec_path, rec_state)
+    # rows written: path and state up to p_end, loss and gradient up to l_end, update and lr up
+    # to u_end (exclusive); run_one fills the rest with NaN itself (the caller need not)
+    p_end, l_end, u_end = steps + 1, steps + 1, steps
+    if not alive:
+        x = 0.0
+        y = 0.0
+        p_end, l_end, u_end = 1, 0, 0
+    built_in = sid[0] >= 0
+    perturbed = feat[F_NOISE] or feat[F_CLIP]
+    lr_varies = feat[F_SCHED] or feat[F_EFF]
+    products = opt >= 7 and opt <= 13  # β1^t and β2^t, as gradients() keeps them
+    for t in range(t_start + 1, t_start + steps + 1 if alive else t_start + 1):
+        i = t - t_start  # this call's step number: the record row
+        if built_in:
+            f, gx, gy = value_grad_one(sid[0], x, y)
+            gx, gy = subgradient(f, gx, gy)
+        else:
+            f, gx, gy = value_grad(sid, x, y)
+        if perturbed:
+            gx, gy = _perturb(h, 0, gx, gy, t + shift, 0)
+        lr = _lane_lr(opt, h, feat, 0, t, x, y) if lr_varies else h[O, 0]
+        if products:
+            sc[SC_B1T, 0] *= h[O + 1, 0]
+            sc[SC_B2T, 0] *= h[O + 2, 0]
+        # Phase 2: updates()'s per-lane functions for lane 0. The step scale is always stored
+        # (a constant flag: a run-time one kept Numba's reference counting in the loop).
+        if opt == 0:
+            nx, ny = _sgd_lane(h, 0, x, y, gx, gy, lr)
+        elif opt == 1 or opt == 2:
+            nx = _momentum_1(h, st, 0, 0, x, gx, t, lr, opt == 2)
+            ny = _momentum_1(h, st, 0, 1, y, gy, t, lr, opt == 2)
+        elif opt == 3:
+            nx, ny = _smoothed_nesterov(sid, h, st, 0, x, y, t + shift, lr)
+        elif opt == 4:
+            nx = _adagrad_1(h, st, 0, 0, x, gx, t, lr)
+            ny = _adagrad_1(h, st, 0, 1, y, gy, t, lr)
+        elif opt == 5:
+            nx = _rmsprop_1(h, st, 0, 0, x, gx, lr)
+            ny = _rmsprop_1(h, st, 0, 1, y, gy, lr)
+        elif opt == 6:
+            nx = _adadelta_1(h, st, 0, 0, x, gx, lr)
+            ny = _adadelta_1(h, st, 0, 1, y, gy, lr)
+        elif opt == 7 or opt == 8:
+            step_size = lr / (1.0 - sc[SC_B1T, 0])  # as _adam_lanes computes them
+            bc2_sqrt = math.sqrt(1.0 - sc[SC_B2T, 0])
+            nx = _adam_1(h, st, 0, 0, x, gx, lr, opt == 8, step_size, bc2_sqrt, True)
+            ny = _adam_1(h, st, 0, 1, y, gy, lr, opt == 8, step_size, bc2_sqrt, True)
+        elif opt == 9:
+            nx = _adamax_1(h, st, sc, 0, 0, x, gx, lr)
+            ny = _adamax_1(h, st, sc, 0, 1, y, gy, lr)
+        elif opt == 10:
+            nx, ny = _nadam_lane(h, st, sc, 0, x, y, gx, gy, t, lr)
+        elif opt == 11:
+            nx = _radam_1(h, st, sc, 0, 0, x, gx, t, lr)
+            ny = _radam_1(h, st, sc, 0, 1, y, gy, t, lr)
+        elif opt == 12:
+            nx = _lion_1(h, st, 0, 0, x, gx, lr)
+            ny = _lion_1(h, st, 0, 1, y, gy, lr)
+        elif opt == 13:
+            nx = _adabelief_1(h, st, sc, 0, 0, x, gx, lr)
+            ny = _adabelief_1(h, st, sc, 0, 1, y, gy, lr)
+        elif opt == 14 or opt == 15:
+            nx, ny = _newton(sid, h, st, 0, x, y, gx, gy, lr, opt == 15)
+        elif opt == 16:
+            nx = _rprop_1(h, st, 0, 0, x, gx, t, lr)
+            ny = _rprop_1(h, st, 0, 1, y, gy, t, lr)
+        elif opt == 17:
+            nx, ny = _asgd_lane(h, st, sc, 0, x, y, gx, gy, t, lr)
+        elif opt == 18:
+            nx, ny = _adafactor(h, st, 0, x, y, gx, gy, t, lr)
+        elif opt == 19 or opt == 20:
+            nx, ny = _schedulefree_lane(h, st, sc, 0, x, y, gx, gy, t, lr, opt == 20)
+        elif opt == 21:
+            nx, ny = _prodigy(h, st, sc, 0, x, y, gx, gy, t, lr)
+        else:
+            nx, ny = math.nan, math.nan
+        # the bookkeeping of run's slow path (see there why it is written out)
+        if level >= 1:
+            rec_loss[0, i - 1] = f
+        if level >= 2:
+            rec_grad[0, i - 1, 0] = gx
+            rec_grad[0, i - 1, 1] = gy
+            rec_lr[0, i - 1] = lr
+        if not math.isfinite(f):
+            diverged_step[0] = i - 1
+            alive = False
+            p_end, l_end, u_end = i, i, i - 1
+            break
+        inside = False
+        if f_lo <= f <= f_hi:
+            k, _ = _nearest(minima, x, y)
+            inside = abs(f - minima_f[k]) <= tol
+        if inside and steps_to_tol[0] < 0:
+            steps_to_tol[0] = i - 1
+        elif not inside and steps_to_tol[0] >= 0:
+            steps_to_tol[0] = -1
+        if level >= 1:
+            rec_path[0, i, 0] = nx
+            rec_path[0, i, 1] = ny
+        if level >= 2:
+            rec_update[0, i - 1, 0] = nx - x
+            rec_update[0, i - 1, 1] = ny - y
             for k in range(N_STATE):
-                st_out[r, k, 0] = st[k, 0, l]
-                st_out[r, k, 1] = st[k, 1, l]
-            for k in range(N_SCALARS):
-                sc_out[r, k] = sc[k, l]
-            if not alive[l]:
-                final[r, 0] = math.nan
-                final[r, 1] = math.nan
-                loss[r] = math.nan
-                basin[r] = -1
-                continue
-            f, gx, gy = value_grad(sid, px[l], py[l])
-            gx, gy = _perturb(h, l, gx, gy, t_start + steps + 1 + shift, 0)
-            final[r, 0] = px[l]
-            final[r, 1] = py[l]
-            loss[r] = f
-            if level >= 1:
-                rec_loss[r, steps] = f
-            if level >= 2:
-                rec_grad[r, steps, 0] = gx
-                rec_grad[r, steps, 1] = gy
-            if not math.isfinite(f):
-                diverged_step[r] = steps
-                final[r, 0] = math.nan
-                final[r, 1] = math.nan
-                loss[r] = math.nan
-                basin[r] = -1
-                continue
-            basin[r] = -1
-            if minima.shape[0] > 0:
-                k, d2 = _nearest(minima, px[l], py[l])
-                if abs(f - minima_f[k]) > tol:
-                    steps_to_tol[r] = -1
-                elif steps_to_tol[r] < 0:
-                    steps_to_tol[r] = steps
-                if d2 <= radius * radius:
-                    basin[r] = k
+                rec_state[0, i, k, 0] = st[k, 0, 0]
+                rec_state[0, i, k, 1] = st[k, 1, 0]
+        if not (nx * nx + ny * ny < BLOW_UP):  # also catches NaN
+            diverged_step[0] = i
+            alive = False
+            p_end, l_end, u_end = i + 1, i, i
+            break
+        x = nx
+        y = ny
+    _finish(
+        sid, h, st, sc, 0, x, y, alive, 0, steps, t_start, shift, level, minima, minima_f, tol, radius,
+        final, loss, diverged_step, steps_to_tol, basin, rec_loss, rec_grad, st_out, sc_out,
+    )  # fmt: skip
+    if level >= 1:
+        rec_path[0, p_end:] = math.nan
+        rec_loss[0, l_end:] = math.nan
+    if level >= 2:
+        rec_state[0, p_end:] = math.nan
+        rec_grad[0, l_end:] = math.nan
+        rec_update[0, u_end:] = math.nan
+        rec_lr[0, u_end:] = math.nan

@@ -96,6 +96,29 @@ def _lanes(derived: list[dict]) -> list[str]:
     return lines
 
 
+def _one(derived: list[dict]) -> list[str]:
+    """f and the gradient at one point with the lane code's exact arithmetic (vecmath, the same
+    operations in the same order, so the same bits): a single trajectory's scalar path.
+
+    The point form ``value_grad_raw`` uses libm instead and can differ in the last bit, so a
+    trajectory computed with it would part from the same run in a sweep.
+    """
+    lines = ["", "", '@jit(fastmath=False, inline="always")', "def value_grad_one(sid, x, y):"]
+    for sid, d in enumerate(derived):
+        lines.append(f"    {'if' if sid == 0 else 'elif'} sid == {sid}:")
+        block = emit_block([d["f"], d["fx"], d["fy"]], ["f", "gx", "gy"], " " * 8)
+        block = _share_sincos([_VEC.sub(lambda m: _VEC_NAMES[m.group(1)] + "(", line) for line in block])
+        if any(k in line for k in ("vsin(", "vcos(", "vsincos(") for line in block):
+            lines += [
+                "        if not (abs(x) <= LANE_LIMIT and abs(y) <= LANE_LIMIT):",
+                "            return value_grad_raw(sid, x, y)",
+            ]
+        lines += block
+        lines.append("        return f, gx, gy")
+    lines.append("    return math.nan, math.nan, math.nan")
+    return lines
+
+
 def render() -> str:
     """The full text of ``_generated.py``."""
     derived, meta = [], []
@@ -129,6 +152,7 @@ def render() -> str:
     out += _dispatch("value_grad_raw", ["f", "gx", "gy"], ["f", "fx", "fy"], derived)
     out += _dispatch("hessian_raw", ["hxx", "hxy", "hyy"], ["fxx", "fxy", "fyy"], derived)
     out += _lanes(derived)
+    out += _one(derived)
     return "\n".join(out) + "\n"
 
 
