@@ -56,7 +56,7 @@ def sidebar() -> landscapes.Surface:
     ss = st.session_state
     with st.sidebar:
         st.header("Landscape")
-        surf = surface_select("surface")
+        surf = surface_select("surface", describe=False)  # the page says it once, under the formula
         if window_for := ss.get("window_for"):
             both_custom = window_for.startswith(landscapes.CUSTOM_PREFIX) and surf.name.startswith(
                 landscapes.CUSTOM_PREFIX
