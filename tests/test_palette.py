@@ -38,7 +38,7 @@ def test_any_two_of_twelve_run_colours_differ_by_delta_e_20_and_stand_out_from_t
 
 def test_nesterov_sweep_copies_are_labelled_by_gamma_and_coloured_apart():
     res = compute(PRESETS["nesterov_gamma"].view())
-    assert [ln.label for ln in res.lines] == ["Nesterov γ=0.25", "Nesterov γ=0.9", "Nesterov γ=0.975"]
+    assert [ln.label for ln in res.lines] == ["Nesterov · γ=0.25", "Nesterov · γ=0.9", "Nesterov · γ=0.975"]
     assert all("lr=0.01" in ln.legend for ln in res.lines)
     cs = [ln.color for ln in res.lines]
     assert min(Color(a).delta_e(b, method="2000") for a, b in itertools.combinations(cs, 2)) >= 20
@@ -49,7 +49,7 @@ def test_nesterov_sweep_copies_are_labelled_by_gamma_and_coloured_apart():
     "runs,expect",
     [
         ([Run("sgd")], ["SGD"]),
-        ([Run("adam", {"lr": 0.1}), Run("adam#2", {"lr": 0.01})], ["Adam lr=0.1", "Adam lr=0.01"]),
+        ([Run("adam", {"lr": 0.1}), Run("adam#2", {"lr": 0.01})], ["Adam · lr=0.1", "Adam · lr=0.01"]),
         ([Run("sgd"), Run("sgd#2")], ["SGD #1", "SGD #2"]),  # identical copies: numbered
     ],
 )

@@ -30,3 +30,23 @@ def test_the_surface_description_is_shown_once():
     assert not at.exception
     description = landscapes.get("wobbly").description
     assert sum(t.count(description) for t in _texts(at)) == 1
+
+
+def test_every_run_label_reads_optimizer_dot_settings():
+    """The edge-of-stability preset said "SGD lr=0.003" where everything else says "SGD · lr=…"."""
+    import re
+
+    import optimizers
+    from viz.playground import compute
+    from viz.presets import PRESETS
+    from viz.state import run_labels
+
+    eos = compute(PRESETS["why_edge_of_stability"].view())
+    assert [ln.label for ln in eos.lines] == ["SGD · lr=0.003", "SGD · lr=0.001"]
+    assert [ln.legend for ln in eos.lines] == ["SGD · lr=0.003", "SGD · lr=0.001"]
+    for name, preset in PRESETS.items():
+        view = preset.view()
+        for run, (label, legend) in zip(view.runs, run_labels(view.runs), strict=True):
+            head = re.escape(optimizers.spec(run.optimizer).label) + r"( #\d+)?"
+            assert re.fullmatch(head + r"( · [^·]+)?", label), (name, label)
+            assert re.fullmatch(head + r" · [^·]+", legend), (name, legend)
