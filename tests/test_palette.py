@@ -55,3 +55,22 @@ def test_nesterov_sweep_copies_are_labelled_by_gamma_and_coloured_apart():
 )
 def test_labels_name_the_setting_that_differs(runs, expect):
     assert [lab for lab, _ in run_labels(runs)] == expect
+
+
+def _hue_gap(a: str, b: str) -> float:
+    ha, hb = (Color(c).convert("lch-d65")["hue"] for c in (a, b))
+    return min(abs(ha - hb) % 360, 360 - abs(ha - hb) % 360)
+
+
+def test_the_colours_compared_together_by_default_have_different_names():
+    """The article's five methods (every article preset compares them together) and a sixth run get
+    colours that a washed-out projector keeps apart: different hues, not only a lighter and a
+    darker green (RMSProp and Adam were #00cc00 and #006633, 15° of hue apart)."""
+    res = compute(PRESETS["article_wobbly"].view())
+    assert [ln.traj.optimizer for ln in res.lines] == ["nesterov", "rmsprop", "adadelta", "adagrad", "adam"]
+    five = [ln.color for ln in res.lines]
+    for a, b in itertools.combinations(five, 2):
+        assert Color(a).delta_e(b, method="2000") >= 30 and _hue_gap(a, b) >= 20, (a, b)
+    six = [figures.run_style(i).color for i in range(6)]
+    for a, b in itertools.combinations(six, 2):
+        assert Color(a).delta_e(b, method="2000") >= 25 and _hue_gap(a, b) >= 20, (a, b)

@@ -23,11 +23,12 @@ import landscapes
 import optimizers
 
 # Twelve run colours, any two at least 20 apart in CIEDE2000, at least 15 from every colour of the
-# map, none darker than CIELAB L* 32 (near-black dashes vanish on the map's dark bands); chosen by
-# ``python -m tools.make_palette``, checked by tests/test_palette.py.
+# map, none darker than CIELAB L* 32 (near-black dashes vanish on the map's dark bands); the first
+# six (the article's five methods and one more) with different colour names, so that a projector
+# keeps them apart; chosen by ``python -m tools.make_palette``, checked by tests/test_palette.py.
 PALETTE = (
-    "#ff6600", "#00cc00", "#0000ff", "#ff66cc", "#006633", "#993333",
-    "#cc9900", "#cc9999", "#9966ff", "#996633", "#993399", "#666600",
+    "#ff6600", "#00cc00", "#0000ff", "#ff66cc", "#993333", "#cc9900",
+    "#006633", "#cc9999", "#9966ff", "#996633", "#993399", "#666600",
 )  # fmt: skip
 DASHES = ("solid", "dash", "dashdot", "longdash", "dot", "longdashdot")  # thin dots last: hardest to see
 # Head markers, one per run: a run reads by its marker too, without colour (never the start's diamond).
