@@ -50,3 +50,16 @@ def test_every_run_label_reads_optimizer_dot_settings():
             head = re.escape(optimizers.spec(run.optimizer).label) + r"( #\d+)?"
             assert re.fullmatch(head + r"( · [^·]+)?", label), (name, label)
             assert re.fullmatch(head + r" · [^·]+", legend), (name, legend)
+
+
+def test_momentum_that_is_not_used_shows_as_a_dash():
+    """RMSProp at momentum 0 (torch's default) keeps no momentum buffer: its state reads "—", not "(0, 0)"."""
+    from viz.playground import compute, inspector_table
+    from viz.state import Run, View
+
+    runs = [Run("rmsprop", {"lr": 0.1}), Run("rmsprop#2", {"lr": 0.1, "momentum": 0.5}), Run("nesterov")]
+    res = compute(View(surface="wobbly", steps=20, runs=runs))
+    rows = inspector_table(res, 10).set_index("optimizer")["momentum / 1st moment"]
+    assert rows.iloc[0] == "—"
+    assert rows.iloc[1].startswith("(") and rows.iloc[1] != "(0, 0)"
+    assert rows.iloc[2].startswith("(") and rows.iloc[2] != "(0, 0)"

@@ -201,12 +201,21 @@ def inspector_table(result: Result, k: int) -> pd.DataFrame:
             "update Δθ": _pair(tr.update[kk]) if kk < tr.steps else "—",
             "lr": f"{tr.lr[kk]:.3g}" if kk < tr.steps else "—",
         }
-        if spec.momentum_state:
-            row["momentum / 1st moment"] = _pair(tr.state[spec.momentum_state][min(kk + 1, tr.steps)])
+        if spec.momentum_state:  # "—" where the run keeps none (RMSProp at momentum 0, its default)
+            phase = [p for p in tr.phases if p["at"] <= kk][-1]  # the settings in charge at step k
+            used = momentum_used(phase["optimizer"], phase["hyperparameters"])
+            row["momentum / 1st moment"] = _pair(tr.state[spec.momentum_state][min(kk + 1, tr.steps)]) if used else "—"
         if spec.scale_state:
             row["effective step per coordinate"] = _pair(tr.state[spec.scale_state][min(kk + 1, tr.steps)])
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def momentum_used(optimizer: str, hyper: dict) -> bool:
+    """Whether a run with these settings keeps a momentum (or first-moment) state: not when its
+    momentum setting is 0 (RMSProp's default, or momentum SGD set to 0): torch then keeps no buffer."""
+    spec = optimizers.spec(optimizer)
+    return spec.momentum_state is not None and float(hyper.get("momentum", 1.0)) != 0.0
 
 
 def _pair(v) -> str:
