@@ -237,3 +237,45 @@ def test_heatmap_cell_click_shows_that_run_and_the_gif_downloads(server, tmp_pat
 
     assert Image.open(out).n_frames == 61  # 60 steps: every step is a frame (≤ 120)
     assert not [e for e in errors if "undefined" not in e]
+
+
+# --- the teacher's tour (session 10): what a class sees projected, at 1440 and 390 px -----------
+
+TOUR = "/?surface=rosenbrock&start=-1.2,1&steps=60&run=sgd:lr=0.01&run=adam:lr=0.05&run=lbfgs&run=rmsprop:lr=0.01"
+
+
+def _open(browser, url: str, width: int, height: int = 1000):
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(url)
+    page.wait_for_selector(MAP, timeout=240_000)
+    _idle(page)
+    assert not page.query_selector('[data-testid="stException"]')
+    return page
+
+
+def test_results_table_fits_a_wide_page_and_scrolls_on_purpose_on_a_phone(server):
+    """The results table was cut off at 1440 px: it fits there; on a phone it scrolls inside its box,
+    says so and keeps the run column in view, and the page itself never scrolls sideways."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        for width in (1440, 390):
+            page = _open(browser, server + TOUR, width)
+            m = page.evaluate(
+                """() => { const d = document.querySelector('.results-table');
+                           const hint = document.querySelector('.results-table-hint');
+                           return {scroll: d.scrollWidth, client: d.clientWidth,
+                                   page: document.documentElement.scrollWidth,
+                                   sticky: getComputedStyle(d.querySelector('td')).position,
+                                   hint: getComputedStyle(hint).display,
+                                   cols: [...d.querySelectorAll('th')].map((th) => th.textContent)}; }"""
+            )
+            assert "evaluations" in m["cols"] and "stopped" in m["cols"], m  # L-BFGS is compared; SGD diverges
+            assert m["page"] <= width, m
+            if width == 1440:
+                assert m["scroll"] <= m["client"] and m["hint"] == "none", m
+            else:
+                assert m["scroll"] > m["client"] and m["sticky"] == "sticky" and m["hint"] == "block", m
+            page.close()
+        browser.close()

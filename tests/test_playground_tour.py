@@ -63,3 +63,23 @@ def test_momentum_that_is_not_used_shows_as_a_dash():
     assert rows.iloc[0] == "—"
     assert rows.iloc[1].startswith("(") and rows.iloc[1] != "(0, 0)"
     assert rows.iloc[2].startswith("(") and rows.iloc[2] != "(0, 0)"
+
+
+def test_results_columns_do_not_change_when_a_run_diverges():
+    """An "evaluations" column appeared as soon as a run diverged (its count stops at that step); it
+    belongs to views that compare an optimizer spending more than one evaluation per step."""
+    from viz.playground import COLUMN_HELP, compute, summary_table
+    from viz.state import from_query
+
+    def columns(*runs: str) -> list[str]:
+        view, _ = from_query({"surface": "rosenbrock", "start": "-1.2,1", "steps": "60", "run": list(runs)})
+        res = compute(view)
+        return res, summary_table(res).columns.tolist()
+
+    calm, calm_cols = columns("sgd:lr=0.001", "adam:lr=0.05")
+    wild, wild_cols = columns("sgd:lr=0.01", "adam:lr=0.05")
+    assert calm.lines[0].traj.diverged_step is None and wild.lines[0].traj.diverged_step is not None
+    assert wild_cols == calm_cols and "evaluations" not in wild_cols
+    res, cols = columns("sgd:lr=0.01", "lbfgs")
+    assert cols == list(COLUMN_HELP)  # L-BFGS's line search spends more: the column is there
+    assert summary_table(res).set_index("run")["evaluations"].iloc[1] > 60

@@ -41,13 +41,21 @@ SCHEDULE_LABELS = {
     "cosine": "cosine annealing",
     "cosine_restarts": "cosine with warm restarts",
 }
-# Phones: the formula wraps, tables scroll sideways inside their box.
+# Phones: the formula wraps. The results table fits a wide page (headers and text cells wrap;
+# numbers and points do not); on a phone it scrolls sideways inside its box, says so, and keeps
+# its first column (which run) in view.
 CSS = """<style>
 .stMarkdown .katex { white-space: normal; }
 .results-table table { border-collapse: collapse; font-size: 0.9rem; }
 .results-table th, .results-table td { padding: 4px 8px; border-bottom: 1px solid #d5d7de; text-align: left;
-  white-space: nowrap; }
+  white-space: nowrap; vertical-align: top; }
+.results-table th { white-space: normal; vertical-align: bottom; min-width: 4em; }
+.results-table td.wrap { white-space: normal; min-width: 6em; }
 .results-table th[title] { cursor: help; text-decoration: underline dotted; }
+.results-table th:first-child, .results-table td:first-child { position: sticky; left: 0; z-index: 1;
+  background: #fff; min-width: 8em; box-shadow: 1px 0 0 #d5d7de; }
+.results-table-hint { display: none; font-size: 0.8rem; color: #555; }
+@media (max-width: 640px) { .results-table-hint { display: block; } }
 </style>"""
 
 
@@ -397,7 +405,8 @@ results_tab, step_tab, rules_tab, export_tab = st.tabs(
 if results_tab.open:
     with results_tab:
         table = session_memo("results_table", compute_key, lambda: html_table(summary_table(result), COLUMN_HELP))
-        st.markdown(table, unsafe_allow_html=True)
+        st.markdown('<div class="results-table-hint">The table scrolls sideways: more columns to the right →</div>'
+                    + table, unsafe_allow_html=True)  # fmt: skip
         with st.expander("What the columns mean", icon=":material/help:"):
             st.markdown("\n".join(f"- **{c}**: {t}" for c, t in COLUMN_HELP.items()) + "\n\n" + STEP_CONVENTION)
 

@@ -30,7 +30,7 @@ COLUMN_HELP = {
     "final loss": "f(θ_N) at the last step N.",
     "evaluations": "Function evaluations (f with its gradient) the run spent: one per step for most optimizers; "
     "L-BFGS's line search, the gradient-free methods' tries and smoothed Nesterov's look-aheads spend more. "
-    "Shown when some run does not spend one per step: compare runs at equal evaluations, not steps.",
+    "Shown when the view compares one of those: compare runs at equal evaluations, not steps.",
     "best loss (step)": "The lowest f the run reached, and the step where it first did.",
     "end point": "θ_N, where the run stands after its last update.",
     "nearest minimum": "Distance from θ_N to the nearest minimum found in and around the view "
@@ -156,9 +156,17 @@ def summary_table(result: Result) -> pd.DataFrame:
             }
         )
     columns = list(COLUMN_HELP)
-    if all(tr.evals is None or tr.evals[-1] == tr.steps for tr in (ln.traj for ln in result.lines)):
+    if not any(spends_more(p["optimizer"]) for ln in result.lines for p in ln.traj.phases):
         columns.remove("evaluations")  # one per step everywhere: the steps say it
     return pd.DataFrame(rows, columns=columns).astype({"settled at step": "Int64"})
+
+
+def spends_more(optimizer: str) -> bool:
+    """Whether the optimizer can spend more than one evaluation per step (L-BFGS's line search, the
+    gradient-free methods' tries, smoothed Nesterov's look-aheads). Decided by the optimizer, not by
+    a run's counts, so the results table keeps its columns when a run diverges (its count stops)."""
+    spec = optimizers.spec(optimizer)
+    return spec.evals_per_step != 1 or bool(spec.runner)
 
 
 def _end_kind(s: landscapes.Surface, x: float, y: float, settled: bool) -> str:
@@ -171,10 +179,17 @@ def _end_kind(s: landscapes.Surface, x: float, y: float, settled: bool) -> str:
     return f"near a minimum (|g| = {g:.2g})" if settled else f"not stationary (|g| = {g:.2g})"
 
 
+WRAP = ("run", "best loss (step)", "nearest minimum", "end point is", "stopped")  # text that may wrap
+
+
 def html_table(table: pd.DataFrame, help: dict[str, str] | None = None) -> str:
     """The table as HTML for ``st.markdown``: each header has a tooltip (``help``), numbers are
-    formatted as ``styled`` does, and the table scrolls sideways inside its box on a phone."""
-    html = styled(table).to_html()
+    formatted as ``styled`` does, and cells of text (``WRAP``) carry the class "wrap", so the
+    page's CSS can let them wrap: the table fits a wide page and scrolls sideways inside its box
+    on a phone (the page keeps its first column in view)."""
+    wrap = pd.DataFrame("", index=table.index, columns=table.columns)
+    wrap[[c for c in WRAP if c in table.columns]] = "wrap"
+    html = styled(table).set_td_classes(wrap).to_html()
     for col, tip in (help or {}).items():
         esc = tip.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
         html = re.sub(rf"(<th [^>]*?)\s*>{re.escape(col)}</th>", rf'\1 title="{esc}">{col}</th>', html, count=1)
