@@ -108,7 +108,7 @@ def test_every_optimizer_renders_with_its_controls():
         _ok(at)
         fig = _map(at)
         clouds = sum(optimizers.spec(n).gradient_free for n in batch)  # the points tried, per step
-        assert len(fig["data"]) == 4 + 3 * len(batch) + clouds
+        assert len(fig["data"]) == 4 + 3 * len(batch) + clouds + 1  # + the minima drawn again over the runs
         assert not any(k.startswith("hp::") for k in _widget_keys(at))  # collapsed: drawn only when open
         for n in batch:
             at.session_state[f"open::{n}"] = True
@@ -206,7 +206,7 @@ def test_presets_load_the_articles_experiments():
     at.button(key="preset::article_giant_plateau").click().run()
     _ok(at)
     assert at.session_state["surface"] == "giant_plateau"
-    assert len(_map(at)["data"]) == 4 + 3 * 5
+    assert len(_map(at)["data"]) == 4 + 3 * 5 + 1  # + the minima drawn again over the runs
 
 
 def test_diverging_optimizer_is_marked_and_others_keep_animating():
@@ -224,7 +224,7 @@ def test_copy_of_an_optimizer_with_other_settings():
     btn.click().run()
     _ok(at)
     assert "adam#2" in at.session_state["runs"]
-    assert len(_map(at)["data"]) == 4 + 3 * 4
+    assert len(_map(at)["data"]) == 4 + 3 * 4 + 1  # + the minima drawn again over the runs
     # an optimizer not compared yet is added itself (not as "#2"), at a learning rate that moves
     at.selectbox(key="copy_of").set_value("sgd").run()
     next(b for b in at.button if b.label == "Add").click().run()

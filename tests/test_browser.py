@@ -111,7 +111,7 @@ def test_page_loads_changes_and_clicks(server):
             "() => !!window.Plotly && /basic/.test(document.querySelector('script[src*=plotly-basic]').src)"
         )
         before = _map_state(page)
-        assert before["traces"] == 4 + 3 * 2 and before["image"] == 1 and before["last"] == "125"
+        assert before["traces"] == 4 + 3 * 2 + 1 and before["image"] == 1 and before["last"] == "125"
         # the step slider never runs under the play/step buttons (element boxes)
         boxes = page.evaluate(
             """() => { const r = (el) => { const b = el.getBoundingClientRect();

@@ -5,6 +5,7 @@ Each test names the problem the tour found; it fails on the build before the fix
 
 from __future__ import annotations
 
+import numpy as np
 from streamlit.testing.v1 import AppTest
 
 import landscapes
@@ -83,3 +84,48 @@ def test_results_columns_do_not_change_when_a_run_diverges():
     res, cols = columns("sgd:lr=0.01", "lbfgs")
     assert cols == list(COLUMN_HELP)  # L-BFGS's line search spends more: the column is there
     assert summary_table(res).set_index("run")["evaluations"].iloc[1] > 60
+
+
+def _reaches_global():
+    """The article's hills and canyon: Adam ends at the global minimum, Nesterov at the local one."""
+    from viz.playground import compute
+    from viz.presets import PRESETS
+
+    view = PRESETS["article_hills_and_canyon"].view()
+    res = compute(view)
+    adam = next(ln for ln in res.lines if ln.traj.optimizer == "adam")
+    g = res.surface.minima[0]
+    assert np.hypot(*(adam.traj.final - g)) < 0.01
+    return view, res, g
+
+
+def test_the_gold_star_is_drawn_over_the_runs_that_reach_it():
+    """The global minimum's star was hidden under the end markers of the runs that reach it: the
+    map draws the minima once more, as outlines, after every run's trail, head and ring."""
+    from viz import figures
+
+    view, res, g = _reaches_global()
+    fig = figures.trajectory_figure(res.surface, res.lines, view.start, click_grid=0)
+    data = fig["data"]
+    runs = [i for i, t in enumerate(data) if t.get("legendgroup") in {ln.key for ln in res.lines}]
+    top = next(i for i, t in enumerate(data) if t["name"] == "minima (outline)")
+    assert top > max(runs) and top == len(data) - 1
+    m = data[top]["marker"]
+    assert m["symbol"] == "star-open" and data[top]["hoverinfo"] == "skip"
+    pts = list(zip(data[top]["x"], data[top]["y"], m["color"], strict=True))
+    assert (g[0], g[1], "gold") in pts and (g[0], g[1], "black") in pts  # gold, edged in black
+    assert all(len(f["data"]) == len(data) and top in f["traces"] for f in fig["frames"])
+
+
+def test_the_exports_draw_the_star_over_the_heads_too():
+    from viz import export
+
+    view, res, g = _reaches_global()
+    r = export.renderer(res, view, 640, 480)
+    im = np.asarray(r.frame(view.steps))
+    gx, gy = r._to_pixels(np.array([g]))[0] + np.array(r.plot[:2])
+    hr = 5.5 * r.scale  # the end marker's radius
+    yy, xx = np.mgrid[: im.shape[0], : im.shape[1]]
+    disc = np.hypot(xx - gx, yy - gy) < 0.8 * hr  # inside Adam's end marker
+    gold = (im[..., :3] == r.colors["gold"]).all(axis=-1)
+    assert gold[disc].any()

@@ -109,7 +109,8 @@ def test_every_frame_lists_every_trace_and_the_landscape_is_an_image():
     view.steps = 1000
     res, fig = _figure(view)
     n = len(fig["data"])
-    assert n == 4 + 3 * len(res.lines)  # click stub, line of minima, minima, start; trail, head, best per run
+    # click stub, line of minima, minima, start; trail, head, best per run; the minima's outlines over the runs
+    assert n == 4 + 3 * len(res.lines) + 1
     assert fig["layout"]["images"][0]["source"].startswith("data:image/png;base64,")
     assert not any(t["type"] in ("contour", "heatmap") for t in fig["data"])
     names = [f["name"] for f in fig["frames"]]

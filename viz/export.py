@@ -594,6 +594,28 @@ class Renderer:
             pts.append((x + rr * math.cos(a), y + rr * math.sin(a)))
         d.polygon(pts, fill=self.fill(color), outline=self.fill("black"))
 
+    def _star_radius(self, is_global: bool) -> float:
+        star = 8 * self.scale if len(self.minima) <= 40 else 5 * self.scale
+        return star if is_global else 0.8 * star
+
+    def _minima_outline(self, d: ImageDraw.ImageDraw) -> None:
+        """The minima's stars again as outlines, over the runs' heads (as on the page's map): a run
+        that ends at a minimum does not hide it."""
+        w = max(1, round(1.5 * self.scale))
+        for mx, my, is_global in self.minima:
+            x, y = self._to_pixels(np.array([[mx, my]]))[0]
+            r = self._star_radius(is_global)
+            pts = [
+                (
+                    x + (r if k % 2 == 0 else r * 0.45) * math.cos(-math.pi / 2 + k * math.pi / 5),
+                    y + (r if k % 2 == 0 else r * 0.45) * math.sin(-math.pi / 2 + k * math.pi / 5),
+                )
+                for k in range(10)
+            ]
+            pts.append(pts[0])
+            d.line(pts, fill=self.fill("black"), width=w + 2, joint="curve")
+            d.line(pts, fill=self.fill("gold" if is_global else "white"), width=w, joint="curve")
+
     def _marker(self, d: ImageDraw.ImageDraw, symbol: str, x: float, y: float, r: float, color: str,
                 outline: str = "white") -> None:  # fmt: skip
         ow = max(1, round(1.2 * self.scale))
@@ -701,10 +723,9 @@ class Renderer:
         for m in self.marks:  # lines under the minima's stars, markers over them
             if m.mode != "markers":
                 self._draw_mark(ad, m)
-        star = 8 * s if len(self.minima) <= 40 else 5 * s
         for mx, my, is_global in self.minima:
             px, py = self._to_pixels(np.array([[mx, my]]))[0]
-            self._star(ad, px, py, star if is_global else 0.8 * star, "gold" if is_global else "white")
+            self._star(ad, px, py, self._star_radius(is_global), "gold" if is_global else "white")
         for m in self.marks:
             if m.mode == "markers":
                 self._draw_mark(ad, m)
@@ -807,6 +828,7 @@ class Renderer:
                 d.line([(hx - hr, hy + hr), (hx + hr, hy - hr)], fill=self.fill(ln.color), width=w)
             else:
                 self._marker(d, ln.symbol, hx, hy, hr, ln.color)
+        self._minima_outline(d)
         im.paste(area, self.plot[:2])
         d = ImageDraw.Draw(im)
         text = self._step_text(k)

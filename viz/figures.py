@@ -404,6 +404,8 @@ def trajectory_figure(
                             "line": {"color": "white", "width": 0.5}}}
             )  # fmt: skip
 
+    top = minima_outline(surface, inside, star)  # over the runs: a run that reaches a minimum never hides it
+    traces += top
     frames = []
     for k in fsteps:
         data: list[dict] = [{"type": "scatter"} for _ in range(n_static)]
@@ -413,6 +415,7 @@ def trajectory_figure(
                      {"type": "scatter", **_best_trace(line, int(k), best, digits)}]  # fmt: skip
             if line.traj.population is not None:
                 data.append({"type": "scatter", **_cloud(line, int(k), digits)})
+        data += [{"type": "scatter"} for _ in top]
         frames.append({"name": str(int(k)), "data": data, "traces": list(range(len(traces)))})
 
     anim = {"mode": "immediate", "transition": {"duration": 0}}
@@ -457,6 +460,25 @@ def trajectory_figure(
         "annotations": arrows or [],
     }  # fmt: skip
     return {"data": traces, "layout": layout, "frames": frames}
+
+
+def minima_outline(surface: landscapes.Surface, inside: list[int], star: float) -> list[dict]:
+    """The minima's stars once more, as outlines drawn over the runs (the last trace of the map).
+
+    The filled stars lie under the runs; a run that ends at a minimum covered its star with its end
+    marker and best-so-far ring. The outline (gold or white, edged in black, as large as the
+    star) stays visible around those markers, and the markers stay visible inside it. Hover and
+    clicks go through it to the filled star and the runs."""
+    if not inside:
+        return []
+    size = [star + 4 if i < surface.n_global else star for i in inside]
+    ink = ["gold" if i < surface.n_global else "white" for i in inside]
+    return [{
+        "type": "scatter", "mode": "markers", "name": "minima (outline)", "showlegend": False, "hoverinfo": "skip",
+        "x": [surface.minima[i][0] for i in inside] * 2, "y": [surface.minima[i][1] for i in inside] * 2,
+        "marker": {"symbol": "star-open", "size": size * 2, "color": ["black"] * len(inside) + ink,
+                   "line": {"width": [4.0] * len(inside) + [2.0] * len(inside)}},
+    }]  # fmt: skip
 
 
 def handoffs(line: Line) -> list[tuple[int, str, str]]:
