@@ -214,7 +214,8 @@ def test_diverging_optimizer_is_marked_and_others_keep_animating():
     _ok(at)
     assert any("Stopped early" in w.value and "SGD" in w.value for w in at.warning)
     last = _map(at)["frames"][-1]["data"]
-    assert last[5]["marker"]["symbol"] == "x" and last[8]["marker"]["symbol"] != "x"
+    burst = "asterisk-open"  # viz.figures.DIVERGED_SYMBOL (a saddle is an ×)
+    assert last[5]["marker"]["symbol"] == burst and last[8]["marker"]["symbol"] != burst
 
 
 def test_copy_of_an_optimizer_with_other_settings():

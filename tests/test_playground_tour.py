@@ -129,3 +129,58 @@ def test_the_exports_draw_the_star_over_the_heads_too():
     disc = np.hypot(xx - gx, yy - gy) < 0.8 * hr  # inside Adam's end marker
     gold = (im[..., :3] == r.colors["gold"]).all(axis=-1)
     assert gold[disc].any()
+
+
+def test_diverged_runs_and_saddles_have_different_symbols_both_in_the_legend():
+    """The red × meant both "saddle" (see why: critical points) and "diverged": a diverged run now
+    ends in a burst, and the legend names both."""
+    from viz import figures, why
+    from viz.playground import compute
+    from viz.state import from_query
+
+    view, _ = from_query({"surface": "himmelblau", "start": "0,0", "steps": "60", "run": ["sgd:lr=0.05"],
+                          "why": "critical"})  # fmt: skip
+    res = compute(view)
+    assert res.lines[0].traj.diverged_step is not None
+    marks = why.view_marks(why.for_view(view, res), res.surface, res.lines, view.steps, res.surface.bounds)
+    fig = figures.trajectory_figure(res.surface, res.lines, view.start, click_grid=0, overlays=why.mark_traces(marks))
+    head = fig["frames"][-1]["data"][next(i for i, t in enumerate(fig["data"]) if t["name"] == "SGD")]
+    burst = head["marker"]["symbol"]
+    legend = {t["name"]: t["marker"]["symbol"] for t in fig["data"] if t.get("showlegend", True) and "marker" in t}
+    assert legend["saddle"] == "x" and legend[figures.DIVERGED_NAME] == burst == figures.DIVERGED_SYMBOL
+    assert burst != "x"
+
+
+def test_the_stopped_warning_says_where_the_map_shows_it():
+    from viz.playground import compute, stopped_note
+    from viz.state import from_query
+
+    def note(**q):
+        view, _ = from_query({"steps": "30", **q})
+        return stopped_note(compute(view))
+
+    inside = note(surface="f:log(x)+y^2", start="0.5,1", run=["sgd:lr=0.5", "adam:lr=0.01"])
+    assert inside == (
+        "Stopped early (diverged, or f not finite). SGD: marked ✳ on the map at its last finite point. "
+        "The Results tab says why."
+    )
+    off = note(surface="rosenbrock", start="-1.2,1", run=["sgd:lr=0.01", "nesterov:lr=0.01"])
+    assert "SGD, Nesterov: their last finite points are off the map" in off
+    assert note(surface="rosenbrock", start="-1.2,1", run=["adam:lr=0.01"]) is None
+
+
+def test_the_exports_draw_and_name_the_burst_too():
+    from viz import export, figures
+    from viz.playground import compute
+    from viz.state import from_query
+
+    view, _ = from_query({"surface": "f:log(x)+y^2", "start": "0.5,1", "steps": "30", "run": ["sgd:lr=0.5"]})
+    res = compute(view)
+    r = export.renderer(res, view, 640, 480)
+    assert [e.symbol for e in r.entries if e.text == figures.DIVERGED_NAME] == ["asterisk"]
+    im = np.asarray(r.frame(view.steps))
+    x, y = r._to_pixels(res.lines[0].traj.path[:1])[0] + np.array(r.plot[:2])  # its last finite point: the start
+    hr = 1.3 * 5.5 * r.scale
+    orange = (im[..., :3] == r.colors[res.lines[0].color]).all(axis=-1)
+    # the burst's vertical and horizontal strokes (an × has none)
+    assert orange[round(y - 0.8 * hr), round(x)] and orange[round(y), round(x + 0.8 * hr)]

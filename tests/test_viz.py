@@ -142,13 +142,13 @@ def test_figures_pass_plotly_validation():
         assert figures.PlotlyDict(fig).to_dict() is fig
 
 
-def test_diverged_run_is_drawn_as_a_cross_at_its_last_finite_point():
+def test_diverged_run_is_drawn_as_a_burst_at_its_last_finite_point():
     view = View(surface="rosenbrock", start=(-1.2, 1.0), steps=50, runs=[Run("sgd", {"lr": 0.05}), Run("adam")])
     res, fig = _figure(view)
     sgd = res.lines[0].traj
     assert sgd.diverged_step is not None
     head = fig["frames"][-1]["data"][5]
-    assert head["marker"]["symbol"] == "x" and "stopped" in head["text"][0]
+    assert head["marker"]["symbol"] == figures.DIVERGED_SYMBOL and "stopped" in head["text"][0]
     assert head["x"][0] == pytest.approx(sgd.path[sgd.diverged_step - 1, 0], abs=1e-4)
     assert fig["frames"][-1]["data"][8]["marker"]["symbol"] == res.lines[1].symbol  # adam keeps animating
     table = summary_table(res)

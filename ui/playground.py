@@ -28,6 +28,7 @@ from viz.playground import (
     compute,
     html_table,
     inspector_table,
+    stopped_note,
     styled,
     summary_table,
 )  # fmt: skip
@@ -393,10 +394,8 @@ with right:
 
 see_why(seen, result, view, inspect_step)
 
-stopped = [ln.label for ln in result.lines if ln.traj.diverged_step is not None]
-if stopped:
-    st.warning(f"Stopped early (diverged, or f not finite): {', '.join(stopped)} — marked × on the map; "
-               "the Results tab says why.", icon="💥")  # fmt: skip
+if note := stopped_note(result):
+    st.warning(note, icon="💥")
 
 # The panels below run only when their tab is open: the page's first paint stays small.
 results_tab, step_tab, rules_tab, export_tab = st.tabs(

@@ -33,7 +33,7 @@ import pandas as pd
 from PIL import Image, ImageDraw, ImageFont
 
 import landscapes
-from viz.figures import PLOTLY_CONFIG, Line, frame_steps, landscape_rgba, trajectory_figure
+from viz.figures import DIVERGED_NAME, PLOTLY_CONFIG, Line, frame_steps, landscape_rgba, trajectory_figure
 from viz.playground import Result, compute
 from viz.state import View
 
@@ -498,6 +498,8 @@ class Renderer:
         if any(not g for *_, g in self.minima):  # white, as on the page
             out.append(_Entry("white", None, "star-local", "local minimum"))
         out.append(_Entry("white", None, "start", getattr(self.surface, "start_label", "start")))
+        if any(ln.traj.diverged_step is not None for ln in self.lines):
+            out.append(_Entry("grey", None, "asterisk", DIVERGED_NAME))
         for m in self.marks:
             if m.legend:
                 line = m.mode != "markers"
@@ -623,6 +625,12 @@ class Renderer:
             w = max(2, round(2.5 * self.scale))
             d.line([(x - r, y - r), (x + r, y + r)], fill=self.fill(color), width=w)
             d.line([(x - r, y + r), (x + r, y - r)], fill=self.fill(color), width=w)
+            return
+        if symbol == "asterisk":  # a run that diverged, at its last finite point (never the saddle's ×)
+            w = max(2, round(2.5 * self.scale))
+            for a in (0.0, math.pi / 4, math.pi / 2, 3 * math.pi / 4):
+                dx, dy = r * math.cos(a), r * math.sin(a)
+                d.line([(x - dx, y - dy), (x + dx, y + dy)], fill=self.fill(color), width=w)
             return
         if symbol == "circle-open":  # the overlays' ring around a minimum
             d.ellipse([x - r, y - r, x + r, y + r], outline=self.fill(color), width=max(2, round(3 * self.scale)))
@@ -822,10 +830,8 @@ class Renderer:
             hx, hy = self._pix[i][last]
             if not (box[0] <= hx <= box[2] and box[1] <= hy <= box[3]):
                 continue
-            if ln.traj.diverged_step is not None and k >= ln.traj.diverged_step:
-                w = max(2, round(3 * s))
-                d.line([(hx - hr, hy - hr), (hx + hr, hy + hr)], fill=self.fill(ln.color), width=w)
-                d.line([(hx - hr, hy + hr), (hx + hr, hy - hr)], fill=self.fill(ln.color), width=w)
+            if ln.traj.diverged_step is not None and k >= ln.traj.diverged_step:  # a burst, as on the page
+                self._marker(d, "asterisk", hx, hy, 1.3 * hr, ln.color)
             else:
                 self._marker(d, ln.symbol, hx, hy, hr, ln.color)
         self._minima_outline(d)

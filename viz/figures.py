@@ -36,6 +36,10 @@ SYMBOLS = (
     "circle", "square", "octagon", "triangle-up", "triangle-down", "pentagon",
     "hexagon", "cross", "triangle-left", "triangle-right", "hourglass", "bowtie",
 )  # fmt: skip
+# A run that diverged (or left the domain of f) ends in a burst at its last finite point: never the
+# critical points' saddle ×, and named in the legend ("see why" draws saddles as ×).
+DIVERGED_SYMBOL = "asterisk-open"
+DIVERGED_NAME = "diverged: its last finite point"
 # plotly.js config for every chart: no "send to cloud" / Chart Studio button, no logo link, and no
 # mode bar at all (its icons sat over legends and titles on phones; every figure's data downloads as CSV).
 PLOTLY_CONFIG = {
@@ -256,7 +260,8 @@ def _best_trace(line: Line, k: int, best: np.ndarray, digits: int = DIGITS) -> d
 def _run_traces(
     line: Line, k: int, trail_idx: np.ndarray, digits: int = DIGITS, rounded: np.ndarray | None = None
 ) -> tuple[dict, dict]:
-    """Trail up to step k and the head marker at step k (diverged: an × at the last finite point).
+    """Trail up to step k and the head marker at step k (diverged: a burst, ``DIVERGED_SYMBOL``, at
+    the last finite point).
     ``rounded``: the whole path already through ``_arr`` (the same values, rounded once for all frames)."""
     tr = line.traj
     kk = _last_finite(tr, k)
@@ -274,10 +279,10 @@ def _run_traces(
         "x": [round(float(hx), digits)],
         "y": [round(float(hy), digits)],
         "marker": {
-            "symbol": "x" if diverged else line.symbol,
-            "size": 14 if diverged else 11,
+            "symbol": DIVERGED_SYMBOL if diverged else line.symbol,
+            "size": 24 if diverged else 11,  # its spokes reach past the best-so-far ring
             "color": line.color,
-            "line": {"color": "white" if not diverged else line.color, "width": 1.5},
+            "line": {"color": "white" if not diverged else line.color, "width": 2.5 if diverged else 1.5},
         },
         "text": [f"{line.label}: stopped at step {tr.diverged_step} (diverged or f not finite)" if diverged
                  else f"{line.label}: step {k}, f = {tr.loss[kk]:.4g}"],
@@ -405,6 +410,12 @@ def trajectory_figure(
             )  # fmt: skip
 
     top = minima_outline(surface, inside, star)  # over the runs: a run that reaches a minimum never hides it
+    if any(line.traj.diverged_step is not None for line in lines):  # what the burst means, in the legend
+        top.append(
+            {"type": "scatter", "mode": "markers", "name": DIVERGED_NAME, "x": [None], "y": [None],
+             "hoverinfo": "skip", "marker": {"symbol": DIVERGED_SYMBOL, "size": 14, "color": "#444",
+                                             "line": {"color": "#444", "width": 2.5}}}
+        )  # fmt: skip
     traces += top
     frames = []
     for k in fsteps:

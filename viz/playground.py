@@ -108,6 +108,30 @@ def stop_reason(traj: optimizers.Trajectory) -> str | None:
     return f"diverged at step {k}"
 
 
+def stopped_note(result: Result) -> str | None:
+    """The page's sentence on the runs that stopped early (diverged, or f not finite): which, and
+    where the map shows it (the burst at the last finite point; a run that flew out of the view
+    first has its last finite point off the map). None when every run ran to the end."""
+    (x0, x1), (y0, y1) = result.surface.bounds
+    shown, off = [], []
+    for ln in result.lines:
+        k = ln.traj.diverged_step
+        if k is None:
+            continue
+        x, y = ln.traj.path[max(k - 1, 0)]
+        (shown if x0 <= x <= x1 and y0 <= y <= y1 else off).append(ln.label)
+    if not shown and not off:
+        return None
+
+    def point(n: int) -> str:
+        return "its last finite point" if n == 1 else "their last finite points"
+
+    parts = [f"{', '.join(shown)}: marked ✳ on the map at {point(len(shown))}"] if shown else []
+    if off:
+        parts.append(f"{', '.join(off)}: {point(len(off))} {'is' if len(off) == 1 else 'are'} off the map")
+    return "Stopped early (diverged, or f not finite). " + "; ".join(parts) + ". The Results tab says why."
+
+
 def settled_step(loss: np.ndarray, value: float, tol: float = TOL) -> int | None:
     """The first step after which ``loss`` stays within ``tol`` of ``value`` (None if it ends outside)."""
     inside = np.abs(loss - value) <= tol
