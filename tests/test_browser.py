@@ -279,3 +279,50 @@ def test_results_table_fits_a_wide_page_and_scrolls_on_purpose_on_a_phone(server
                 assert m["scroll"] > m["client"] and m["sticky"] == "sticky" and m["hint"] == "block", m
             page.close()
         browser.close()
+
+
+def _arrows_at_head(page) -> dict:
+    """The map's arrows, the first run's head in the frame shown, and the map's step."""
+    return page.evaluate(
+        f"""() => {{ const gd = document.querySelector('{MAP}');
+            const head = gd.data.findIndex((t) => t.mode === 'markers' && t.legendgroup && !/best/.test(t.name));
+            return {{arrows: (gd.layout.annotations || []).map((a) => [a.ax, a.ay]),
+                     head: [gd.data[head].x[0], gd.data[head].y[0]],
+                     status: document.querySelector('.pb-status').textContent,
+                     playing: document.querySelector('.pb-play').textContent !== '▶ Play'}}; }}"""
+    )
+
+
+def test_arrows_come_back_after_play_at_the_frame_shown(server):
+    """The inspector's arrows vanished after Play until a step or slider move: when the map stops,
+    its arrows are there, drawn at the head of the frame it shows, and the page follows its step."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = _open(browser, server + "/?surface=wobbly&run=adam:lr=0.25&steps=60", 1440)
+        first = _arrows_at_head(page)
+        assert first["arrows"] and first["status"] == "step 60 of 60"
+        page.get_by_role("button", name="play or pause (space)").click()  # plays 0 … 60 and stops at the end
+        page.wait_for_function("() => document.querySelector('.pb-play').textContent === '▶ Play'", timeout=30_000)
+        time.sleep(1.5)
+        _idle(page)
+        end = _arrows_at_head(page)
+        assert end["status"] == "step 60 of 60" and end["arrows"], end  # back, without a step or slider move
+        for ax, ay in end["arrows"]:
+            assert math.hypot(ax - end["head"][0], ay - end["head"][1]) < 1e-3  # at θ₆₀, the head shown
+        # play again and pause midway: the page moves to that step, and its arrows start at its head
+        page.get_by_role("button", name="play or pause (space)").click()
+        time.sleep(2.0)
+        page.get_by_role("button", name="play or pause (space)").click()
+        time.sleep(0.3)
+        k = int(page.locator(".pb-status").inner_text().split()[1])
+        assert 0 < k < 60
+        page.wait_for_function("() => /step=/.test(location.search)", timeout=30_000)
+        _idle(page)
+        mid = _arrows_at_head(page)
+        assert mid["status"] == f"step {k} of 60" and f"step={k}" in page.url and mid["arrows"], mid
+        for ax, ay in mid["arrows"]:
+            assert math.hypot(ax - mid["head"][0], ay - mid["head"][1]) < 1e-3
+        page.screenshot(path=str(ARTIFACTS / "playground-arrows.png"))
+        browser.close()
