@@ -184,3 +184,43 @@ def test_the_exports_draw_and_name_the_burst_too():
     orange = (im[..., :3] == r.colors[res.lines[0].color]).all(axis=-1)
     # the burst's vertical and horizontal strokes (an × has none)
     assert orange[round(y - 0.8 * hr), round(x)] and orange[round(y), round(x + 0.8 * hr)]
+
+
+def test_one_step_control_the_map_and_everything_follows_its_step():
+    """Two step sliders (the map's and "inspect step k") confused: the map's slider is the one step
+    control; the arrows, the loss cursor, "Step details" and the link show its step."""
+    from ui.plotly_basic import payload_of
+
+    at = _app({"surface": "wobbly", "run": ["adam:lr=0.25", "rmsprop:lr=0.01"], "steps": "125"})
+    assert not at.exception
+    assert [s.label for s in at.slider] == ["gradient noise σ"]  # no step slider beside the map's own
+    at.session_state["inspect"] = 40  # what the map reports when it stops at step 40 (ps.on_map_step)
+    at.session_state["panel"] = "Step details"
+    at.run()
+    assert not at.exception
+    charts = {el.proto.id.rsplit("-", 1)[-1]: payload_of(el.proto) for el in at.get("bidi_component")
+              if el.proto.component_name == "landscapes.plotly_basic"}  # fmt: skip
+    fig = charts["map"]["spec"]
+    sl = fig["layout"]["sliders"][0]
+    assert charts["map"]["shown"] == 40 and sl["steps"][sl["active"]]["label"] == "40"
+    assert fig["layout"]["annotations"]  # the arrows at θ₄₀
+    assert charts["series"]["spec"]["layout"]["shapes"][0]["x0"] == 40  # the loss charts' cursor
+    assert any(m.value.startswith("**Step 40** (the map's step)") for m in at.markdown)
+    assert at.query_params["step"] == "40"
+    assert "inspect_k" not in [w.key for w in at.number_input]  # every step is a frame: no box for it
+
+
+def test_a_long_run_takes_any_step_from_step_details():
+    """A run longer than the map's 200 frames: its slider moves by a few steps; "Step details" takes any
+    step, and the map shows that step as a frame of its own."""
+    from ui.plotly_basic import payload_of
+
+    at = _app({"surface": "wobbly", "run": ["adam:lr=0.1"], "steps": "1000"})
+    at.session_state["panel"] = "Step details"
+    at.run()
+    at.number_input(key="inspect_k").set_value(123).run()
+    assert not at.exception
+    assert at.session_state["inspect"] == 123 and at.query_params["step"] == "123"
+    fig = next(payload_of(el.proto)["spec"] for el in at.get("bidi_component") if el.proto.id.endswith("-map"))
+    sl = fig["layout"]["sliders"][0]
+    assert sl["steps"][sl["active"]]["label"] == "123"

@@ -368,9 +368,11 @@ with left:
                            controls=True, fgrid=lambda: plotly_basic.RawJSON(f_grid_json(surf.name, bounds)),
                            channel="map", on_step=ps.on_map_step, shown_step=inspect_step,
                            memo=(repr(view), inspect_step, speed, show_arrows))  # fmt: skip
-        st.caption(STEP_CONVENTION + " Keyboard: focus the map, then space plays or pauses and ← → step.")
-        st.slider("inspect step k: the map draws θₖ and the arrows at θₖ; “Step details” below lists it. "
-                  "Pausing or stepping the map moves it too.", 0, steps, key="inspect")  # fmt: skip
+        # One step control: the map's own slider and buttons. Where the map stops, the arrows, the loss
+        # charts' cursor, "Step details" and the link follow (the same step number everywhere).
+        st.caption(STEP_CONVENTION + " The slider under the map picks the step; the arrows, the cursor on the "
+                   "loss charts and “Step details” follow the step the map stops at. Keyboard: focus the map, "
+                   "then space plays or pauses and ← → step.")  # fmt: skip
         st.checkbox("arrows at θₖ", key="show_arrows", value=True,
                     help="−g in black; the update Δθ and the momentum in the run's colour")  # fmt: skip
     else:
@@ -412,7 +414,14 @@ if results_tab.open:
 if step_tab.open:
     with step_tab:
         nxt = f", the update to θ<sub>{inspect_step + 1}</sub>" if inspect_step < steps else " (the last point)"
-        st.markdown(f"**Step {inspect_step}**: at θ<sub>{inspect_step}</sub>{nxt}", unsafe_allow_html=True)
+        st.markdown(f"**Step {inspect_step}** (the map's step): at θ<sub>{inspect_step}</sub>{nxt}",
+                    unsafe_allow_html=True)  # fmt: skip
+        # the map's slider has a frame every few steps of a long run (and, drawn by st.plotly_chart without
+        # static serving, does not report its step): any step here
+        if steps + 1 > figures.MAX_FRAMES or not plotly_basic.enabled():
+            ss["inspect_k"] = inspect_step
+            st.number_input(f"go to step (0–{steps}); the map moves there too", 0, steps, key="inspect_k",
+                            on_change=ps.on_step_input)  # fmt: skip
         st.table(styled(inspector_table(result, inspect_step)))
         st.caption(
             "Effective step per coordinate = the factor the optimizer multiplies its numerator by "
