@@ -33,7 +33,15 @@ import pandas as pd
 from PIL import Image, ImageDraw, ImageFont
 
 import landscapes
-from viz.figures import DIVERGED_NAME, PLOTLY_CONFIG, Line, frame_steps, landscape_rgba, trajectory_figure
+from viz.figures import (
+    DIVERGED_NAME,
+    PLOTLY_CONFIG,
+    Line,
+    band_rgb,
+    frame_steps,
+    landscape_rgba,
+    trajectory_figure,
+)
 from viz.playground import Result, compute
 from viz.state import View
 
@@ -433,11 +441,16 @@ class Renderer:
         for m in self.marks:
             if m.color not in self.colors:
                 self.colors[m.color] = _hex(m.color)
+        window = ((float(self.x0), float(self.x1)), (float(self.y0), float(self.y1)))
+        rgba, self.levels = landscape_rgba(surface, window)
+        # a colour bar beside the map when the surface names what its colours show (a network's log loss)
+        self.bar_title = getattr(surface, "colorbar_title", None)
         self._layout(ImageDraw.Draw(Image.new("L", (1, 1))))
-        rgba, _ = landscape_rgba(surface, ((float(self.x0), float(self.x1)), (float(self.y0), float(self.y1))))
         land = Image.fromarray(np.asarray(rgba), "RGBA").resize((self.side, self.side), Image.Resampling.BILINEAR)
         base = Image.new("RGB", (width, height), "white")
         base.paste(land, (self.left, self.top), land)
+        if self.bar_title:
+            self._bar_colours(ImageDraw.Draw(base))
         if mode == "P":  # landscape colours, then the exact named colours, then one transparent index
             n_land = 255 - len(self.colors)
             pal = base.quantize(colors=n_land, dither=Image.Dither.NONE)
@@ -523,6 +536,11 @@ class Renderer:
         left = pad + axis_h + round(6 * s) + ylab_w + tick + round(3 * s)
         bottom = tick + round(3 * s) + fh + round(6 * s) + axis_h + pad
         self.entries = self._entries()
+        self.bar_w = 0
+        if self.bar_title:  # the bar, its value labels and its rotated title, right of the map
+            self.bar_ticks = self._bar_ticks()
+            label_w = max(d.textlength(self._text(self.small, t), font=self.small) for _, t in self.bar_ticks)
+            self.bar_w = round(8 * s) + round(12 * s) + tick + round(3 * s) + int(label_w) + round(6 * s) + axis_h
         sample = round(34 * s)
         line_h = self.font.getbbox("Ay")[3] + round(3 * s)
         small_h = self.small.getbbox("Ay")[3] + round(3 * s)
@@ -541,25 +559,26 @@ class Renderer:
         ):
             col_w = min(max(widths), max(w * 0.45, 60 * s))
             if sum(heights) <= below_title:
-                options[name] = (min(below_title - bottom, w - left - col_w - 2 * pad), col_w, 0)
+                options[name] = (min(below_title - bottom, w - left - col_w - 2 * pad - self.bar_w), col_w, 0)
         rows, x = 1, 0.0
         for fw in flat:
             if x and x + fw > w - 2 * pad:
                 rows, x = rows + 1, 0.0
             x += fw + round(14 * s)
         legend_h = rows * (line_h + round(3 * s))
-        options["top"] = (min(below_title - legend_h - round(4 * s) - bottom, w - left - 2 * pad), 0, legend_h)
+        options["top"] = (min(below_title - legend_h - round(4 * s) - bottom, w - left - 2 * pad - self.bar_w), 0,
+                          legend_h)  # fmt: skip
         self.legend_mode = max(options, key=lambda k: (options[k][0], -list(options).index(k)))
         side_f, col_w, legend_h = options[self.legend_mode]
         side = int(max(side_f, 40))
         self.side = side
         if self.legend_mode != "top":
-            block = left + side + pad + col_w
+            block = left + side + self.bar_w + pad + col_w
             self.left = int(max(left, left + (w - block - pad) // 2))
             self.top = int(self.title_h + max(0, (h - self.title_h - bottom - side) // 2))
-            self.legend_box = (self.left + side + pad, self.top, w - round(4 * s), h - pad)
+            self.legend_box = (self.left + side + self.bar_w + pad, self.top, w - round(4 * s), h - pad)
         else:
-            self.left = int(left + max(0, (w - left - side - pad) // 2))
+            self.left = int(left + max(0, (w - left - side - self.bar_w - pad) // 2))
             self.top = int(self.title_h + legend_h + round(4 * s))
             self.legend_box = (pad, self.title_h, w - pad, self.title_h + legend_h)
         self.sample, self.line_h, self.small_h = sample, line_h, small_h
@@ -567,6 +586,48 @@ class Renderer:
         self.plot = (self.left + 1, self.top + 1, self.left + side, self.top + side)
         reach = 30 * s  # lines are cut a little beyond the area, so that its edge cuts them cleanly
         self._reach = (-reach, -reach, side + reach, side + reach)
+
+    def _bar_ticks(self) -> list[tuple[int, str]]:
+        """(level index, label) for about five of the map's level boundaries, lowest to highest."""
+        n = len(self.levels)
+        idx = np.unique(np.round(np.linspace(0, n - 1, min(n, 5))).astype(int))
+        return [(int(i), f"{self.levels[i]:.3g}".replace("-", "−")) for i in idx]
+
+    def _bar_box(self) -> tuple[int, int, int, int]:
+        x0 = self.left + self.side + round(8 * self.scale)
+        return x0, self.top, x0 + round(12 * self.scale), self.top + self.side
+
+    def _bar_y(self, boundary: int) -> float:
+        """The bar's pixel row between band ``boundary`` and the next (bands stacked evenly, lowest at
+        the bottom, as the map's colours step from level to level)."""
+        _, y0, _, y1 = self._bar_box()
+        return y1 - (boundary + 1) * (y1 - y0) / (len(self.levels) + 1)
+
+    def _bar_colours(self, d: ImageDraw.ImageDraw) -> None:
+        x0, y0, x1, y1 = self._bar_box()
+        n = len(self.levels)
+        for b in range(n + 1):
+            c = tuple(int(v) for v in band_rgb(np.array(b), n))  # as the landscape image (uint8) has it
+            top = y0 if b == n else self._bar_y(b)
+            bottom = y1 if b == 0 else self._bar_y(b - 1)
+            d.rectangle([x0, round(top), x1, round(bottom)], fill=c)
+
+    def _draw_bar_labels(self, d: ImageDraw.ImageDraw) -> None:
+        """The bar's frame, a tick and a value at each labelled level, and its title, rotated."""
+        x0, y0, x1, y1 = self._bar_box()
+        d.rectangle([x0, y0, x1, y1], outline=self.fill("grey"))
+        fh = self.small.getbbox("0")[3]
+        right = x1
+        for i, label in self.bar_ticks:
+            y = round(self._bar_y(i))
+            d.line([(x1, y), (x1 + self.tick, y)], fill=self.fill("grey"), width=1)
+            text = self._text(self.small, label)
+            d.text((x1 + self.tick + round(3 * self.scale), y - fh / 2 - 1), text, fill=self.fill("text"),
+                   font=self.small)  # fmt: skip
+            right = max(right, x1 + self.tick + round(3 * self.scale) + d.textlength(text, font=self.small))
+        axis_h = self.font.getbbox("Ay")[3]
+        self._rotated_text(self.base, self._text(self.font, self.bar_title), self.font,
+                           right + round(6 * self.scale) + axis_h / 2, (y0 + y1) / 2)  # fmt: skip
 
     @staticmethod
     def _flat(e: _Entry) -> str:
@@ -766,6 +827,8 @@ class Renderer:
         axis_h = self.font.getbbox("Ay")[3]
         ycx = self.left - t - gap - ylab_w - round(6 * s) - axis_h / 2
         self._rotated_text(self.base, self._text(self.font, yname), self.font, ycx, self.top + self.side / 2)
+        if self.bar_title:
+            self._draw_bar_labels(d)
         self._draw_legend(d)
 
     def _draw_legend(self, d: ImageDraw.ImageDraw) -> None:

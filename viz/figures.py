@@ -129,6 +129,18 @@ def contour_levels(surface: landscapes.Surface, z: np.ndarray) -> np.ndarray:
     return q
 
 
+def band_rgb(band: np.ndarray, n_levels: int) -> np.ndarray:
+    """The map's colour (RGB floats) of band ``band`` (0 … ``n_levels``: below the first level …
+    above the last): lightened viridis, as the landscape image and its colour bar draw it."""
+    t = np.asarray(band) / max(n_levels, 1)
+    idx = np.clip(t * (len(_VIRIDIS) - 1), 0, len(_VIRIDIS) - 1)
+    lo = np.floor(idx).astype(int)
+    hi = np.minimum(lo + 1, len(_VIRIDIS) - 1)
+    frac = (idx - lo)[..., None]
+    rgb = _VIRIDIS[lo] * (1 - frac) + _VIRIDIS[hi] * frac
+    return rgb * (1 - MAP_WHITE) + 255 * MAP_WHITE
+
+
 @functools.lru_cache(maxsize=64)
 def landscape_rgba(surface: landscapes.Surface, bounds=None, n: int = 360) -> tuple[np.ndarray, np.ndarray]:
     """The surface as an (n, n, 4) uint8 image, row 0 at the top (bands + level lines; NaN/inf
@@ -136,13 +148,7 @@ def landscape_rgba(surface: landscapes.Surface, bounds=None, n: int = 360) -> tu
     _, _, z = surface.grid(n, bounds)
     levels = contour_levels(surface, z)
     band = np.digitize(np.where(np.isfinite(z), z, np.nan), levels)
-    t = band / max(len(levels), 1)
-    idx = np.clip(t * (len(_VIRIDIS) - 1), 0, len(_VIRIDIS) - 1)
-    lo = np.floor(idx).astype(int)
-    hi = np.minimum(lo + 1, len(_VIRIDIS) - 1)
-    frac = (idx - lo)[..., None]
-    rgb = _VIRIDIS[lo] * (1 - frac) + _VIRIDIS[hi] * frac
-    rgb = rgb * (1 - MAP_WHITE) + 255 * MAP_WHITE
+    rgb = band_rgb(band, len(levels))
     edge = np.zeros(band.shape, dtype=bool)
     edge[:-1, :] |= band[:-1, :] != band[1:, :]
     edge[:, :-1] |= band[:, :-1] != band[:, 1:]
