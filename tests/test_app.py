@@ -69,7 +69,8 @@ def test_lower_panels_render_only_when_their_tab_is_open():
     at.run()
     _ok(at)
     assert len(at.get("download_button")) == 5
-    at.slider(key="inspect").set_value(7).run()  # the step slider under the map keeps working
+    at.session_state["inspect"] = 7  # the map stopped at step 7 (ps.on_map_step): the page follows
+    at.run()
     _ok(at)
     assert at.query_params["step"] == "7" and at.session_state["panel"] == "Export and share"
 
@@ -108,7 +109,7 @@ def test_every_optimizer_renders_with_its_controls():
         _ok(at)
         fig = _map(at)
         clouds = sum(optimizers.spec(n).gradient_free for n in batch)  # the points tried, per step
-        assert len(fig["data"]) == 4 + 3 * len(batch) + clouds
+        assert len(fig["data"]) == 4 + 3 * len(batch) + clouds + 1  # + the minima drawn again over the runs
         assert not any(k.startswith("hp::") for k in _widget_keys(at))  # collapsed: drawn only when open
         for n in batch:
             at.session_state[f"open::{n}"] = True
@@ -206,7 +207,7 @@ def test_presets_load_the_articles_experiments():
     at.button(key="preset::article_giant_plateau").click().run()
     _ok(at)
     assert at.session_state["surface"] == "giant_plateau"
-    assert len(_map(at)["data"]) == 4 + 3 * 5
+    assert len(_map(at)["data"]) == 4 + 3 * 5 + 1  # + the minima drawn again over the runs
 
 
 def test_diverging_optimizer_is_marked_and_others_keep_animating():
@@ -214,7 +215,8 @@ def test_diverging_optimizer_is_marked_and_others_keep_animating():
     _ok(at)
     assert any("Stopped early" in w.value and "SGD" in w.value for w in at.warning)
     last = _map(at)["frames"][-1]["data"]
-    assert last[5]["marker"]["symbol"] == "x" and last[8]["marker"]["symbol"] != "x"
+    burst = "asterisk-open"  # viz.figures.DIVERGED_SYMBOL (a saddle is an ×)
+    assert last[5]["marker"]["symbol"] == burst and last[8]["marker"]["symbol"] != burst
 
 
 def test_copy_of_an_optimizer_with_other_settings():
@@ -224,7 +226,7 @@ def test_copy_of_an_optimizer_with_other_settings():
     btn.click().run()
     _ok(at)
     assert "adam#2" in at.session_state["runs"]
-    assert len(_map(at)["data"]) == 4 + 3 * 4
+    assert len(_map(at)["data"]) == 4 + 3 * 4 + 1  # + the minima drawn again over the runs
     # an optimizer not compared yet is added itself (not as "#2"), at a learning rate that moves
     at.selectbox(key="copy_of").set_value("sgd").run()
     next(b for b in at.button if b.label == "Add").click().run()

@@ -111,7 +111,7 @@ def test_page_loads_changes_and_clicks(server):
             "() => !!window.Plotly && /basic/.test(document.querySelector('script[src*=plotly-basic]').src)"
         )
         before = _map_state(page)
-        assert before["traces"] == 4 + 3 * 2 and before["image"] == 1 and before["last"] == "125"
+        assert before["traces"] == 4 + 3 * 2 + 1 and before["image"] == 1 and before["last"] == "125"
         # the step slider never runs under the play/step buttons (element boxes)
         boxes = page.evaluate(
             """() => { const r = (el) => { const b = el.getBoundingClientRect();
@@ -237,3 +237,92 @@ def test_heatmap_cell_click_shows_that_run_and_the_gif_downloads(server, tmp_pat
 
     assert Image.open(out).n_frames == 61  # 60 steps: every step is a frame (≤ 120)
     assert not [e for e in errors if "undefined" not in e]
+
+
+# --- the teacher's tour (session 10): what a class sees projected, at 1440 and 390 px -----------
+
+TOUR = "/?surface=rosenbrock&start=-1.2,1&steps=60&run=sgd:lr=0.01&run=adam:lr=0.05&run=lbfgs&run=rmsprop:lr=0.01"
+
+
+def _open(browser, url: str, width: int, height: int = 1000):
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(url)
+    page.wait_for_selector(MAP, timeout=240_000)
+    _idle(page)
+    assert not page.query_selector('[data-testid="stException"]')
+    return page
+
+
+def test_results_table_fits_a_wide_page_and_scrolls_on_purpose_on_a_phone(server):
+    """The results table was cut off at 1440 px: it fits there; on a phone it scrolls inside its box,
+    says so and keeps the run column in view, and the page itself never scrolls sideways."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        for width in (1440, 390):
+            page = _open(browser, server + TOUR, width)
+            m = page.evaluate(
+                """() => { const d = document.querySelector('.results-table');
+                           const hint = document.querySelector('.results-table-hint');
+                           return {scroll: d.scrollWidth, client: d.clientWidth,
+                                   page: document.documentElement.scrollWidth,
+                                   sticky: getComputedStyle(d.querySelector('td')).position,
+                                   hint: getComputedStyle(hint).display,
+                                   cols: [...d.querySelectorAll('th')].map((th) => th.textContent)}; }"""
+            )
+            assert "evaluations" in m["cols"] and "stopped" in m["cols"], m  # L-BFGS is compared; SGD diverges
+            assert m["page"] <= width, m
+            if width == 1440:
+                assert m["scroll"] <= m["client"] and m["hint"] == "none", m
+            else:
+                assert m["scroll"] > m["client"] and m["sticky"] == "sticky" and m["hint"] == "block", m
+            page.close()
+        browser.close()
+
+
+def _arrows_at_head(page) -> dict:
+    """The map's arrows, the first run's head in the frame shown, and the map's step."""
+    return page.evaluate(
+        f"""() => {{ const gd = document.querySelector('{MAP}');
+            const head = gd.data.findIndex((t) => t.mode === 'markers' && t.legendgroup && !/best/.test(t.name));
+            return {{arrows: (gd.layout.annotations || []).map((a) => [a.ax, a.ay]),
+                     head: [gd.data[head].x[0], gd.data[head].y[0]],
+                     status: document.querySelector('.pb-status').textContent,
+                     playing: document.querySelector('.pb-play').textContent !== '▶ Play'}}; }}"""
+    )
+
+
+def test_arrows_come_back_after_play_at_the_frame_shown(server):
+    """The inspector's arrows vanished after Play until a step or slider move: when the map stops,
+    its arrows are there, drawn at the head of the frame it shows, and the page follows its step."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = _open(browser, server + "/?surface=wobbly&run=adam:lr=0.25&steps=60", 1440)
+        first = _arrows_at_head(page)
+        assert first["arrows"] and first["status"] == "step 60 of 60"
+        page.get_by_role("button", name="play or pause (space)").click()  # plays 0 … 60 and stops at the end
+        page.wait_for_function("() => document.querySelector('.pb-play').textContent === '▶ Play'", timeout=30_000)
+        time.sleep(1.5)
+        _idle(page)
+        end = _arrows_at_head(page)
+        assert end["status"] == "step 60 of 60" and end["arrows"], end  # back, without a step or slider move
+        for ax, ay in end["arrows"]:
+            assert math.hypot(ax - end["head"][0], ay - end["head"][1]) < 1e-3  # at θ₆₀, the head shown
+        # play again and pause midway: the page moves to that step, and its arrows start at its head
+        page.get_by_role("button", name="play or pause (space)").click()
+        time.sleep(2.0)
+        page.get_by_role("button", name="play or pause (space)").click()
+        time.sleep(0.3)
+        k = int(page.locator(".pb-status").inner_text().split()[1])
+        assert 0 < k < 60
+        page.wait_for_function("() => /step=/.test(location.search)", timeout=30_000)
+        _idle(page)
+        mid = _arrows_at_head(page)
+        assert mid["status"] == f"step {k} of 60" and f"step={k}" in page.url and mid["arrows"], mid
+        for ax, ay in mid["arrows"]:
+            assert math.hypot(ax - mid["head"][0], ay - mid["head"][1]) < 1e-3
+        page.screenshot(path=str(ARTIFACTS / "playground-arrows.png"))
+        browser.close()

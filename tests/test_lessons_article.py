@@ -178,4 +178,4 @@ def test_nesterov_reveal_and_next_step_agree_on_gamma_0975() -> None:
     bet_step, next_step = NESTEROV_GAMMA.steps[:2]
     said = next(s.text for s in next_step.text if s.text.startswith("γ = 0.975"))
     k = re.search(r"settles at the global minimum from step (\d+)", said).group(1)
-    assert f"Nesterov γ=0.975 (from step {k}) settles at the global minimum" in bet_step.bet.why(evaluate(bet_step))
+    assert f"Nesterov · γ=0.975 (from step {k}) settles at the global minimum" in bet_step.bet.why(evaluate(bet_step))

@@ -110,3 +110,31 @@ def test_a_diverged_run_neither_shapes_the_plane_nor_stretches_the_window():
     span = np.ptp(live, axis=0)
     assert v.alphas[-1] - v.alphas[0] < 2 * span[0] + 1e-9 and v.betas[-1] - v.betas[0] < 2 * span[1] + 1e-9
     assert "explain" in nv.plane_sentence(v) and "SGD" not in nv.plane_sentence(v)
+
+
+def test_the_plane_exports_have_a_colour_bar_for_the_loss():
+    """The page's map has a colour bar for log₁₀ loss; the PNG, GIF and MP4 frames had none."""
+    from viz import export
+    from viz.figures import band_rgb
+
+    v = _view("pca")
+    res, view = nv.export_result(v)
+    for mode in ("RGB", "P"):  # PNG and MP4 frames, GIF frames
+        r = export.renderer(res, view, 640, 480, mode)
+        assert r.bar_title == "log₁₀ loss"
+        im = np.asarray(r.frame(view.steps).convert("RGB")).astype(int)
+        x0, y0, x1, y1 = r._bar_box()
+        assert r.left + r.side < x0 < x1 < r.w  # right of the map, inside the frame
+        n = len(r.levels)
+        x = (x0 + x1) // 2
+        for band, y in ((0, y1 - 3), (n, y0 + 3)):  # the lowest band at the bottom, the highest at the top
+            want = np.array([int(c) for c in band_rgb(np.array(band), n)])
+            assert np.abs(im[y, x] - want).max() <= (0 if mode == "RGB" else 8), (mode, band)
+        labels = [float(t.replace("−", "-")) for _, t in r.bar_ticks]
+        assert labels == sorted(labels) and labels[0] == pytest.approx(r.levels[0], rel=1e-2)
+    # the playground's exports keep their layout: no bar
+    from viz.playground import compute
+    from viz.presets import PRESETS
+
+    pv = PRESETS["article_wobbly"].view()
+    assert export.renderer(compute(pv), pv, 640, 480).bar_title is None

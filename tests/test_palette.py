@@ -38,7 +38,7 @@ def test_any_two_of_twelve_run_colours_differ_by_delta_e_20_and_stand_out_from_t
 
 def test_nesterov_sweep_copies_are_labelled_by_gamma_and_coloured_apart():
     res = compute(PRESETS["nesterov_gamma"].view())
-    assert [ln.label for ln in res.lines] == ["Nesterov γ=0.25", "Nesterov γ=0.9", "Nesterov γ=0.975"]
+    assert [ln.label for ln in res.lines] == ["Nesterov · γ=0.25", "Nesterov · γ=0.9", "Nesterov · γ=0.975"]
     assert all("lr=0.01" in ln.legend for ln in res.lines)
     cs = [ln.color for ln in res.lines]
     assert min(Color(a).delta_e(b, method="2000") for a, b in itertools.combinations(cs, 2)) >= 20
@@ -49,9 +49,28 @@ def test_nesterov_sweep_copies_are_labelled_by_gamma_and_coloured_apart():
     "runs,expect",
     [
         ([Run("sgd")], ["SGD"]),
-        ([Run("adam", {"lr": 0.1}), Run("adam#2", {"lr": 0.01})], ["Adam lr=0.1", "Adam lr=0.01"]),
+        ([Run("adam", {"lr": 0.1}), Run("adam#2", {"lr": 0.01})], ["Adam · lr=0.1", "Adam · lr=0.01"]),
         ([Run("sgd"), Run("sgd#2")], ["SGD #1", "SGD #2"]),  # identical copies: numbered
     ],
 )
 def test_labels_name_the_setting_that_differs(runs, expect):
     assert [lab for lab, _ in run_labels(runs)] == expect
+
+
+def _hue_gap(a: str, b: str) -> float:
+    ha, hb = (Color(c).convert("lch-d65")["hue"] for c in (a, b))
+    return min(abs(ha - hb) % 360, 360 - abs(ha - hb) % 360)
+
+
+def test_the_colours_compared_together_by_default_have_different_names():
+    """The article's five methods (every article preset compares them together) and a sixth run get
+    colours that a washed-out projector keeps apart: different hues, not only a lighter and a
+    darker green (RMSProp and Adam were #00cc00 and #006633, 15° of hue apart)."""
+    res = compute(PRESETS["article_wobbly"].view())
+    assert [ln.traj.optimizer for ln in res.lines] == ["nesterov", "rmsprop", "adadelta", "adagrad", "adam"]
+    five = [ln.color for ln in res.lines]
+    for a, b in itertools.combinations(five, 2):
+        assert Color(a).delta_e(b, method="2000") >= 30 and _hue_gap(a, b) >= 20, (a, b)
+    six = [figures.run_style(i).color for i in range(6)]
+    for a, b in itertools.combinations(six, 2):
+        assert Color(a).delta_e(b, method="2000") >= 25 and _hue_gap(a, b) >= 20, (a, b)

@@ -27,4 +27,4 @@ def test_the_old_gamma_sweep_sentence_would_be_refuted():
     from viz.presets import settled_later
 
     res = compute(PRESETS["nesterov_gamma"].view())
-    assert settled_later("Nesterov γ=0.975", "Nesterov γ=0.25")(res)
+    assert settled_later("Nesterov · γ=0.975", "Nesterov · γ=0.25")(res)

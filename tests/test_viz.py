@@ -109,7 +109,8 @@ def test_every_frame_lists_every_trace_and_the_landscape_is_an_image():
     view.steps = 1000
     res, fig = _figure(view)
     n = len(fig["data"])
-    assert n == 4 + 3 * len(res.lines)  # click stub, line of minima, minima, start; trail, head, best per run
+    # click stub, line of minima, minima, start; trail, head, best per run; the minima's outlines over the runs
+    assert n == 4 + 3 * len(res.lines) + 1
     assert fig["layout"]["images"][0]["source"].startswith("data:image/png;base64,")
     assert not any(t["type"] in ("contour", "heatmap") for t in fig["data"])
     names = [f["name"] for f in fig["frames"]]
@@ -141,13 +142,13 @@ def test_figures_pass_plotly_validation():
         assert figures.PlotlyDict(fig).to_dict() is fig
 
 
-def test_diverged_run_is_drawn_as_a_cross_at_its_last_finite_point():
+def test_diverged_run_is_drawn_as_a_burst_at_its_last_finite_point():
     view = View(surface="rosenbrock", start=(-1.2, 1.0), steps=50, runs=[Run("sgd", {"lr": 0.05}), Run("adam")])
     res, fig = _figure(view)
     sgd = res.lines[0].traj
     assert sgd.diverged_step is not None
     head = fig["frames"][-1]["data"][5]
-    assert head["marker"]["symbol"] == "x" and "stopped" in head["text"][0]
+    assert head["marker"]["symbol"] == figures.DIVERGED_SYMBOL and "stopped" in head["text"][0]
     assert head["x"][0] == pytest.approx(sgd.path[sgd.diverged_step - 1, 0], abs=1e-4)
     assert fig["frames"][-1]["data"][8]["marker"]["symbol"] == res.lines[1].symbol  # adam keeps animating
     table = summary_table(res)

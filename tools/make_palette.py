@@ -1,4 +1,5 @@
-"""Choose the run palette: 12 colours far apart from each other and from the map's colours.
+"""Choose the run palette: 12 colours far apart from each other and from the map's colours,
+the first six with different colour names (``LEAD``).
 
 Rerun with ``python -m tools.make_palette`` (needs ``coloraide``, a test requirement) and
 paste the printed tuple into ``viz/figures.py``; ``tests/test_palette.py`` checks the result
@@ -17,6 +18,12 @@ N = 12
 MAP_GAP = 15.0  # ΔE2000 from every colour of the lightened viridis map and its contour lines
 MIN_GAP_BW = 15.0  # ... and from black (gradient arrows) and white (start marker)
 L_RANGE = (32.0, 72.0)  # CIELAB lightness: dark enough to read on the light map
+# The first six colours, in this order. Runs get colours by their place in the view, and the
+# article's five methods are compared together by every article preset (a sixth run is common):
+# these have different colour names (orange, green, blue, pink, dark red, mustard), which a
+# washed-out projector keeps apart, where a lightness difference alone (green against dark
+# green, the old fifth colour) is lost. Any two: ≥ 25 in CIEDE2000 and ≥ 20° apart in LCh hue.
+LEAD = ("#ff6600", "#00cc00", "#0000ff", "#ff66cc", "#993333", "#cc9900")
 
 
 def map_colours() -> list[str]:
@@ -63,8 +70,18 @@ def choose() -> list[str]:
     return best[1]
 
 
+def order(pal: list[str]) -> list[str]:
+    """``LEAD`` first, then greedily the colour farthest (CIEDE2000) from all before it."""
+    assert set(LEAD) <= set(pal), "LEAD must come from the chosen set"
+    out, rest = list(LEAD), [c for c in pal if c not in LEAD]
+    while rest:
+        out.append(max(rest, key=lambda c: min(delta(c, p) for p in out)))
+        rest.remove(out[-1])
+    return out
+
+
 if __name__ == "__main__":
-    pal = choose()
+    pal = order(choose())
     worst = min(delta(a, b) for a, b in itertools.combinations(pal, 2))
     bg = map_colours()
     print(

@@ -28,6 +28,7 @@ from viz.playground import (
     compute,
     html_table,
     inspector_table,
+    stopped_note,
     styled,
     summary_table,
 )  # fmt: skip
@@ -41,13 +42,21 @@ SCHEDULE_LABELS = {
     "cosine": "cosine annealing",
     "cosine_restarts": "cosine with warm restarts",
 }
-# Phones: the formula wraps, tables scroll sideways inside their box.
+# Phones: the formula wraps. The results table fits a wide page (headers and text cells wrap;
+# numbers and points do not); on a phone it scrolls sideways inside its box, says so, and keeps
+# its first column (which run) in view.
 CSS = """<style>
 .stMarkdown .katex { white-space: normal; }
 .results-table table { border-collapse: collapse; font-size: 0.9rem; }
 .results-table th, .results-table td { padding: 4px 8px; border-bottom: 1px solid #d5d7de; text-align: left;
-  white-space: nowrap; }
+  white-space: nowrap; vertical-align: top; }
+.results-table th { white-space: normal; vertical-align: bottom; min-width: 4em; }
+.results-table td.wrap { white-space: normal; min-width: 6em; }
 .results-table th[title] { cursor: help; text-decoration: underline dotted; }
+.results-table th:first-child, .results-table td:first-child { position: sticky; left: 0; z-index: 1;
+  background: #fff; min-width: 8em; box-shadow: 1px 0 0 #d5d7de; }
+.results-table-hint { display: none; font-size: 0.8rem; color: #555; }
+@media (max-width: 640px) { .results-table-hint { display: block; } }
 </style>"""
 
 
@@ -56,7 +65,7 @@ def sidebar() -> landscapes.Surface:
     ss = st.session_state
     with st.sidebar:
         st.header("Landscape")
-        surf = surface_select("surface")
+        surf = surface_select("surface", describe=False)  # the page says it once, under the formula
         if window_for := ss.get("window_for"):
             both_custom = window_for.startswith(landscapes.CUSTOM_PREFIX) and surf.name.startswith(
                 landscapes.CUSTOM_PREFIX
@@ -359,9 +368,11 @@ with left:
                            controls=True, fgrid=lambda: plotly_basic.RawJSON(f_grid_json(surf.name, bounds)),
                            channel="map", on_step=ps.on_map_step, shown_step=inspect_step,
                            memo=(repr(view), inspect_step, speed, show_arrows))  # fmt: skip
-        st.caption(STEP_CONVENTION + " Keyboard: focus the map, then space plays or pauses and ← → step.")
-        st.slider("inspect step k: the map draws θₖ and the arrows at θₖ; “Step details” below lists it. "
-                  "Pausing or stepping the map moves it too.", 0, steps, key="inspect")  # fmt: skip
+        # One step control: the map's own slider and buttons. Where the map stops, the arrows, the loss
+        # charts' cursor, "Step details" and the link follow (the same step number everywhere).
+        st.caption(STEP_CONVENTION + " The slider under the map picks the step; the arrows, the cursor on the "
+                   "loss charts and “Step details” follow the step the map stops at. Keyboard: focus the map, "
+                   "then space plays or pauses and ← → step.")  # fmt: skip
         st.checkbox("arrows at θₖ", key="show_arrows", value=True,
                     help="−g in black; the update Δθ and the momentum in the run's colour")  # fmt: skip
     else:
@@ -385,10 +396,8 @@ with right:
 
 see_why(seen, result, view, inspect_step)
 
-stopped = [ln.label for ln in result.lines if ln.traj.diverged_step is not None]
-if stopped:
-    st.warning(f"Stopped early (diverged, or f not finite): {', '.join(stopped)} — marked × on the map; "
-               "the Results tab says why.", icon="💥")  # fmt: skip
+if note := stopped_note(result):
+    st.warning(note, icon="💥")
 
 # The panels below run only when their tab is open: the page's first paint stays small.
 results_tab, step_tab, rules_tab, export_tab = st.tabs(
@@ -397,14 +406,22 @@ results_tab, step_tab, rules_tab, export_tab = st.tabs(
 if results_tab.open:
     with results_tab:
         table = session_memo("results_table", compute_key, lambda: html_table(summary_table(result), COLUMN_HELP))
-        st.markdown(table, unsafe_allow_html=True)
+        st.markdown('<div class="results-table-hint">The table scrolls sideways: more columns to the right →</div>'
+                    + table, unsafe_allow_html=True)  # fmt: skip
         with st.expander("What the columns mean", icon=":material/help:"):
             st.markdown("\n".join(f"- **{c}**: {t}" for c, t in COLUMN_HELP.items()) + "\n\n" + STEP_CONVENTION)
 
 if step_tab.open:
     with step_tab:
         nxt = f", the update to θ<sub>{inspect_step + 1}</sub>" if inspect_step < steps else " (the last point)"
-        st.markdown(f"**Step {inspect_step}**: at θ<sub>{inspect_step}</sub>{nxt}", unsafe_allow_html=True)
+        st.markdown(f"**Step {inspect_step}** (the map's step): at θ<sub>{inspect_step}</sub>{nxt}",
+                    unsafe_allow_html=True)  # fmt: skip
+        # the map's slider has a frame every few steps of a long run (and, drawn by st.plotly_chart without
+        # static serving, does not report its step): any step here
+        if steps + 1 > figures.MAX_FRAMES or not plotly_basic.enabled():
+            ss["inspect_k"] = inspect_step
+            st.number_input(f"go to step (0–{steps}); the map moves there too", 0, steps, key="inspect_k",
+                            on_change=ps.on_step_input)  # fmt: skip
         st.table(styled(inspector_table(result, inspect_step)))
         st.caption(
             "Effective step per coordinate = the factor the optimizer multiplies its numerator by "

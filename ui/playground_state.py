@@ -106,8 +106,15 @@ def on_map_click(point: dict) -> None:
 
 
 def on_map_step(k: int) -> None:
-    """The map's animation stopped at step k: the inspector (slider, arrows, step details) follows."""
+    """The map's animation stopped at step k (pause, a step button or key, its slider): the arrows, the
+    loss charts' cursor, "Step details" and the link follow."""
     st.session_state["inspect"] = int(k)
+
+
+def on_step_input() -> None:
+    """A step typed in "Step details" (a long run's map has a frame every few steps only): the map
+    shows it (the inspected step is always one of its frames) and everything else follows."""
+    st.session_state["inspect"] = int(st.session_state["inspect_k"])
 
 
 def teaching_values(name: str) -> dict[str, float]:

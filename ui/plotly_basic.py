@@ -128,15 +128,26 @@ function wireControls(root, gd, Plotly, channel, report) {
     status.textContent = "step " + n[gd.__cur] + " of " + n[n.length - 1];
     play.textContent = gd.__playing ? "❚❚ Pause" : "▶ Play";
   };
-  // Where the animation stops, the page follows (inspector slider, arrows, step details):
-  // the step is reported to Streamlit, debounced so that holding an arrow key reruns once.
+  // The figure's arrows (annotations) belong to the step the page drew them at (gd.__shown): they go
+  // while the map shows another frame and come back when it stops on that step again.
+  const hideArrows = () => {
+    if ((gd.layout.annotations || []).length) Plotly.relayout(gd, {annotations: []}).catch(() => {});
+  };
+  const showArrows = () => {
+    const a = gd.__arrows || [];
+    if (a.length && !(gd.layout.annotations || []).length) Plotly.relayout(gd, {annotations: a}).catch(() => {});
+  };
+  // Where the animation stops, the page follows (arrows, loss cursor, step details): a step other
+  // than the one drawn is reported to Streamlit (debounced, so holding an arrow key reruns once) and
+  // comes back with its arrows; stopping on the step drawn (a run played to its end) shows its arrows.
   let timer = null;
   const settle = () => {
     clearTimeout(timer);
-    timer = setTimeout(() => { if (!gd.__playing) report(Number(names()[gd.__cur])); }, 450);
-  };
-  const hideArrows = () => {
-    if ((gd.layout.annotations || []).length) Plotly.relayout(gd, {annotations: []}).catch(() => {});
+    timer = setTimeout(() => {
+      if (gd.__playing) return;
+      const k = Number(names()[gd.__cur]);
+      if (k === gd.__shown) showArrows(); else report(k);
+    }, 450);
   };
   const go = (i) => {
     const n = names(); if (!n.length) return;
@@ -232,6 +243,7 @@ export default function (component) {
         });
       }
       gd.__shown = data.shown;
+      gd.__arrows = (fig.layout && fig.layout.annotations) || [];
       gd.__report = data.report_step;
       if (gd.__show) gd.__show();
       // a figure that should play by itself (the lessons): play it once from step 0 per token

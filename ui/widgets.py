@@ -138,14 +138,18 @@ def view_window(key: str, s: landscapes.Surface) -> landscapes.Surface:
     return landscapes.from_formula(s.formula, bounds=b) if custom else dataclasses.replace(s, bounds=b)
 
 
-def surface_select(key: str = "surface", default: str = "hills_and_canyon", window: bool = False) -> landscapes.Surface:
-    """A surface menu (article surfaces marked, "Custom formula…" last) with its description below,
-    and with ``window`` an editable view window."""
+def surface_select(
+    key: str = "surface", default: str = "hills_and_canyon", window: bool = False, describe: bool = True
+) -> landscapes.Surface:
+    """A surface menu (article surfaces marked, "Custom formula…" last) with its description below
+    (unless ``describe`` is False: a page that shows it elsewhere), and with ``window`` an editable
+    view window."""
     names = [*landscapes.names(), CUSTOM]
     st.session_state.setdefault(key, default)
     name = st.selectbox("Surface", names, key=key, format_func=surface_label)
     s = custom_surface(key) if name == CUSTOM else landscapes.get(name)
-    st.caption(s.description)
+    if describe:
+        st.caption(s.description)
     return view_window(key, s) if window else s
 
 

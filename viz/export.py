@@ -33,7 +33,15 @@ import pandas as pd
 from PIL import Image, ImageDraw, ImageFont
 
 import landscapes
-from viz.figures import PLOTLY_CONFIG, Line, frame_steps, landscape_rgba, trajectory_figure
+from viz.figures import (
+    DIVERGED_NAME,
+    PLOTLY_CONFIG,
+    Line,
+    band_rgb,
+    frame_steps,
+    landscape_rgba,
+    trajectory_figure,
+)
 from viz.playground import Result, compute
 from viz.state import View
 
@@ -433,11 +441,16 @@ class Renderer:
         for m in self.marks:
             if m.color not in self.colors:
                 self.colors[m.color] = _hex(m.color)
+        window = ((float(self.x0), float(self.x1)), (float(self.y0), float(self.y1)))
+        rgba, self.levels = landscape_rgba(surface, window)
+        # a colour bar beside the map when the surface names what its colours show (a network's log loss)
+        self.bar_title = getattr(surface, "colorbar_title", None)
         self._layout(ImageDraw.Draw(Image.new("L", (1, 1))))
-        rgba, _ = landscape_rgba(surface, ((float(self.x0), float(self.x1)), (float(self.y0), float(self.y1))))
         land = Image.fromarray(np.asarray(rgba), "RGBA").resize((self.side, self.side), Image.Resampling.BILINEAR)
         base = Image.new("RGB", (width, height), "white")
         base.paste(land, (self.left, self.top), land)
+        if self.bar_title:
+            self._bar_colours(ImageDraw.Draw(base))
         if mode == "P":  # landscape colours, then the exact named colours, then one transparent index
             n_land = 255 - len(self.colors)
             pal = base.quantize(colors=n_land, dither=Image.Dither.NONE)
@@ -498,6 +511,8 @@ class Renderer:
         if any(not g for *_, g in self.minima):  # white, as on the page
             out.append(_Entry("white", None, "star-local", "local minimum"))
         out.append(_Entry("white", None, "start", getattr(self.surface, "start_label", "start")))
+        if any(ln.traj.diverged_step is not None for ln in self.lines):
+            out.append(_Entry("grey", None, "asterisk", DIVERGED_NAME))
         for m in self.marks:
             if m.legend:
                 line = m.mode != "markers"
@@ -521,6 +536,11 @@ class Renderer:
         left = pad + axis_h + round(6 * s) + ylab_w + tick + round(3 * s)
         bottom = tick + round(3 * s) + fh + round(6 * s) + axis_h + pad
         self.entries = self._entries()
+        self.bar_w = 0
+        if self.bar_title:  # the bar, its value labels and its rotated title, right of the map
+            self.bar_ticks = self._bar_ticks()
+            label_w = max(d.textlength(self._text(self.small, t), font=self.small) for _, t in self.bar_ticks)
+            self.bar_w = round(8 * s) + round(12 * s) + tick + round(3 * s) + int(label_w) + round(6 * s) + axis_h
         sample = round(34 * s)
         line_h = self.font.getbbox("Ay")[3] + round(3 * s)
         small_h = self.small.getbbox("Ay")[3] + round(3 * s)
@@ -539,25 +559,26 @@ class Renderer:
         ):
             col_w = min(max(widths), max(w * 0.45, 60 * s))
             if sum(heights) <= below_title:
-                options[name] = (min(below_title - bottom, w - left - col_w - 2 * pad), col_w, 0)
+                options[name] = (min(below_title - bottom, w - left - col_w - 2 * pad - self.bar_w), col_w, 0)
         rows, x = 1, 0.0
         for fw in flat:
             if x and x + fw > w - 2 * pad:
                 rows, x = rows + 1, 0.0
             x += fw + round(14 * s)
         legend_h = rows * (line_h + round(3 * s))
-        options["top"] = (min(below_title - legend_h - round(4 * s) - bottom, w - left - 2 * pad), 0, legend_h)
+        options["top"] = (min(below_title - legend_h - round(4 * s) - bottom, w - left - 2 * pad - self.bar_w), 0,
+                          legend_h)  # fmt: skip
         self.legend_mode = max(options, key=lambda k: (options[k][0], -list(options).index(k)))
         side_f, col_w, legend_h = options[self.legend_mode]
         side = int(max(side_f, 40))
         self.side = side
         if self.legend_mode != "top":
-            block = left + side + pad + col_w
+            block = left + side + self.bar_w + pad + col_w
             self.left = int(max(left, left + (w - block - pad) // 2))
             self.top = int(self.title_h + max(0, (h - self.title_h - bottom - side) // 2))
-            self.legend_box = (self.left + side + pad, self.top, w - round(4 * s), h - pad)
+            self.legend_box = (self.left + side + self.bar_w + pad, self.top, w - round(4 * s), h - pad)
         else:
-            self.left = int(left + max(0, (w - left - side - pad) // 2))
+            self.left = int(left + max(0, (w - left - side - self.bar_w - pad) // 2))
             self.top = int(self.title_h + legend_h + round(4 * s))
             self.legend_box = (pad, self.title_h, w - pad, self.title_h + legend_h)
         self.sample, self.line_h, self.small_h = sample, line_h, small_h
@@ -565,6 +586,48 @@ class Renderer:
         self.plot = (self.left + 1, self.top + 1, self.left + side, self.top + side)
         reach = 30 * s  # lines are cut a little beyond the area, so that its edge cuts them cleanly
         self._reach = (-reach, -reach, side + reach, side + reach)
+
+    def _bar_ticks(self) -> list[tuple[int, str]]:
+        """(level index, label) for about five of the map's level boundaries, lowest to highest."""
+        n = len(self.levels)
+        idx = np.unique(np.round(np.linspace(0, n - 1, min(n, 5))).astype(int))
+        return [(int(i), f"{self.levels[i]:.3g}".replace("-", "−")) for i in idx]
+
+    def _bar_box(self) -> tuple[int, int, int, int]:
+        x0 = self.left + self.side + round(8 * self.scale)
+        return x0, self.top, x0 + round(12 * self.scale), self.top + self.side
+
+    def _bar_y(self, boundary: int) -> float:
+        """The bar's pixel row between band ``boundary`` and the next (bands stacked evenly, lowest at
+        the bottom, as the map's colours step from level to level)."""
+        _, y0, _, y1 = self._bar_box()
+        return y1 - (boundary + 1) * (y1 - y0) / (len(self.levels) + 1)
+
+    def _bar_colours(self, d: ImageDraw.ImageDraw) -> None:
+        x0, y0, x1, y1 = self._bar_box()
+        n = len(self.levels)
+        for b in range(n + 1):
+            c = tuple(int(v) for v in band_rgb(np.array(b), n))  # as the landscape image (uint8) has it
+            top = y0 if b == n else self._bar_y(b)
+            bottom = y1 if b == 0 else self._bar_y(b - 1)
+            d.rectangle([x0, round(top), x1, round(bottom)], fill=c)
+
+    def _draw_bar_labels(self, d: ImageDraw.ImageDraw) -> None:
+        """The bar's frame, a tick and a value at each labelled level, and its title, rotated."""
+        x0, y0, x1, y1 = self._bar_box()
+        d.rectangle([x0, y0, x1, y1], outline=self.fill("grey"))
+        fh = self.small.getbbox("0")[3]
+        right = x1
+        for i, label in self.bar_ticks:
+            y = round(self._bar_y(i))
+            d.line([(x1, y), (x1 + self.tick, y)], fill=self.fill("grey"), width=1)
+            text = self._text(self.small, label)
+            d.text((x1 + self.tick + round(3 * self.scale), y - fh / 2 - 1), text, fill=self.fill("text"),
+                   font=self.small)  # fmt: skip
+            right = max(right, x1 + self.tick + round(3 * self.scale) + d.textlength(text, font=self.small))
+        axis_h = self.font.getbbox("Ay")[3]
+        self._rotated_text(self.base, self._text(self.font, self.bar_title), self.font,
+                           right + round(6 * self.scale) + axis_h / 2, (y0 + y1) / 2)  # fmt: skip
 
     @staticmethod
     def _flat(e: _Entry) -> str:
@@ -594,6 +657,28 @@ class Renderer:
             pts.append((x + rr * math.cos(a), y + rr * math.sin(a)))
         d.polygon(pts, fill=self.fill(color), outline=self.fill("black"))
 
+    def _star_radius(self, is_global: bool) -> float:
+        star = 8 * self.scale if len(self.minima) <= 40 else 5 * self.scale
+        return star if is_global else 0.8 * star
+
+    def _minima_outline(self, d: ImageDraw.ImageDraw) -> None:
+        """The minima's stars again as outlines, over the runs' heads (as on the page's map): a run
+        that ends at a minimum does not hide it."""
+        w = max(1, round(1.5 * self.scale))
+        for mx, my, is_global in self.minima:
+            x, y = self._to_pixels(np.array([[mx, my]]))[0]
+            r = self._star_radius(is_global)
+            pts = [
+                (
+                    x + (r if k % 2 == 0 else r * 0.45) * math.cos(-math.pi / 2 + k * math.pi / 5),
+                    y + (r if k % 2 == 0 else r * 0.45) * math.sin(-math.pi / 2 + k * math.pi / 5),
+                )
+                for k in range(10)
+            ]
+            pts.append(pts[0])
+            d.line(pts, fill=self.fill("black"), width=w + 2, joint="curve")
+            d.line(pts, fill=self.fill("gold" if is_global else "white"), width=w, joint="curve")
+
     def _marker(self, d: ImageDraw.ImageDraw, symbol: str, x: float, y: float, r: float, color: str,
                 outline: str = "white") -> None:  # fmt: skip
         ow = max(1, round(1.2 * self.scale))
@@ -601,6 +686,12 @@ class Renderer:
             w = max(2, round(2.5 * self.scale))
             d.line([(x - r, y - r), (x + r, y + r)], fill=self.fill(color), width=w)
             d.line([(x - r, y + r), (x + r, y - r)], fill=self.fill(color), width=w)
+            return
+        if symbol == "asterisk":  # a run that diverged, at its last finite point (never the saddle's ×)
+            w = max(2, round(2.5 * self.scale))
+            for a in (0.0, math.pi / 4, math.pi / 2, 3 * math.pi / 4):
+                dx, dy = r * math.cos(a), r * math.sin(a)
+                d.line([(x - dx, y - dy), (x + dx, y + dy)], fill=self.fill(color), width=w)
             return
         if symbol == "circle-open":  # the overlays' ring around a minimum
             d.ellipse([x - r, y - r, x + r, y + r], outline=self.fill(color), width=max(2, round(3 * self.scale)))
@@ -701,10 +792,9 @@ class Renderer:
         for m in self.marks:  # lines under the minima's stars, markers over them
             if m.mode != "markers":
                 self._draw_mark(ad, m)
-        star = 8 * s if len(self.minima) <= 40 else 5 * s
         for mx, my, is_global in self.minima:
             px, py = self._to_pixels(np.array([[mx, my]]))[0]
-            self._star(ad, px, py, star if is_global else 0.8 * star, "gold" if is_global else "white")
+            self._star(ad, px, py, self._star_radius(is_global), "gold" if is_global else "white")
         for m in self.marks:
             if m.mode == "markers":
                 self._draw_mark(ad, m)
@@ -737,6 +827,8 @@ class Renderer:
         axis_h = self.font.getbbox("Ay")[3]
         ycx = self.left - t - gap - ylab_w - round(6 * s) - axis_h / 2
         self._rotated_text(self.base, self._text(self.font, yname), self.font, ycx, self.top + self.side / 2)
+        if self.bar_title:
+            self._draw_bar_labels(d)
         self._draw_legend(d)
 
     def _draw_legend(self, d: ImageDraw.ImageDraw) -> None:
@@ -801,12 +893,11 @@ class Renderer:
             hx, hy = self._pix[i][last]
             if not (box[0] <= hx <= box[2] and box[1] <= hy <= box[3]):
                 continue
-            if ln.traj.diverged_step is not None and k >= ln.traj.diverged_step:
-                w = max(2, round(3 * s))
-                d.line([(hx - hr, hy - hr), (hx + hr, hy + hr)], fill=self.fill(ln.color), width=w)
-                d.line([(hx - hr, hy + hr), (hx + hr, hy - hr)], fill=self.fill(ln.color), width=w)
+            if ln.traj.diverged_step is not None and k >= ln.traj.diverged_step:  # a burst, as on the page
+                self._marker(d, "asterisk", hx, hy, 1.3 * hr, ln.color)
             else:
                 self._marker(d, ln.symbol, hx, hy, hr, ln.color)
+        self._minima_outline(d)
         im.paste(area, self.plot[:2])
         d = ImageDraw.Draw(im)
         text = self._step_text(k)

@@ -23,11 +23,12 @@ import landscapes
 import optimizers
 
 # Twelve run colours, any two at least 20 apart in CIEDE2000, at least 15 from every colour of the
-# map, none darker than CIELAB L* 32 (near-black dashes vanish on the map's dark bands); chosen by
-# ``python -m tools.make_palette``, checked by tests/test_palette.py.
+# map, none darker than CIELAB L* 32 (near-black dashes vanish on the map's dark bands); the first
+# six (the article's five methods and one more) with different colour names, so that a projector
+# keeps them apart; chosen by ``python -m tools.make_palette``, checked by tests/test_palette.py.
 PALETTE = (
-    "#ff6600", "#00cc00", "#0000ff", "#ff66cc", "#006633", "#993333",
-    "#cc9900", "#cc9999", "#9966ff", "#996633", "#993399", "#666600",
+    "#ff6600", "#00cc00", "#0000ff", "#ff66cc", "#993333", "#cc9900",
+    "#006633", "#cc9999", "#9966ff", "#996633", "#993399", "#666600",
 )  # fmt: skip
 DASHES = ("solid", "dash", "dashdot", "longdash", "dot", "longdashdot")  # thin dots last: hardest to see
 # Head markers, one per run: a run reads by its marker too, without colour (never the start's diamond).
@@ -35,6 +36,10 @@ SYMBOLS = (
     "circle", "square", "octagon", "triangle-up", "triangle-down", "pentagon",
     "hexagon", "cross", "triangle-left", "triangle-right", "hourglass", "bowtie",
 )  # fmt: skip
+# A run that diverged (or left the domain of f) ends in a burst at its last finite point: never the
+# critical points' saddle ×, and named in the legend ("see why" draws saddles as ×).
+DIVERGED_SYMBOL = "asterisk-open"
+DIVERGED_NAME = "diverged: its last finite point"
 # plotly.js config for every chart: no "send to cloud" / Chart Studio button, no logo link, and no
 # mode bar at all (its icons sat over legends and titles on phones; every figure's data downloads as CSV).
 PLOTLY_CONFIG = {
@@ -124,6 +129,18 @@ def contour_levels(surface: landscapes.Surface, z: np.ndarray) -> np.ndarray:
     return q
 
 
+def band_rgb(band: np.ndarray, n_levels: int) -> np.ndarray:
+    """The map's colour (RGB floats) of band ``band`` (0 … ``n_levels``: below the first level …
+    above the last): lightened viridis, as the landscape image and its colour bar draw it."""
+    t = np.asarray(band) / max(n_levels, 1)
+    idx = np.clip(t * (len(_VIRIDIS) - 1), 0, len(_VIRIDIS) - 1)
+    lo = np.floor(idx).astype(int)
+    hi = np.minimum(lo + 1, len(_VIRIDIS) - 1)
+    frac = (idx - lo)[..., None]
+    rgb = _VIRIDIS[lo] * (1 - frac) + _VIRIDIS[hi] * frac
+    return rgb * (1 - MAP_WHITE) + 255 * MAP_WHITE
+
+
 @functools.lru_cache(maxsize=64)
 def landscape_rgba(surface: landscapes.Surface, bounds=None, n: int = 360) -> tuple[np.ndarray, np.ndarray]:
     """The surface as an (n, n, 4) uint8 image, row 0 at the top (bands + level lines; NaN/inf
@@ -131,13 +148,7 @@ def landscape_rgba(surface: landscapes.Surface, bounds=None, n: int = 360) -> tu
     _, _, z = surface.grid(n, bounds)
     levels = contour_levels(surface, z)
     band = np.digitize(np.where(np.isfinite(z), z, np.nan), levels)
-    t = band / max(len(levels), 1)
-    idx = np.clip(t * (len(_VIRIDIS) - 1), 0, len(_VIRIDIS) - 1)
-    lo = np.floor(idx).astype(int)
-    hi = np.minimum(lo + 1, len(_VIRIDIS) - 1)
-    frac = (idx - lo)[..., None]
-    rgb = _VIRIDIS[lo] * (1 - frac) + _VIRIDIS[hi] * frac
-    rgb = rgb * (1 - MAP_WHITE) + 255 * MAP_WHITE
+    rgb = band_rgb(band, len(levels))
     edge = np.zeros(band.shape, dtype=bool)
     edge[:-1, :] |= band[:-1, :] != band[1:, :]
     edge[:, :-1] |= band[:, :-1] != band[:, 1:]
@@ -255,7 +266,8 @@ def _best_trace(line: Line, k: int, best: np.ndarray, digits: int = DIGITS) -> d
 def _run_traces(
     line: Line, k: int, trail_idx: np.ndarray, digits: int = DIGITS, rounded: np.ndarray | None = None
 ) -> tuple[dict, dict]:
-    """Trail up to step k and the head marker at step k (diverged: an × at the last finite point).
+    """Trail up to step k and the head marker at step k (diverged: a burst, ``DIVERGED_SYMBOL``, at
+    the last finite point).
     ``rounded``: the whole path already through ``_arr`` (the same values, rounded once for all frames)."""
     tr = line.traj
     kk = _last_finite(tr, k)
@@ -273,10 +285,10 @@ def _run_traces(
         "x": [round(float(hx), digits)],
         "y": [round(float(hy), digits)],
         "marker": {
-            "symbol": "x" if diverged else line.symbol,
-            "size": 14 if diverged else 11,
+            "symbol": DIVERGED_SYMBOL if diverged else line.symbol,
+            "size": 24 if diverged else 11,  # its spokes reach past the best-so-far ring
             "color": line.color,
-            "line": {"color": "white" if not diverged else line.color, "width": 1.5},
+            "line": {"color": "white" if not diverged else line.color, "width": 2.5 if diverged else 1.5},
         },
         "text": [f"{line.label}: stopped at step {tr.diverged_step} (diverged or f not finite)" if diverged
                  else f"{line.label}: step {k}, f = {tr.loss[kk]:.4g}"],
@@ -403,6 +415,14 @@ def trajectory_figure(
                             "line": {"color": "white", "width": 0.5}}}
             )  # fmt: skip
 
+    top = minima_outline(surface, inside, star)  # over the runs: a run that reaches a minimum never hides it
+    if any(line.traj.diverged_step is not None for line in lines):  # what the burst means, in the legend
+        top.append(
+            {"type": "scatter", "mode": "markers", "name": DIVERGED_NAME, "x": [None], "y": [None],
+             "hoverinfo": "skip", "marker": {"symbol": DIVERGED_SYMBOL, "size": 14, "color": "#444",
+                                             "line": {"color": "#444", "width": 2.5}}}
+        )  # fmt: skip
+    traces += top
     frames = []
     for k in fsteps:
         data: list[dict] = [{"type": "scatter"} for _ in range(n_static)]
@@ -412,6 +432,7 @@ def trajectory_figure(
                      {"type": "scatter", **_best_trace(line, int(k), best, digits)}]  # fmt: skip
             if line.traj.population is not None:
                 data.append({"type": "scatter", **_cloud(line, int(k), digits)})
+        data += [{"type": "scatter"} for _ in top]
         frames.append({"name": str(int(k)), "data": data, "traces": list(range(len(traces)))})
 
     anim = {"mode": "immediate", "transition": {"duration": 0}}
@@ -456,6 +477,25 @@ def trajectory_figure(
         "annotations": arrows or [],
     }  # fmt: skip
     return {"data": traces, "layout": layout, "frames": frames}
+
+
+def minima_outline(surface: landscapes.Surface, inside: list[int], star: float) -> list[dict]:
+    """The minima's stars once more, as outlines drawn over the runs (the last trace of the map).
+
+    The filled stars lie under the runs; a run that ends at a minimum covered its star with its end
+    marker and best-so-far ring. The outline (gold or white, edged in black, as large as the
+    star) stays visible around those markers, and the markers stay visible inside it. Hover and
+    clicks go through it to the filled star and the runs."""
+    if not inside:
+        return []
+    size = [star + 4 if i < surface.n_global else star for i in inside]
+    ink = ["gold" if i < surface.n_global else "white" for i in inside]
+    return [{
+        "type": "scatter", "mode": "markers", "name": "minima (outline)", "showlegend": False, "hoverinfo": "skip",
+        "x": [surface.minima[i][0] for i in inside] * 2, "y": [surface.minima[i][1] for i in inside] * 2,
+        "marker": {"symbol": "star-open", "size": size * 2, "color": ["black"] * len(inside) + ink,
+                   "line": {"width": [4.0] * len(inside) + [2.0] * len(inside)}},
+    }]  # fmt: skip
 
 
 def handoffs(line: Line) -> list[tuple[int, str, str]]:

@@ -313,6 +313,7 @@ class PlaneSurface:
         self.name = f"log₁₀ loss on a plane through {v.net.n_params} weights"
         self.axis_titles = ("a (first direction)", "b (second direction)")
         self.start_label = "initial weights"  # as the page calls it
+        self.colorbar_title = "log₁₀ loss"  # the exports draw a colour bar, as the page's map has
         self.bounds = ((float(v.alphas[0]), float(v.alphas[-1])), (float(v.betas[0]), float(v.betas[-1])))
         z = np.log10(np.maximum(v.grid, 1e-12))  # shaded as the page shows it: by log loss
         self._f = RegularGridInterpolator((v.betas, v.alphas), z, bounds_error=False, fill_value=np.nan)

@@ -30,7 +30,7 @@ COLUMN_HELP = {
     "final loss": "f(θ_N) at the last step N.",
     "evaluations": "Function evaluations (f with its gradient) the run spent: one per step for most optimizers; "
     "L-BFGS's line search, the gradient-free methods' tries and smoothed Nesterov's look-aheads spend more. "
-    "Shown when some run does not spend one per step: compare runs at equal evaluations, not steps.",
+    "Shown when the view compares one of those: compare runs at equal evaluations, not steps.",
     "best loss (step)": "The lowest f the run reached, and the step where it first did.",
     "end point": "θ_N, where the run stands after its last update.",
     "nearest minimum": "Distance from θ_N to the nearest minimum found in and around the view "
@@ -108,6 +108,30 @@ def stop_reason(traj: optimizers.Trajectory) -> str | None:
     return f"diverged at step {k}"
 
 
+def stopped_note(result: Result) -> str | None:
+    """The page's sentence on the runs that stopped early (diverged, or f not finite): which, and
+    where the map shows it (the burst at the last finite point; a run that flew out of the view
+    first has its last finite point off the map). None when every run ran to the end."""
+    (x0, x1), (y0, y1) = result.surface.bounds
+    shown, off = [], []
+    for ln in result.lines:
+        k = ln.traj.diverged_step
+        if k is None:
+            continue
+        x, y = ln.traj.path[max(k - 1, 0)]
+        (shown if x0 <= x <= x1 and y0 <= y <= y1 else off).append(ln.label)
+    if not shown and not off:
+        return None
+
+    def point(n: int) -> str:
+        return "its last finite point" if n == 1 else "their last finite points"
+
+    parts = [f"{', '.join(shown)}: marked ✳ on the map at {point(len(shown))}"] if shown else []
+    if off:
+        parts.append(f"{', '.join(off)}: {point(len(off))} {'is' if len(off) == 1 else 'are'} off the map")
+    return "Stopped early (diverged, or f not finite). " + "; ".join(parts) + ". The Results tab says why."
+
+
 def settled_step(loss: np.ndarray, value: float, tol: float = TOL) -> int | None:
     """The first step after which ``loss`` stays within ``tol`` of ``value`` (None if it ends outside)."""
     inside = np.abs(loss - value) <= tol
@@ -156,9 +180,17 @@ def summary_table(result: Result) -> pd.DataFrame:
             }
         )
     columns = list(COLUMN_HELP)
-    if all(tr.evals is None or tr.evals[-1] == tr.steps for tr in (ln.traj for ln in result.lines)):
+    if not any(spends_more(p["optimizer"]) for ln in result.lines for p in ln.traj.phases):
         columns.remove("evaluations")  # one per step everywhere: the steps say it
     return pd.DataFrame(rows, columns=columns).astype({"settled at step": "Int64"})
+
+
+def spends_more(optimizer: str) -> bool:
+    """Whether the optimizer can spend more than one evaluation per step (L-BFGS's line search, the
+    gradient-free methods' tries, smoothed Nesterov's look-aheads). Decided by the optimizer, not by
+    a run's counts, so the results table keeps its columns when a run diverges (its count stops)."""
+    spec = optimizers.spec(optimizer)
+    return spec.evals_per_step != 1 or bool(spec.runner)
 
 
 def _end_kind(s: landscapes.Surface, x: float, y: float, settled: bool) -> str:
@@ -171,10 +203,17 @@ def _end_kind(s: landscapes.Surface, x: float, y: float, settled: bool) -> str:
     return f"near a minimum (|g| = {g:.2g})" if settled else f"not stationary (|g| = {g:.2g})"
 
 
+WRAP = ("run", "best loss (step)", "nearest minimum", "end point is", "stopped")  # text that may wrap
+
+
 def html_table(table: pd.DataFrame, help: dict[str, str] | None = None) -> str:
     """The table as HTML for ``st.markdown``: each header has a tooltip (``help``), numbers are
-    formatted as ``styled`` does, and the table scrolls sideways inside its box on a phone."""
-    html = styled(table).to_html()
+    formatted as ``styled`` does, and cells of text (``WRAP``) carry the class "wrap", so the
+    page's CSS can let them wrap: the table fits a wide page and scrolls sideways inside its box
+    on a phone (the page keeps its first column in view)."""
+    wrap = pd.DataFrame("", index=table.index, columns=table.columns)
+    wrap[[c for c in WRAP if c in table.columns]] = "wrap"
+    html = styled(table).set_td_classes(wrap).to_html()
     for col, tip in (help or {}).items():
         esc = tip.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
         html = re.sub(rf"(<th [^>]*?)\s*>{re.escape(col)}</th>", rf'\1 title="{esc}">{col}</th>', html, count=1)
@@ -201,12 +240,21 @@ def inspector_table(result: Result, k: int) -> pd.DataFrame:
             "update Δθ": _pair(tr.update[kk]) if kk < tr.steps else "—",
             "lr": f"{tr.lr[kk]:.3g}" if kk < tr.steps else "—",
         }
-        if spec.momentum_state:
-            row["momentum / 1st moment"] = _pair(tr.state[spec.momentum_state][min(kk + 1, tr.steps)])
+        if spec.momentum_state:  # "—" where the run keeps none (RMSProp at momentum 0, its default)
+            phase = [p for p in tr.phases if p["at"] <= kk][-1]  # the settings in charge at step k
+            used = momentum_used(phase["optimizer"], phase["hyperparameters"])
+            row["momentum / 1st moment"] = _pair(tr.state[spec.momentum_state][min(kk + 1, tr.steps)]) if used else "—"
         if spec.scale_state:
             row["effective step per coordinate"] = _pair(tr.state[spec.scale_state][min(kk + 1, tr.steps)])
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def momentum_used(optimizer: str, hyper: dict) -> bool:
+    """Whether a run with these settings keeps a momentum (or first-moment) state: not when its
+    momentum setting is 0 (RMSProp's default, or momentum SGD set to 0): torch then keeps no buffer."""
+    spec = optimizers.spec(optimizer)
+    return spec.momentum_state is not None and float(hyper.get("momentum", 1.0)) != 0.0
 
 
 def _pair(v) -> str:

@@ -391,13 +391,13 @@ PRESETS: dict[str, Preset] = {
                     "With γ = 0.25 and γ = 0.9 Nesterov ends in the trap; γ = 0.25 creeps in and settles later than "
                     "γ = 0.9.",
                     lambda r: (
-                        near_local("Nesterov γ=0.25", "Nesterov γ=0.9", lo=0.0, hi=0.05)(r)
-                        and settled_later("Nesterov γ=0.25", "Nesterov γ=0.9")(r)
+                        near_local("Nesterov · γ=0.25", "Nesterov · γ=0.9", lo=0.0, hi=0.05)(r)
+                        and settled_later("Nesterov · γ=0.25", "Nesterov · γ=0.9")(r)
                     ),
                 ),
                 (
                     "With γ = 0.975 it wanders far enough to leave the trap and ends in the global minimum's basin.",
-                    near_global("Nesterov γ=0.975", lo=0.0, hi=0.1),
+                    near_global("Nesterov · γ=0.975", lo=0.0, hi=0.1),
                 ),
             ),
             "hills_and_canyon",
@@ -415,26 +415,26 @@ PRESETS: dict[str, Preset] = {
                     "up. From then on it stays at that edge: over the second half of the run it averages within 1% "
                     "of 2/lr while the loss goes up and down.",
                     lambda r: (
-                        450 <= (_edge(r, "SGD lr=0.003")["first_above"] or 0) <= 550
-                        and 650 <= _first_rise(_line(r, "SGD lr=0.003").traj.loss) <= 800
-                        and abs(_edge(r, "SGD lr=0.003")["late_mean"] - 1) < 0.01
-                        and bool(np.any(np.diff(_line(r, "SGD lr=0.003").traj.loss[1500:]) > 0))
+                        450 <= (_edge(r, "SGD · lr=0.003")["first_above"] or 0) <= 550
+                        and 650 <= _first_rise(_line(r, "SGD · lr=0.003").traj.loss) <= 800
+                        and abs(_edge(r, "SGD · lr=0.003")["late_mean"] - 1) < 0.01
+                        and bool(np.any(np.diff(_line(r, "SGD · lr=0.003").traj.loss[1500:]) > 0))
                     ),
                 ),
                 (
                     "At lr 0.001 the limit is 2/lr = 2000: the sharpness stays below it and the loss falls at every "
                     "step.",
                     lambda r: (
-                        _edge(r, "SGD lr=0.001")["first_above"] is None
-                        and bool(np.all(np.diff(_line(r, "SGD lr=0.001").traj.loss) <= 0))
+                        _edge(r, "SGD · lr=0.001")["first_above"] is None
+                        and bool(np.all(np.diff(_line(r, "SGD · lr=0.001").traj.loss) <= 0))
                     ),
                 ),
                 (
                     "Here the edge stalls the larger step: over its last 1000 steps the loss at lr 0.003 never gets "
                     "below 0.25, while lr 0.001 ends at 0.012.",
                     lambda r: (
-                        float(np.min(_line(r, "SGD lr=0.003").traj.loss[2000:])) >= 0.25
-                        and _rounds_to(_line(r, "SGD lr=0.001").traj.loss[-1], 0.012)
+                        float(np.min(_line(r, "SGD · lr=0.003").traj.loss[2000:])) >= 0.25
+                        and _rounds_to(_line(r, "SGD · lr=0.001").traj.loss[-1], 0.012)
                     ),
                 ),
             ),
@@ -451,7 +451,7 @@ PRESETS: dict[str, Preset] = {
                     "and never goes above 1.07×.",
                     lambda r: all(
                         0.9 <= _edge(r, n)["late_mean"] <= 0.96 and _edge(r, n)["late_max"] <= 1.07
-                        for n in ("Adam lr=0.003", "Adam lr=0.03")
+                        for n in ("Adam · lr=0.003", "Adam · lr=0.03")
                     ),
                 ),
                 (
@@ -476,14 +476,15 @@ PRESETS: dict[str, Preset] = {
                     "at equal times (step k against the flow at t = k·lr), gradient descent at lr 0.02 is never more "
                     "than 0.2 from the flow, at lr 0.1 up to 0.95, though on the map both paths look alike.",
                     lambda r: (
-                        _rounds_to(_gaps(r, "SGD lr=0.02")[0], 0.2) and _rounds_to(_gaps(r, "SGD lr=0.1")[0], 0.95)
+                        _rounds_to(_gaps(r, "SGD · lr=0.02")[0], 0.2) and _rounds_to(_gaps(r, "SGD · lr=0.1")[0], 0.95)
                     ),
                 ),
                 (
                     "The modified flow, the flow of f + (lr/4)‖∇f‖², stays closer to each run: at most 0.012 away at "
                     "lr 0.02 and 0.41 at lr 0.1.",
                     lambda r: (
-                        _rounds_to(_gaps(r, "SGD lr=0.02")[1], 0.012) and _rounds_to(_gaps(r, "SGD lr=0.1")[1], 0.41)
+                        _rounds_to(_gaps(r, "SGD · lr=0.02")[1], 0.012)
+                        and _rounds_to(_gaps(r, "SGD · lr=0.1")[1], 0.41)
                     ),
                 ),
             ),

@@ -53,9 +53,10 @@ def _setting(name: str, v: Any, optimizer: str = "") -> str:
 
 
 def run_labels(runs: list[Run]) -> list[tuple[str, str]]:
-    """``(label, legend)`` per run. Runs of one optimizer are told apart by the settings that
-    differ among them ("Nesterov γ=0.975"); the legend adds lr and any other setting that is not
-    torch's default ("Nesterov γ=0.975 · lr=0.01")."""
+    """``(label, legend)`` per run, in one format: the optimizer, then " · " and its settings.
+    Runs of one optimizer are told apart by the settings that differ among them ("Nesterov ·
+    γ=0.975"; identical copies are numbered, "SGD #2"); the legend adds lr and any other setting
+    that is not torch's default ("Nesterov · γ=0.975, lr=0.01", "Adam · lr=0.25")."""
     out = []
     for run in runs:
         spec = optimizers.spec(run.optimizer)
@@ -63,12 +64,10 @@ def run_labels(runs: list[Run]) -> list[tuple[str, str]]:
         peers = [{**spec.defaults(), **r.hyper} for r in runs if r.optimizer == run.optimizer]
         differ = [h.name for h in spec.hypers if len({repr(p[h.name]) for p in peers}) > 1]
         label = spec.label
+        own = []  # the settings in the label
         if len(peers) > 1:
-            label += " " + (
-                ", ".join(_setting(n, values[n], run.optimizer) for n in differ)
-                if differ
-                else f"#{run.key.partition('#')[2] or 1}"
-            )
+            own = [_setting(n, values[n], run.optimizer) for n in differ]
+            label += " · " + ", ".join(own) if own else f" #{run.key.partition('#')[2] or 1}"
         extra = [n for n in ("lr", *(h.name for h in spec.hypers)) if n in values and n not in differ]
         extra = [n for i, n in enumerate(extra) if n not in extra[:i]]
         shown = [
@@ -76,7 +75,7 @@ def run_labels(runs: list[Run]) -> list[tuple[str, str]]:
             for n in extra
             if n == "lr" or values[n] != spec.defaults()[n] or (n == "momentum" and values[n])
         ]
-        legend = label + (" · " + ", ".join(shown[:3]) if shown else "")
+        legend = label + ((", " if own else " · ") + ", ".join(shown[:3]) if shown else "")
         if run.then:
             label += " " + handoff_label(run)
             legend += " " + handoff_label(run, settings=True)

@@ -95,7 +95,7 @@ START = (-2.8, -2.5)
 
 
 def _tr(r, key: str):
-    """The trajectory of the run with this key ("nesterov#3") or label ("Nesterov γ=0.975")."""
+    """The trajectory of the run with this key ("nesterov#3") or label ("Nesterov · γ=0.975")."""
     return next(ln.traj for ln in r.lines if ln.key == key or ln.label == key)
 
 
@@ -963,7 +963,7 @@ ADADELTA = Lesson(
                     lambda r: (
                         abs(7.07 - np.sqrt(50)) < 0.005
                         and [ln.label for ln in r.lines]
-                        == ["Adadelta initial_acc_delta=0", "Adadelta initial_acc_delta=50"]
+                        == ["Adadelta · initial_acc_delta=0", "Adadelta · initial_acc_delta=50"]
                     ),
                 ),
                 Say(
