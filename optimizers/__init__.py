@@ -17,8 +17,9 @@ gradient noise) with ``seed``; ``clip_norm``; ``effective_lr`` (lr/‖θ‖).
 from __future__ import annotations
 
 import importlib
+import math
 from dataclasses import dataclass, field
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any, NamedTuple
 
 import numba
@@ -157,11 +158,12 @@ def _check_values(h: Hyper, values: np.ndarray) -> None:
         h.check(values[~ok][0])  # raises with the range
 
 
-_LAYOUTS: dict[str, tuple[dict, dict, np.ndarray]] = {}
+_LAYOUTS: dict[str, tuple[dict, dict, np.ndarray, dict]] = {}
 
 
-def _layout(s: OptimizerSpec) -> tuple[dict, dict, np.ndarray]:
-    """The optimizer's own slots, all named slots and the row of defaults (built once)."""
+def _layout(s: OptimizerSpec) -> tuple[dict, dict, np.ndarray, dict]:
+    """The optimizer's own slots, all named slots, the row of defaults and the defaults by
+    name (built once)."""
     if s.name not in _LAYOUTS:
         own = {h.name: (N_COMMON + i, h) for i, h in enumerate(s.hypers)}
         slots = {h.name: (i, h) for i, h in enumerate(COMMON) if h.name != "schedule_code"}
@@ -171,14 +173,14 @@ def _layout(s: OptimizerSpec) -> tuple[dict, dict, np.ndarray]:
             row[i] = h.default
         for i, h in own.values():
             row[i] = h.default
-        _LAYOUTS[s.name] = (own, slots, row)
+        _LAYOUTS[s.name] = (own, slots, row, s.defaults())
     return _LAYOUTS[s.name]
 
 
 def _pack(s: OptimizerSpec, n: int, steps: int, given: dict[str, Any]) -> tuple[np.ndarray, dict]:
     """Validate hyperparameters and lay them out as an (n, N_SLOTS) float matrix."""
-    own, slots, row = _layout(s)
-    hp = np.tile(row, (n, 1))
+    own, slots, row, _ = _layout(s)
+    hp = row.reshape(1, -1).copy() if n == 1 else np.tile(row, (n, 1))
     used: dict[str, Any] = {}
     for name, raw in given.items():
         if name == "schedule":
@@ -207,8 +209,11 @@ def _pack(s: OptimizerSpec, n: int, steps: int, given: dict[str, Any]) -> tuple[
         used[name] = raw
     if s.name == "nesterov" and np.any(hp[:, N_COMMON + 1] <= 0):
         raise ValueError("nesterov needs momentum > 0")
-    t_max = hp[:, 3]
-    hp[:, 3] = np.where(t_max == 0, max(steps, 1), t_max)
+    if n == 1:
+        hp[0, 3] = hp[0, 3] or max(steps, 1)
+    else:
+        t_max = hp[:, 3]
+        hp[:, 3] = np.where(t_max == 0, max(steps, 1), t_max)
     return hp, used
 
 
@@ -219,19 +224,26 @@ def _check_steps(steps: Any) -> int:
 
 
 def _check_starts(starts: Any) -> np.ndarray:
-    a = np.array(starts, dtype=np.float64)
+    a = np.array(starts, dtype=np.float64, order="C")
     if a.ndim == 1:
         a = a.reshape(1, -1)
     if a.ndim != 2 or a.shape[1] != 2:
         raise ValueError(f"start points must be (x, y) pairs; got shape {np.shape(starts)}")
-    if not np.all(np.isfinite(a)):
+    finite = all(map(math.isfinite, a.ravel().tolist())) if a.size <= 8 else np.isfinite(a).all()
+    if not finite:
         raise ValueError("start points must be finite")
-    return np.ascontiguousarray(a)
+    return a
+
+
+@lru_cache(maxsize=256)
+def _minima_arrays(minima: tuple, values: tuple) -> tuple[np.ndarray, np.ndarray]:
+    return np.array(minima, dtype=np.float64).reshape(-1, 2), np.array(values, dtype=np.float64)
 
 
 def _minima(surface: landscapes.Surface) -> tuple[np.ndarray, np.ndarray]:
-    m = np.array(surface.minima, dtype=np.float64).reshape(-1, 2)
-    return m, np.array(surface.minima_values, dtype=np.float64)
+    """The surface's known minima and their values as arrays (built once per surface; the
+    kernels only read them)."""
+    return _minima_arrays(tuple(map(tuple, surface.minima)), tuple(surface.minima_values))
 
 
 class _Out(NamedTuple):
@@ -362,7 +374,8 @@ def _settle_step(path: np.ndarray, loss: np.ndarray, mins: np.ndarray, mins_f: n
         return -1
     d = ((path[:, None, :] - mins[None, :, :]) ** 2).sum(axis=2)
     nearest = np.argmin(np.where(np.isfinite(d), d, np.inf), axis=1)
-    inside = ok & (np.abs(loss - mins_f[nearest]) <= tol)
+    m = mins_f[nearest]
+    inside = ok & (m - tol <= loss) & (loss <= m + tol)  # kernels.within's band
     last = int(np.nonzero(ok)[0][-1])
     if not inside[last]:
         return -1
@@ -429,7 +442,7 @@ def _plan(name: str, hyper: dict, handoffs: Any, steps: int) -> list[tuple[int, 
 
 
 def _phase_row(p: tuple, o: _Out) -> dict[str, Any]:
-    return {"at": p[0], "optimizer": p[1], "hyperparameters": {**o.spec.defaults(), **o.used}, "state": p[3]}
+    return {"at": p[0], "optimizer": p[1], "hyperparameters": {**_layout(o.spec)[3], **o.used}, "state": p[3]}
 
 
 def _single(name: str, surf: landscapes.Surface, o: _Out, phases: tuple) -> Trajectory:
@@ -437,7 +450,7 @@ def _single(name: str, surf: landscapes.Surface, o: _Out, phases: tuple) -> Traj
     return Trajectory(
         optimizer=name,
         surface=surf.name,
-        hyperparameters={**s.defaults(), **o.used},
+        hyperparameters={**_layout(s)[3], **o.used},
         path=o.path[0],
         loss=o.losses[0],
         grad=o.grad[0],

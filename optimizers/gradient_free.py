@@ -23,7 +23,7 @@ from numba import prange
 
 from landscapes._jit import jit
 from landscapes.kernels import value_grad
-from optimizers.kernels import BLOW_UP, SEED, O, _nearest, gaussian_pair
+from optimizers.kernels import BLOW_UP, SEED, O, _nearest, gaussian_pair, within
 from optimizers.registry import COMMON, SCHEDULES, OptimizerSpec
 
 if TYPE_CHECKING:
@@ -79,7 +79,7 @@ def _settle(
     if minima.shape[0] > 0:
         for k in range(last, -1, -1):
             i, _ = _nearest(minima, pts[k, 0], pts[k, 1])
-            if abs(fs[k] - minima_f[i]) <= tol:
+            if within(fs[k], minima_f[i], tol):
                 s = k
             else:
                 break

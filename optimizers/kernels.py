@@ -855,7 +855,7 @@ def _finish(
     loss[r] = f
     if minima.shape[0] > 0:
         k, d2 = _nearest(minima, x, y)
-        if abs(f - minima_f[k]) > tol:
+        if not within(f, minima_f[k], tol):
             steps_to_tol[r] = -1
         elif steps_to_tol[r] < 0:
             steps_to_tol[r] = steps
@@ -863,9 +863,18 @@ def _finish(
             basin[r] = k
 
 
+@jit(inline="always")
+def within(f, m, tol):
+    """Whether f is within tol of a minimum's value m: in the band [m − tol, m + tol], each end
+    rounded once. One test everywhere (here, the runners, ``_settle_step``), so that a check of f
+    against the union of the bands is exact: with one minimum it is the same test."""
+    return m - tol <= f <= m + tol
+
+
 @jit
 def _value_band(minima_f, tol):
-    """[f_lo, f_hi]: no minimum's value is within tol of an f outside it."""
+    """[f_lo, f_hi]: the union of the minima's bands; no minimum's value is within tol of an f
+    outside it."""
     f_lo = math.inf
     f_hi = -math.inf
     for k in range(minima_f.shape[0]):
@@ -901,6 +910,7 @@ def run(
     n_chunks = (n_runs + lanes - 1) // lanes
     f_lo, f_hi = _value_band(minima_f, tol)
     safe_r2 = _safe_radii(minima)
+    multi = minima.shape[0] > 1
     for c in prange(n_chunks):
         lo = c * lanes
         n = min(lanes, n_runs - lo)
@@ -916,7 +926,8 @@ def run(
         watch = np.zeros(lanes)  # 1.0 while a live run is not within tol of a minimum's value
         # a settled lane (watch 0): its minimum's value and the disk where that minimum is surely
         # the nearest; while it stays on both, the step's bookkeeping cannot change anything
-        s_f = np.zeros(lanes)
+        s_lo = np.zeros(lanes)
+        s_hi = np.zeros(lanes)
         s_x = np.zeros(lanes)
         s_y = np.zeros(lanes)
         s_r2 = np.zeros(lanes)
@@ -954,18 +965,27 @@ def run(
                 # leave (settled, but off its minimum's value or off the disk where that minimum
                 # is surely the nearest): otherwise the bookkeeping would change nothing.
                 events = 0
-                for l in range(lanes):
-                    f = fs[l]
-                    nx = nxs[l]
-                    ny = nys[l]
-                    ok = (f - f == 0.0) & (nx * nx + ny * ny < BLOW_UP)
-                    near = (f_lo <= f) & (f <= f_hi)
-                    dx = px[l] - s_x[l]
-                    dy = py[l] - s_y[l]
-                    stays = (abs(f - s_f[l]) <= tol) & (dx * dx + dy * dy < s_r2[l])
-                    watched = watch[l] != 0.0
-                    # a dead lane has alive False and never counts
-                    events |= alive[l] & ((not ok) | (watched & near) | ((not watched) & (not stays)))
+                if multi:
+                    for l in range(lanes):
+                        f = fs[l]
+                        nx = nxs[l]
+                        ny = nys[l]
+                        ok = (f - f == 0.0) & (nx * nx + ny * ny < BLOW_UP)
+                        near = (f_lo <= f) & (f <= f_hi)
+                        dx = px[l] - s_x[l]
+                        dy = py[l] - s_y[l]
+                        stays = (s_lo[l] <= f) & (f <= s_hi[l]) & (dx * dx + dy * dy < s_r2[l])
+                        watched = watch[l] != 0.0
+                        # a dead lane has alive False and never counts
+                        events |= alive[l] & ((not ok) | (watched & near) | ((not watched) & (not stays)))
+                else:  # one minimum (or none): its band is [f_lo, f_hi] and it is always the nearest
+                    for l in range(lanes):
+                        f = fs[l]
+                        nx = nxs[l]
+                        ny = nys[l]
+                        ok = (f - f == 0.0) & (nx * nx + ny * ny < BLOW_UP)
+                        near = (f_lo <= f) & (f <= f_hi)
+                        events |= alive[l] & ((not ok) | (near == (watch[l] != 0.0)))
                 if not events:
                     for l in range(lanes):
                         px[l] = nxs[l] if alive[l] else px[l]
@@ -997,7 +1017,7 @@ def run(
                 inside = -1
                 if f_lo <= f <= f_hi:
                     k, _ = _nearest(minima, x0, y0)
-                    if abs(f - minima_f[k]) <= tol:
+                    if within(f, minima_f[k], tol):
                         inside = k
                 if inside >= 0 and steps_to_tol[r] < 0:
                     steps_to_tol[r] = i - 1
@@ -1005,7 +1025,8 @@ def run(
                     steps_to_tol[r] = -1
                 watch[l] = 1.0 if inside < 0 else 0.0
                 if inside >= 0:
-                    s_f[l] = minima_f[inside]
+                    s_lo[l] = minima_f[inside] - tol  # within()'s band
+                    s_hi[l] = minima_f[inside] + tol
                     s_x[l] = minima[inside, 0]
                     s_y[l] = minima[inside, 1]
                     s_r2[l] = safe_r2[inside]
@@ -1150,7 +1171,7 @@ def run_one(
         inside = False
         if f_lo <= f <= f_hi:
             k, _ = _nearest(minima, x, y)
-            inside = abs(f - minima_f[k]) <= tol
+            inside = within(f, minima_f[k], tol)
         if inside and steps_to_tol[0] < 0:
             steps_to_tol[0] = i - 1
         elif not inside and steps_to_tol[0] >= 0:

@@ -21,7 +21,7 @@ from numba.extending import intrinsic
 
 from landscapes._jit import jit
 from landscapes.kernels import value_grad
-from optimizers.kernels import BLOW_UP, EFF, SCHED, WARM, O, _nearest, _perturb, schedule_factor
+from optimizers.kernels import BLOW_UP, EFF, SCHED, WARM, O, _nearest, _perturb, schedule_factor, within
 from optimizers.registry import N_STATE
 
 # Own slots (registry order): lr, max_iter, max_eval, tolerance_grad, tolerance_change,
@@ -366,7 +366,7 @@ def _one_run(
         inside = False
         if f_lo <= f <= f_hi:
             k, _ = _nearest(minima, px, py)
-            inside = abs(f - minima_f[k]) <= tol
+            inside = within(f, minima_f[k], tol)
         if inside and steps_to_tol[r] < 0:
             steps_to_tol[r] = t - 1
         elif not inside and steps_to_tol[r] >= 0:
@@ -419,7 +419,7 @@ def _one_run(
         return
     if minima.shape[0] > 0:
         k, d2 = _nearest(minima, px, py)
-        if abs(f - minima_f[k]) > tol:
+        if not within(f, minima_f[k], tol):
             steps_to_tol[r] = -1
         elif steps_to_tol[r] < 0:
             steps_to_tol[r] = steps
