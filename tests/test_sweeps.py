@@ -467,3 +467,19 @@ def test_a_cmaes_sweep_too_big_for_a_page_is_refused_with_a_reason():
         sweeps.basins("cmaes", HC, 64, 125, {})  # 4,096 starts × 125 generations
     small = sweeps.run_chunked("cmaes", HC, np.tile(HC.start, (3, 1)), 20, seed=np.arange(3))
     assert small.evals.tolist() == [120, 120, 120]
+
+
+def test_noise_cloud_marks_global_and_local_minima_as_the_playground_does():
+    e = sweeps.ensemble("adam", HC, HC.start, 30, 5, 0.5, cache=None)
+    fig = sf.ensemble_map(HC, [(e, "Adam", run_style(0))], HC.start)
+    stars = next(t for t in fig["data"] if t.get("marker", {}).get("symbol") == "star")
+    colors = stars["marker"]["color"]
+    assert HC.n_global < len(HC.minima)  # hills and canyon has local minima too
+    assert colors == ["gold"] * HC.n_global + ["white"] * (len(HC.minima) - HC.n_global)
+    assert stars["name"] == "minima (gold: global, white: local)"
+
+
+def test_noise_bands_log_axis_shows_decades_not_every_digit():
+    e = sweeps.ensemble("adam", HC, HC.start, 60, 5, 0.5, cache=None)
+    ax = sf.ensemble_bands([(e, "Adam", run_style(0))])["layout"]["yaxis"]
+    assert ax["type"] == "log" and ax["exponentformat"] == "power" and isinstance(ax["dtick"], int)

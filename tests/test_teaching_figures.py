@@ -2,6 +2,7 @@
 controls that never overlap, privacy-safe chart configs."""
 
 import json
+import math
 
 import numpy as np
 
@@ -38,6 +39,37 @@ def test_log_loss_reaching_zero_plots_the_gap_at_the_floor_with_a_note():
     assert np.isfinite(y).all() and (y > 0).all()  # the line runs to the end
     ax = fig["layout"]["yaxis"]
     assert ax["type"] == "log" and ax["exponentformat"] == "power" and isinstance(ax["dtick"], int)
+
+
+def _numbered_ticks(ax: dict, lo: float, hi: float) -> list[float]:
+    """The tick values Plotly labels on a log axis over the data range [lo, hi]."""
+    if ax.get("tickmode") == "array":
+        return [t for t in ax["tickvals"] if lo <= t <= hi]
+    d = ax["dtick"]
+    return [10.0**k for k in range(math.ceil(math.log10(lo)), math.floor(math.log10(hi)) + 1) if k % d == 0]
+
+
+def test_a_log_loss_axis_within_one_decade_still_has_numbers():
+    # bad init: every loss lies between 3.5 and 10, so no power of ten falls inside the panel
+    res = compute(PRESETS["article_bad_init"].view())
+    fig = figures.series_figure(res.lines, log_loss=True, f_star=res.minima.lowest)
+    ys = np.concatenate([np.array(t["y"], dtype=float) for t in fig["data"] if t["yaxis"] == "y"])
+    ys = ys[np.isfinite(ys) & (ys > 0)]
+    assert 1 < ys.min() and ys.max() < 10
+    ax = fig["layout"]["yaxis"]
+    ticks = _numbered_ticks(ax, ys.min(), ys.max())
+    assert len(ticks) >= 2
+    labels = dict(zip(ax["tickvals"], ax["ticktext"], strict=True))
+    assert all(float(labels[t]) == t for t in ticks)  # each label is its value
+    # narrower ranges and ranges far from 1 get distinct, readable labels too
+    for lo, hi in ((3.511, 3.595), (2e-5, 7e-5), (0.3, 3.0), (1.2e5, 1.8e5)):
+        ax = figures._log_ticks(np.array([lo, hi]))
+        ticks = _numbered_ticks(ax, lo, hi)
+        text = [ax["ticktext"][ax["tickvals"].index(t)] for t in ticks]
+        assert len(ticks) >= 2 and len(set(text)) == len(text), (lo, hi, text)
+        assert not any("e" in t for t in text)  # powers of ten, never 2e-05
+    wide = figures._log_ticks(np.array([1e-8, 10.0]))  # many decades: decade ticks, as before
+    assert "tickvals" not in wide and len(_numbered_ticks(wide, 1e-8, 10.0)) >= 2
 
 
 def test_positive_losses_keep_a_plain_log_axis():

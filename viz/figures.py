@@ -610,18 +610,57 @@ def loss_axis(lines: list[Line], log: bool, f_star: float = math.nan) -> LossAxi
     )  # fmt: skip
 
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _tick_text(t: float) -> str:
+    """A round tick value as a label: plain from 10⁻³ to 10⁴ ("0.35", "4.5", "1"), otherwise
+    as a power of ten ("10⁻⁵", "2 × 10⁻⁵")."""
+    if 1e-3 <= t < 1e4:
+        return np.format_float_positional(t, trim="-")  # the shortest repr: ticks are rounded to 12 digits
+    mantissa, exponent = f"{t:.11e}".split("e")
+    mantissa = mantissa.rstrip("0").rstrip(".")
+    power = "10" + str(int(exponent)).translate(_SUPERSCRIPT)
+    return power if mantissa == "1" else f"{mantissa} × {power}"
+
+
+def _ticks_within(vmin: float, vmax: float) -> list[float]:
+    """At least two round values in [vmin, vmax] for a log axis that spans less than two decade
+    ticks: 1-2-5 steps, else every digit, else (a range narrower than one digit, 3.5 to 4.8)
+    evenly spaced round values."""
+    lo, hi = math.floor(math.log10(vmin)), math.ceil(math.log10(vmax))
+    eps = 1e-9 * vmax
+    for mantissas in ((1, 2, 5), range(1, 10)):
+        ticks = [float(f"{m * 10.0**e:.12g}") for e in range(lo, hi + 1) for m in mantissas]
+        ticks = [t for t in ticks if vmin - eps <= t <= vmax + eps]
+        if len(ticks) >= 2:
+            return ticks
+    half = (vmax - vmin) / 2  # a step at most half the range leaves two to five ticks in it
+    base = 10.0 ** math.floor(math.log10(half))
+    step = max(m * base for m in (1, 2, 2.5, 5) if m * base <= half * (1 + 1e-9))
+    first, last = math.ceil(vmin / step - 1e-9), math.floor(vmax / step + 1e-9)
+    return [float(f"{k * step:.12g}") for k in range(first, last + 1)]
+
+
 def _log_ticks(values: np.ndarray) -> dict:
-    """Decade ticks, labelled unambiguously as powers of ten (10⁻³, not "0.001" beside "100µ")."""
+    """Decade ticks, labelled unambiguously as powers of ten (10⁻³, not "0.001" beside "100µ").
+    Values that span fewer than two decade ticks (losses from 3.5 to 4.8 have none) get round
+    values in between instead, so the axis is never left without numbers."""
     v = values[np.isfinite(values) & (values > 0)]
     if v.size == 0:
         return {"type": "log", "exponentformat": "power", "dtick": 1}
-    span = math.log10(v.max()) - math.log10(v.min())
-    return {
+    vmin, vmax = float(v.min()), float(v.max())
+    lo, hi = math.log10(vmin), math.log10(vmax)
+    axis = {
         "type": "log",
         "exponentformat": "power",
-        "dtick": max(1, math.ceil(span / 5)),
+        "dtick": max(1, math.ceil((hi - lo) / 5)),
         "minor": {"showgrid": False},
     }
+    if vmax > vmin and math.floor(hi + 1e-9) - math.ceil(lo - 1e-9) + 1 < 2:
+        ticks = _ticks_within(vmin, vmax)
+        axis.update(tickmode="array", tickvals=ticks, ticktext=[_tick_text(t) for t in ticks])
+    return axis
 
 
 def series_figure(lines: list[Line], log_loss: bool = True, height: int = 640, f_star: float = math.nan,

@@ -22,7 +22,7 @@ from PIL import Image
 import landscapes
 import optimizers
 from optimizers import response as resp
-from viz.figures import RunStyle, _sig, landscape_png, run_style
+from viz.figures import RunStyle, _log_ticks, _sig, landscape_png, run_style
 from viz.sweeps import METRICS, OBJECTIVES, BasinsResult, Ensemble, HeatmapResult, Tuned, fmt_number
 
 TEXT_COLOR = "#31333f"  # Streamlit's own body text: 12.6:1 on white
@@ -431,10 +431,14 @@ def ensemble_map(
         data.append({"type": "scatter", "mode": "lines+markers", "x": [None], "y": [None], "name": label,
                      "legendgroup": label, "line": {"color": st.color, "width": 2, "dash": st.dash},
                      "marker": {"color": st.color, "symbol": st.symbol, "size": 8}})  # fmt: skip
+    # as on the playground's map: the global minima gold and larger, local minima white
+    glob = [i < surface.n_global for i in range(len(surface.minima))]
     data.append(
         {"type": "scatter", "mode": "markers", "x": [m[0] for m in surface.minima],
-         "y": [m[1] for m in surface.minima], "name": "known minima", "hoverinfo": "skip",
-         "marker": {"symbol": "star", "size": 13, "color": "gold", "line": {"color": "black", "width": 1}}}
+         "y": [m[1] for m in surface.minima], "hoverinfo": "skip",
+         "name": "minima (gold: global, white: local)" if not all(glob) else "minima",
+         "marker": {"symbol": "star", "size": [15 if g else 12 for g in glob],
+                    "color": ["gold" if g else "white" for g in glob], "line": {"color": "black", "width": 1}}}
     )  # fmt: skip
     data.append(
         {"type": "scatter", "mode": "markers", "x": [start[0]], "y": [start[1]], "name": "start",
@@ -464,10 +468,12 @@ def ensemble_bands(ensembles: list[EnsembleRun], log: bool = True, height: int =
     """Loss quantile bands per step: 5–95 % light, 25–75 % darker, the median as a line in the
     run's colour and dash (with its marker every few steps)."""
     data: list[dict] = []
+    drawn = []
     for ens, label, st in ensembles:
         b = ens.bands()
         if log:
             b = np.where(b > 0, b, np.nan)
+        drawn.append(b.ravel())
         steps = np.arange(b.shape[1])
         idx = np.unique(np.round(np.linspace(0, len(steps) - 1, min(len(steps), 400))).astype(int))
         for lo, hi, a, name in ((0, 4, 0.12, "5–95 %"), (1, 3, 0.25, "25–75 %")):
@@ -486,13 +492,14 @@ def ensemble_bands(ensembles: list[EnsembleRun], log: bool = True, height: int =
                      "marker": {"color": st.color, "symbol": st.symbol, "size": 9,
                                 "line": {"color": "white", "width": 1}},
                      "legendgroup": label, "showlegend": False, "hoverinfo": "skip"})  # fmt: skip
+    b_all = np.concatenate(drawn) if drawn else np.zeros(0)
     return readable({
         "data": data,
         "layout": {
             "height": height, "margin": {"l": 60, "r": 10, "t": 30, "b": 45},
             "xaxis": {"title": {"text": "step"}, "gridcolor": "#e6e6e6"}, "hovermode": "x unified",
-            "yaxis": {"type": "log" if log else "linear", "title": {"text": "loss f(θ)"}, "gridcolor": "#e6e6e6",
-                      "exponentformat": "power"},
+            "yaxis": {**(_log_ticks(b_all) if log else {"type": "linear"}), "title": {"text": "loss f(θ)"},
+                      "gridcolor": "#e6e6e6"},
             "legend": {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
         },
     })  # fmt: skip
