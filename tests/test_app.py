@@ -339,3 +339,15 @@ def test_a_new_surface_moves_a_start_it_cannot_show_and_says_so():
     at.selectbox(key="surface").set_value("wobbly").run()  # rosenbrock's start is inside wobbly's window: kept
     assert (at.session_state["start_x"], at.session_state["start_y"]) == tuple(float(v) for v in s.start)
     assert not any("outside this surface's window" in i.value for i in at.info)
+
+
+def test_a_links_refusals_go_once_a_setting_changes():
+    """The refusal of a link's unknown parameter stayed on screen whatever the reader did after."""
+    at = _app({"preset": "x", "surface": "wobbly"})
+    _ok(at)
+    assert any("unknown parameter 'preset'" in w.value for w in at.warning)
+    at.run()  # a rerun that changes nothing (the map reporting its step) keeps it
+    assert any("unknown parameter 'preset'" in w.value for w in at.warning)
+    at.selectbox(key="surface").set_value("rosenbrock").run()
+    _ok(at)
+    assert not any("Link parameter refused" in w.value for w in at.warning)

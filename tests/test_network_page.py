@@ -138,3 +138,17 @@ def test_the_plane_exports_have_a_colour_bar_for_the_loss():
 
     pv = PRESETS["article_wobbly"].view()
     assert export.renderer(compute(pv), pv, 640, 480).bar_title is None
+
+
+def test_the_plane_sentence_names_no_run_when_all_stay_as_far_off_as_their_start():
+    """Every run starts off a PCA plane by the initial weights' own distance; the sentence named the
+    run whose distance was largest, though each stayed about that far (a tour found "Momentum")."""
+    net = networks.make("moons", (8,), n=64, seed=0)
+    chosen = [("momentum", {"lr": 0.05}), ("adam", {"lr": 0.02})]
+    runs = nv.train_runs(net, chosen, 200)
+    v = nv.view(net, [c[0] for c in chosen], [nv.label_for(*c) for c in chosen], runs, "pca", 21)
+    d0 = float(v.residuals[0][0])
+    worst = max(float(np.nanmax(r[1:])) for r in v.residuals)
+    s = nv.plane_sentence(v)
+    assert d0 > 0.05 * float(np.linalg.norm(net.params0)) and worst <= 1.1 * d0  # the tour's case
+    assert "Momentum" not in s and "about as far as the start" in s and f"{worst:.3g}" in s

@@ -224,3 +224,19 @@ def test_a_long_run_takes_any_step_from_step_details():
     fig = next(payload_of(el.proto)["spec"] for el in at.get("bidi_component") if el.proto.id.endswith("-map"))
     sl = fig["layout"]["sliders"][0]
     assert sl["steps"][sl["active"]]["label"] == "123"
+
+
+def test_a_diverged_run_has_no_nearest_minimum_in_the_results():
+    """A diverged run's last finite point is far off (here ~1e5 away): the table said "9.33e+05
+    (global)" beside "diverged at step 4". It has no end point to measure from, so it says —."""
+    from viz.playground import compute, summary_table
+    from viz.state import from_query
+
+    view, _ = from_query(
+        {"surface": "rosenbrock", "start": "-1.2,1", "steps": "60", "run": ["sgd:lr=0.01", "adam:lr=0.05"]}
+    )
+    res = compute(view)
+    assert res.lines[0].traj.diverged_step is not None and res.lines[1].traj.diverged_step is None
+    table = summary_table(res)
+    assert table["nearest minimum"].iloc[0] == "—"
+    assert table["nearest minimum"].iloc[1].endswith("(global)")

@@ -282,6 +282,7 @@ if "initialized" not in ss:
     view0, notices = from_query({k: st.query_params.get_all(k) for k in st.query_params})
     ps.apply_view(view0)
     ss["notices"] = notices
+    ss["notices_for"] = None  # the view the link opened: its notices show until a setting changes
     ss["caption"] = ""
     ss["initialized"] = True
 # Hyperparameters and the view window live in expanders whose widgets are drawn only while open
@@ -293,6 +294,11 @@ for _k in [k for k in ss if k.startswith(("hp::", "win_"))]:
 surf = sidebar()
 view, window_ok = ps.view_from_widgets(surf)
 query = to_query(view)
+if ss.get("notices"):
+    if ss.get("notices_for") is None:
+        ss["notices_for"] = query
+    elif query != ss["notices_for"]:  # the reader changed a setting: the link's refusals are done
+        ss["notices"] = []
 if {k: (v if isinstance(v, list) else [v]) for k, v in query.items()} != {
     k: st.query_params.get_all(k) for k in st.query_params
 }:

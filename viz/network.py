@@ -123,7 +123,11 @@ def plane_sentence(v: NetView) -> str:
     start = (f" The initial weights themselves lie {d0:.3g} off the plane (every run starts there)."
              if d0 > 0.05 * scale else "")  # fmt: skip
     far = f"After the start the iterates stay within {d:.3g} of the plane (the initial weights have norm {scale:.3g})"
-    if d > 0.05 * scale:
+    if d > 0.05 * scale and start and d <= 1.1 * d0:
+        # every run stays about as far off as the shared start: naming the farthest would be arbitrary
+        far = (f"The iterates stay within {d:.3g} of the plane, about as far as the start (the initial weights "
+               f"have norm {scale:.3g}): the drawn paths are shadows")  # fmt: skip
+    elif d > 0.05 * scale:
         far = (f"The iterates of {who} leave the plane by up to {d:.3g} (the initial weights have norm {scale:.3g}): "
                "its drawn path is a shadow")  # fmt: skip
     if v.plane.kind == "pca":

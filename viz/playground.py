@@ -157,8 +157,10 @@ def summary_table(result: Result) -> pd.DataFrame:
         tr = line.traj
         x, y = (float(v) for v in tr.final)
         stopped = stop_reason(tr)
-        near = mins.nearest(x, y) if math.isfinite(x) else None
-        if near is None:
+        near = mins.nearest(x, y) if math.isfinite(x) and stopped is None else None
+        if stopped is not None:  # a diverged run has no end point to measure from
+            near_txt, settled = "—", None
+        elif near is None:
             near_txt, settled = "none found near the view", None
         else:
             d, v, kind = near

@@ -96,6 +96,11 @@ def reached_within(*names: str, point: tuple[float, float], dist: float, steps: 
     )
 
 
+def ends_near(*names: str, point: tuple[float, float], within: float) -> Callable:
+    """Each run's end point is within ``within`` of ``point``."""
+    return lambda r: all(float(np.hypot(*(_line(r, n).traj.final - np.asarray(point)))) <= within for n in names)
+
+
 def moved_at_most(dist: float, *names: str) -> Callable:
     return lambda r: all(float(np.hypot(*(_line(r, n).traj.final - _line(r, n).traj.path[0]))) <= dist for n in names)
 
@@ -304,8 +309,12 @@ PRESETS: dict[str, Preset] = {
             "Article: basins and walls",
             (
                 (
-                    "Nesterov and Adam settle in the side basin next to the start's wall, at x ≈ −0.76.",
-                    lambda r: at_local("nesterov", "adam", within=0.01)(r) and settled("nesterov", "adam")(r),
+                    "Nesterov and Adam settle in the side basin next to the global one, at x ≈ −0.76.",
+                    lambda r: (
+                        at_local("nesterov", "adam", within=0.01)(r)
+                        and settled("nesterov", "adam")(r)
+                        and ends_near("nesterov", "adam", point=(-0.76, 0.0), within=0.01)(r)
+                    ),
                 ),
                 (
                     "Adagrad crosses the walls to the global minimum at the origin.",

@@ -9,6 +9,7 @@ from dataclasses import replace
 
 import numpy as np
 
+import landscapes
 from optimizers.response import METHODS
 from viz.lessons import Bet, Control, Lesson, Response, Say, Step, at_global_labels, endings_text, runs
 from viz.presets import (
@@ -34,6 +35,14 @@ def _article_view(surface: str, steps: int = 125) -> View:
     return View(surface=surface, start=(-2.8, -2.5), steps=steps, runs=runs(*ARTICLE_RUNS))
 
 
+def _locals(surface: str) -> str:
+    """How many local minima the surface has, in words ("a local minimum", "two local minima")."""
+    s = landscapes.get(surface)
+    n = len(s.minima) - s.n_global
+    words = {1: "a local minimum", 2: "two local minima", 3: "three local minima"}
+    return words.get(n, f"{n} local minima")
+
+
 def _only(result) -> str:
     won = at_global_labels(result, within=0.05)
     return won[0] if len(won) == 1 else ("None of them" if not won else "Several")
@@ -42,7 +51,7 @@ def _only(result) -> str:
 HILLS = Lesson(
     "hills_and_canyon",
     "Hills and canyon: who escapes the trap?",
-    "Five optimizers from one start; a local minimum waits beside the canyon.",
+    f"Five optimizers from one start; {_locals('hills_and_canyon')} beside the canyon.",
     ARTICLE,
     (
         Step(
@@ -50,7 +59,8 @@ HILLS = Lesson(
             (
                 Say(
                     "Five optimizers start from the white diamond with the article's settings. The canyon runs "
-                    "diagonally; a local minimum sits beside it, the global minimum further on."
+                    f"diagonally with {_locals('hills_and_canyon')} beside it (white stars) and the global minimum "
+                    "further on."
                 ),
                 Say(
                     "The big gold star is the global minimum, white stars are local minima. Pick your answer, "
