@@ -95,8 +95,8 @@ SURFACES: tuple[SurfaceDef, ...] = (
         " + 3*exp(-3/2*((x - 1)**2 + 2*(y + 3/2)**2))"
         " + 3/2*exp(-((x + 3/2)**2 + 3*(y + 1/2)**2))"
         " + 4*(1 - exp(-(x + y)**2))",
-        "Hills around a diagonal canyon with a local minimum beside it; from the article's start, only Adam "
-        "of its five methods reaches the global one (see the preset).",
+        "Hills around a diagonal canyon with local minima beside it; in the article's experiment (its preset), "
+        "only Adam of five methods reaches the global one.",
         article=True,
     ),
     SurfaceDef(

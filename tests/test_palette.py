@@ -74,3 +74,27 @@ def test_the_colours_compared_together_by_default_have_different_names():
     six = [figures.run_style(i).color for i in range(6)]
     for a, b in itertools.combinations(six, 2):
         assert Color(a).delta_e(b, method="2000") >= 25 and _hue_gap(a, b) >= 20, (a, b)
+
+
+def test_an_optimizer_keeps_its_style_from_view_to_view():
+    """Adam was blue in the default view and dark red in the article's presets (colours went by
+    position): a class told to follow Adam's line lost it on switching. Each optimizer's first run
+    now takes its own slot; copies and the rest take the lowest free one, never shared."""
+    from viz.figures import HOME_SLOTS, run_style, run_styles, style_slots
+    from viz.playground import compute
+    from viz.presets import PRESETS
+    from viz.state import default_view
+
+    def adam(view):
+        return next(ln for ln in compute(view).lines if ln.traj.optimizer == "adam")
+
+    a, b = adam(default_view()), adam(PRESETS["article_hills_and_canyon"].view())
+    assert (a.color, a.dash, a.symbol) == (b.color, b.dash, b.symbol)
+    assert a.color == run_style(HOME_SLOTS["adam"]).color
+    assert style_slots(["nesterov", "nesterov#2", "nesterov#3"]) == [0, 1, 2]  # the γ sweep as before
+    assert style_slots(["adam", "sgd", "adam#2", "rprop"]) == [4, 5, 0, 1]
+    many = style_slots([f"adam#{k}" for k in range(12)])
+    assert sorted(many) == list(range(12))  # twelve runs, twelve styles
+    # up to six runs differ in dash too, though slots 0 and 6 share one (Nesterov and momentum)
+    dashes = [st.dash for st in run_styles(["nesterov", "momentum", "adam", "sgd", "rmsprop", "adagrad"])]
+    assert len(set(dashes)) == 6

@@ -2,8 +2,9 @@
 
 import pytest
 
+import landscapes
 from viz.playground import compute
-from viz.presets import PRESETS
+from viz.presets import PRESETS, at_global
 
 
 @pytest.mark.parametrize("name", list(PRESETS))
@@ -28,3 +29,15 @@ def test_the_old_gamma_sweep_sentence_would_be_refuted():
 
     res = compute(PRESETS["nesterov_gamma"].view())
     assert settled_later("Nesterov · γ=0.975", "Nesterov · γ=0.25")(res)
+
+
+def test_the_hills_description_states_what_the_article_preset_shows():
+    """The surface's one-line description is shown under every view of it; its claims are the
+    article preset's results, and its count of local minima is the surface's own."""
+    s = landscapes.get("hills_and_canyon")
+    assert "local minima" in s.description and len(s.minima) - s.n_global >= 2
+    assert "only Adam of five methods reaches the global one" in s.description
+    res = compute(PRESETS["article_hills_and_canyon"].view())
+    assert len(res.lines) == 5
+    assert at_global("adam", within=0.05)(res)
+    assert [ln.traj.optimizer for ln in res.lines if at_global(ln.traj.optimizer, within=0.05)(res)] == ["adam"]

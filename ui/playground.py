@@ -110,9 +110,10 @@ def sidebar() -> landscapes.Surface:
             st.selectbox("optimizer", optimizers.names(), key="copy_of", format_func=lambda n: optimizers.spec(n).label)
             st.caption("Adds it, or a copy with the same settings if it is already compared.")
             st.button("Add", on_click=ps.add_copy)
+        styles = figures.run_styles(ss["runs"])
         for i, key in enumerate(ss["runs"]):
             spec = optimizers.spec(key.split("#")[0])
-            style = figures.run_style(i)
+            style = styles[i]
             # a stable title (the optimizer, and its copy number): editing a setting keeps the panel open
             copy = key.partition("#")[2]
             box = st.expander(f":material/tune: {spec.label}{' #' + copy if copy else ''}", key=f"open::{key}",

@@ -93,6 +93,46 @@ def run_style(i: int) -> RunStyle:
     return RunStyle(PALETTE[i % len(PALETTE)], DASHES[i % len(DASHES)], SYMBOLS[i % len(SYMBOLS)])
 
 
+# Each optimizer's own style slot, so that it keeps its colour, dash and marker from view to view (a
+# class told "follow the dark-red line" for Adam can still do so after switching presets): the
+# article's five methods in its order first, then the ones most often compared with them.
+HOME_SLOTS = {"nesterov": 0, "rmsprop": 1, "adadelta": 2, "adagrad": 3, "adam": 4, "sgd": 5, "momentum": 6,
+              "adamw": 7, "lbfgs": 8, "nadam": 9, "lion": 10, "cmaes": 11}  # fmt: skip
+
+
+def style_slots(optimizers_in_view: list[str]) -> list[int]:
+    """The style slot of each run of a view, given its optimizers in order (keys like "nesterov#2"
+    count as their optimizer): an optimizer's first run takes its home slot (``HOME_SLOTS``) when
+    free; copies and the rest take the lowest free slot, so a view's runs never share one (up to 12)."""
+    names = [k.partition("#")[0] for k in optimizers_in_view]
+    out: list[int | None] = [None] * len(names)
+    taken: set[int] = set()
+    for i, n in enumerate(names):
+        home = HOME_SLOTS.get(n)
+        if home is not None and home not in taken and n not in names[:i]:
+            out[i] = home
+            taken.add(home)
+    for i in range(len(names)):
+        if out[i] is None:
+            free = [k for k in range(len(PALETTE)) if k not in taken]
+            out[i] = free[0] if free else i % len(PALETTE)
+            taken.add(out[i])
+    return [int(k) for k in out]
+
+
+def run_styles(optimizers_in_view: list[str]) -> list[RunStyle]:
+    """``run_style`` of each run's slot (``style_slots``): what every page that draws runs uses. Up
+    to six runs also differ in dash: a run whose slot's dash is taken (slots 0 and 6 share one)
+    takes the first free dash, keeping its colour and marker."""
+    styles = [run_style(k) for k in style_slots(optimizers_in_view)]
+    used: set[str] = set()
+    for i, st in enumerate(styles):
+        if st.dash in used and len(used) < len(DASHES):
+            styles[i] = RunStyle(st.color, next(d for d in DASHES if d not in used), st.symbol)
+        used.add(styles[i].dash)
+    return styles
+
+
 def run_color(key: str) -> str:
     """A colour fixed per optimizer (for pages that show one run per optimizer): its registry
     order in the palette. Pages that draw several runs should use ``run_style(i)``."""

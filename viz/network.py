@@ -17,7 +17,7 @@ import networks
 import optimizers
 from networks import planes
 from viz.cache import CACHE
-from viz.figures import run_style
+from viz.figures import run_style, run_styles
 
 PLANES = {
     "pca": "PCA of the paths",
@@ -148,7 +148,7 @@ def plane_figure(v: NetView) -> dict:
         "hovertemplate": "a=%{x:.3g}<br>b=%{y:.3g}<br>log₁₀ loss=%{z:.3g}<extra></extra>",
     }]  # fmt: skip
     for i, (xy, lab) in enumerate(zip(v.coords, v.labels, strict=True)):
-        st = run_style(i)
+        st = run_styles(v.names)[i]  # the playground's style per optimizer
         ok = np.isfinite(xy).all(axis=1)
         idx = np.flatnonzero(ok)
         data.append({"type": "scatter", "mode": "lines", "x": xy[ok, 0].tolist(), "y": xy[ok, 1].tolist(), "name": lab,
@@ -175,7 +175,7 @@ def series_figure(v: NetView, what: str) -> dict:
     """Per step: the loss (``what="loss"``, log scale) or the distance from the plane."""
     data = []
     for i, (r, res, lab) in enumerate(zip(v.runs, v.residuals, v.labels, strict=True)):
-        st = run_style(i)
+        st = run_styles(v.names)[i]  # the playground's style per optimizer
         y = r.loss if what == "loss" else res
         data.append({"type": "scatter", "mode": "lines", "x": list(range(len(y))),
                      "y": np.where(np.isfinite(y), y, None).tolist(), "name": lab,
@@ -355,7 +355,7 @@ def export_result(v: NetView):
 
     lines = []
     for i, (name, lab, r, xy) in enumerate(zip(v.names, v.labels, v.runs, v.coords, strict=True)):
-        st = run_style(i)
+        st = run_styles(v.names)[i]  # the playground's style per optimizer
         tr = _PlanePath(name, xy, r.loss, r.diverged_step)
         lines.append(Line(name, lab, st.color, tr, dash=st.dash, symbol=st.symbol, legend=lab))
     start = tuple(float(c) for c in v.coords[0][0])

@@ -17,7 +17,7 @@ from pandas.io.formats.style import Styler
 import landscapes
 import optimizers
 from landscapes.minima import Minima, find_minima
-from viz.figures import MAX_FRAMES, Line, classify_point, run_style
+from viz.figures import MAX_FRAMES, Line, classify_point, run_styles
 from viz.state import View, run_labels
 
 MAP_FRAMES = MAX_FRAMES  # the page's map animates every step up to this many frames
@@ -76,13 +76,14 @@ def compute(view: View) -> Result:
     if problem:
         return Result(s, [], [problem], find_minima(s, s.bounds))
     lines, errors = [], []
+    styles = run_styles([run.optimizer for run in view.runs])
     for i, (run, (label, legend)) in enumerate(zip(view.runs, run_labels(view.runs), strict=True)):
         try:
             tr = optimizers.trajectory(run.optimizer, s, view.start, view.steps, **view.run_kwargs(run))
         except (TypeError, ValueError) as e:
             errors.append(f"{label}: {e}")
             continue
-        st = run_style(i)
+        st = styles[i]
         lines.append(Line(run.key, label, st.color, tr, dash=st.dash, symbol=st.symbol, legend=legend))
     ends = [tuple(ln.traj.final) for ln in lines]
     return Result(s, lines, errors, find_minima(s, s.bounds, seeds=ends))

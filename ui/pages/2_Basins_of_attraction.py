@@ -18,7 +18,7 @@ from ui.widgets import (
 )
 from viz import sweep_figures as sf
 from viz import sweeps
-from viz.figures import run_style
+from viz.figures import run_styles
 from viz.presets import TEACHING_SETTINGS
 from viz.sweeps import fmt_percent
 
@@ -70,7 +70,8 @@ if not results:
 grey = sweeps.grey_sentence(results, hint=color_by == "basin")
 st.markdown(f"**{md(sweeps.basins_sentence(results))}** {md(grey)}")
 
-styles = [run_style(chosen.index(r.optimizer)) for r in results]
+by_name = dict(zip(chosen, run_styles(chosen), strict=True))  # each optimizer keeps its playground style
+styles = [by_name[r.optimizer] for r in results]
 labels = [run_legend(r.optimizer, r.hyper) for r in results]
 scale = sf.basins_scale(results, color_by)
 st.markdown(sf.basins_legend_html(surf, color_by), unsafe_allow_html=True)  # one legend for every map

@@ -10,7 +10,7 @@ import optimizers
 from ui.widgets import chart, csv_download, md, optimizer_label, progress_bar, run_legend, surface_select, table
 from viz import export, figures, sweeps
 from viz import sweep_figures as sf
-from viz.figures import Line, run_style
+from viz.figures import Line, run_styles
 from viz.playground import Result
 
 st.set_page_config(page_title="Fair comparison", page_icon="⚖️", layout="wide")
@@ -80,8 +80,8 @@ except (ValueError, TypeError) as e:
     st.stop()
 done()
 
-# Every run keeps its place on the page: colour, dash and marker by the order of the menu.
-styles = [run_style(i) for i in range(len(results))]
+# Each optimizer keeps its playground colour, dash and marker (figures.style_slots).
+styles = run_styles([t.optimizer for t in results])
 labels = [run_legend(t.optimizer, t.best) for t in results]
 st.markdown(f"**{md(sweeps.tune_sentence(results, objective))}**")
 st.subheader("Tuned settings")

@@ -20,7 +20,7 @@ from ui.widgets import (
 )
 from viz import sweep_figures as sf
 from viz import sweeps
-from viz.figures import run_style
+from viz.figures import run_styles
 from viz.presets import TEACHING_SETTINGS
 
 st.set_page_config(page_title="Noise ensembles", page_icon="🌫️", layout="wide")
@@ -59,8 +59,8 @@ for k, name in enumerate(chosen):
         e = sweeps.ensemble(name, surf, (sx, sy), int(steps), int(n), float(noise), int(seed), hypers[name],
                             progress=update)  # fmt: skip
         done()
-        # The run's place in the menu fixes its colour, dash and marker on every figure.
-        ens.append((e, run_legend(name, hypers[name]), run_style(k)))
+        # Each optimizer keeps its playground colour, dash and marker (figures.style_slots).
+        ens.append((e, run_legend(name, hypers[name]), run_styles(chosen)[k]))
     except (ValueError, TypeError) as err:
         errors.append(f"{optimizer_label(name)}: {err}")
 for err in errors:
