@@ -483,3 +483,13 @@ def test_noise_bands_log_axis_shows_decades_not_every_digit():
     e = sweeps.ensemble("adam", HC, HC.start, 60, 5, 0.5, cache=None)
     ax = sf.ensemble_bands([(e, "Adam", run_style(0))])["layout"]["yaxis"]
     assert ax["type"] == "log" and ax["exponentformat"] == "power" and isinstance(ax["dtick"], int)
+
+
+def test_a_log_axis_uses_one_notation():
+    """The lr × momentum heat map's axis read "10⁻⁴, 0.001, 0.01": two notations on one scale."""
+    from viz.sweep_figures import _ticks
+
+    _, wide = _ticks(np.geomspace(1e-4, 1.0, 9), log=True)
+    assert wide["ticktext"] == ["10⁻⁴", "10⁻³", "10⁻²", "10⁻¹", "1"]
+    _, narrow = _ticks(np.geomspace(1e-3, 10.0, 9), log=True)
+    assert narrow["ticktext"] == ["0.001", "0.01", "0.1", "1", "10"]

@@ -70,7 +70,9 @@ def _ticks(values: np.ndarray, log: bool) -> tuple[np.ndarray, dict]:
     decades = np.arange(math.ceil(u.min() - 1e-9), math.floor(u.max() + 1e-9) + 1)
     if decades.size < 2:
         decades = np.round(np.linspace(u.min(), u.max(), 4), 2)
-    text = [_power(int(d)) if float(d).is_integer() and abs(d) > 3 else f"{10.0 ** float(d):.3g}" for d in decades]
+    # one notation per axis: powers of ten when any decade needs one (10⁻⁴ beside 0.001 read as two scales)
+    powers = all(float(d).is_integer() for d in decades) and any(abs(d) > 3 for d in decades)
+    text = [_power(int(d)) if powers else f"{10.0 ** float(d):.3g}" for d in decades]
     return u, {"tickvals": decades.tolist(), "ticktext": text}
 
 
