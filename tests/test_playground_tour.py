@@ -240,3 +240,22 @@ def test_a_diverged_run_has_no_nearest_minimum_in_the_results():
     table = summary_table(res)
     assert table["nearest minimum"].iloc[0] == "—"
     assert table["nearest minimum"].iloc[1].endswith("(global)")
+
+
+def test_each_preset_group_is_one_row_so_the_map_starts_on_the_first_screen():
+    """At 1440×900 the presets took four rows of three and pushed Play and the map below the first
+    screen of a projector: each group is now one row (a phone stacks the columns)."""
+    from viz.presets import PRESETS
+
+    def blocks(node):
+        for child in getattr(node, "children", {}).values():
+            yield child
+            yield from blocks(child)
+
+    at = _app()
+    rows = [b for b in blocks(at.main) if getattr(b, "type", "") == "flex_container"]  # st.columns
+    for group in {p.group for p in PRESETS.values()}:
+        keys = {f"preset::{n}" for n, p in PRESETS.items() if p.group == group}
+        holding = [r for r in rows if {b.key for b in r.button} & keys]
+        assert len(holding) == 1 and len(holding[0].children) == len(keys), group
+        assert {b.key for b in holding[0].button} == keys

@@ -215,10 +215,13 @@ def presets_row() -> None:
     """The article's experiments and the "see why" views, one click each, at the top of the page."""
     for group, intro in PRESET_ROWS.items():
         st.markdown(intro)
-        cols = st.columns(3)
-        for i, (name, p) in enumerate((n, p) for n, p in PRESETS.items() if p.group == group):
-            cols[i % 3].button(p.title.removeprefix("Article: "), key=f"preset::{name}", on_click=ps.load_preset,
-                               args=(name,), width="stretch")  # fmt: skip
+        # one row per group on a wide screen, so that the map and its Play button come into the
+        # first screen of a projector (1440×900); a phone stacks the columns
+        items = [(n, p) for n, p in PRESETS.items() if p.group == group]
+        cols = st.columns(len(items))
+        for i, (name, p) in enumerate(items):
+            cols[i].button(p.title.removeprefix("Article: "), key=f"preset::{name}", on_click=ps.load_preset,
+                           args=(name,), width="stretch")  # fmt: skip
 
 
 def copy_link(query: dict) -> None:
