@@ -21,7 +21,7 @@ from numba.extending import intrinsic
 
 from landscapes._jit import jit
 from landscapes.kernels import value_grad
-from optimizers.kernels import BLOW_UP, EFF, SCHED, WARM, O, _nearest, _perturb, schedule_factor, within
+from optimizers.kernels import BLOW_UP, EFF, SCHED, WARM, O, _nearest, _perturb, _value_band, schedule_factor, within
 from optimizers.registry import N_STATE
 
 # Own slots (registry order): lr, max_iter, max_eval, tolerance_grad, tolerance_change,
@@ -435,11 +435,7 @@ def run_all(
 ):  # fmt: skip
     """Every run, in parallel (each run is sequential: its inner iterations depend on each other).
     ``h`` is the hyperparameter matrix transposed, (N_SLOTS, n), as ``kernels`` indexes it."""
-    f_lo = math.inf  # no minimum's value is within tol of f outside [f_lo, f_hi]
-    f_hi = -math.inf
-    for k in range(minima_f.shape[0]):
-        f_lo = min(f_lo, minima_f[k] - tol)
-        f_hi = max(f_hi, minima_f[k] + tol)
+    f_lo, f_hi = _value_band(minima_f, tol)
     for r in prange(starts.shape[0]):
         _one_run(
             sid, h, r, starts, steps, minima, minima_f, f_lo, f_hi, tol, radius, level,

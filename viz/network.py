@@ -17,7 +17,7 @@ import networks
 import optimizers
 from networks import planes
 from viz.cache import CACHE
-from viz.figures import run_style, run_styles
+from viz.figures import RunStyle, run_style, run_styles
 
 PLANES = {
     "pca": "PCA of the paths",
@@ -147,8 +147,9 @@ def plane_figure(v: NetView) -> dict:
         "colorbar": {"title": {"text": "log₁₀ loss"}, "thickness": 14},
         "hovertemplate": "a=%{x:.3g}<br>b=%{y:.3g}<br>log₁₀ loss=%{z:.3g}<extra></extra>",
     }]  # fmt: skip
+    styles = run_styles(v.names)  # the playground's style per optimizer
     for i, (xy, lab) in enumerate(zip(v.coords, v.labels, strict=True)):
-        st = run_styles(v.names)[i]  # the playground's style per optimizer
+        st = styles[i]
         ok = np.isfinite(xy).all(axis=1)
         idx = np.flatnonzero(ok)
         data.append({"type": "scatter", "mode": "lines", "x": xy[ok, 0].tolist(), "y": xy[ok, 1].tolist(), "name": lab,
@@ -174,8 +175,9 @@ def plane_figure(v: NetView) -> dict:
 def series_figure(v: NetView, what: str) -> dict:
     """Per step: the loss (``what="loss"``, log scale) or the distance from the plane."""
     data = []
+    styles = run_styles(v.names)  # the playground's style per optimizer
     for i, (r, res, lab) in enumerate(zip(v.runs, v.residuals, v.labels, strict=True)):
-        st = run_styles(v.names)[i]  # the playground's style per optimizer
+        st = styles[i]
         y = r.loss if what == "loss" else res
         data.append({"type": "scatter", "mode": "lines", "x": list(range(len(y))),
                      "y": np.where(np.isfinite(y), y, None).tolist(), "name": lab,
@@ -204,9 +206,13 @@ def predict(net: networks.Net, params: np.ndarray, X: np.ndarray) -> np.ndarray:
     return a[:, 0]
 
 
-def boundary_figure(net: networks.Net, params: np.ndarray, label: str, n: int = 120, index: int = 0) -> dict:
+def boundary_figure(
+    net: networks.Net, params: np.ndarray, label: str, n: int = 120, style: RunStyle | None = None
+) -> dict:
     """What the trained network computes: its class-1 probability over the input plane with the
-    data on top, or for regression its curve through the points."""
+    data on top, or for regression its curve through the points. ``style``: the run's (its
+    colour and dash on the plane); the first run's by default."""
+    style = style or run_style(0)
     X, y = net.X, net.y
     if net.task == "regression":
         xs = np.linspace(X[:, 0].min() - 0.2, X[:, 0].max() + 0.2, 200)
@@ -215,7 +221,7 @@ def boundary_figure(net: networks.Net, params: np.ndarray, label: str, n: int = 
             {"type": "scatter", "mode": "markers", "x": X[:, 0].tolist(), "y": y[:, 0].tolist(), "name": "data",
              "marker": {"color": "#333", "size": 5}},
             {"type": "scatter", "mode": "lines", "x": xs.tolist(), "y": fit.tolist(), "name": label,
-             "line": {"color": run_style(index).color, "width": 3, "dash": run_style(index).dash}},
+             "line": {"color": style.color, "width": 3, "dash": style.dash}},
         ], "layout": {"height": 360, "margin": {"l": 40, "r": 10, "t": 30, "b": 40},
                       "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom"}}}  # fmt: skip
     pad = 0.3
@@ -354,8 +360,9 @@ def export_result(v: NetView):
     from viz.state import View
 
     lines = []
+    styles = run_styles(v.names)  # the playground's style per optimizer
     for i, (name, lab, r, xy) in enumerate(zip(v.names, v.labels, v.runs, v.coords, strict=True)):
-        st = run_styles(v.names)[i]  # the playground's style per optimizer
+        st = styles[i]
         tr = _PlanePath(name, xy, r.loss, r.diverged_step)
         lines.append(Line(name, lab, st.color, tr, dash=st.dash, symbol=st.symbol, legend=lab))
     start = tuple(float(c) for c in v.coords[0][0])

@@ -53,14 +53,14 @@ if not chosen:
     st.stop()
 
 ens, errors = [], []
+styles = run_styles(chosen)  # each optimizer keeps its playground colour, dash and marker
 for k, name in enumerate(chosen):
     try:
         update, done = progress_bar(f"{optimizer_label(name)}: {n} noisy runs × {steps} steps…")
         e = sweeps.ensemble(name, surf, (sx, sy), int(steps), int(n), float(noise), int(seed), hypers[name],
                             progress=update)  # fmt: skip
         done()
-        # Each optimizer keeps its playground colour, dash and marker (figures.style_slots).
-        ens.append((e, run_legend(name, hypers[name]), run_styles(chosen)[k]))
+        ens.append((e, run_legend(name, hypers[name]), styles[k]))
     except (ValueError, TypeError) as err:
         errors.append(f"{optimizer_label(name)}: {err}")
 for err in errors:

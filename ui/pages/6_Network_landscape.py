@@ -10,7 +10,7 @@ from networks.data import LABELS
 from ui.widgets import chart, csv_download, md, optimizer_controls, optimizer_label, progress_bar, safe_filename
 from viz import export
 from viz import network as nv
-from viz.figures import style_slots
+from viz.figures import run_styles
 from viz.presets import TEACHING_SETTINGS
 
 st.set_page_config(page_title="Network landscape", page_icon="🧠", layout="wide")
@@ -97,8 +97,8 @@ with right:
                 else f"loss {net.loss(end):.3g}")  # fmt: skip
         st.markdown(f"**What {labels[best]} learned** (the run with the lowest final loss: {what} on the "
                     "training points)")  # fmt: skip
-        slot = style_slots(chosen)[best]  # the run's own colour and dash, as on the plane
-        chart(nv.boundary_figure(net, end, labels[best], index=slot), key="nl::boundary")
+        style = run_styles(chosen)[best]  # the run's own colour and dash, as on the plane
+        chart(nv.boundary_figure(net, end, labels[best], style=style), key="nl::boundary")
     else:
         st.info("Every run diverged: no trained network to show.")
 c1, c2 = st.columns(2)
